@@ -1,0 +1,21 @@
+using AlexNet.Experiments.Application.Common;
+using FluentValidation;
+using Mediator;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AlexNet.Experiments.Application;
+
+public static class ApplicationRegistration
+{
+    public static IServiceCollection AddApplication(this IServiceCollection services)
+    {
+        services.AddMediator((MediatorOptions options) =>
+        {
+            options.ServiceLifetime = ServiceLifetime.Scoped;
+            options.PipelineBehaviors = [typeof(ValidationBehavior<,>)];
+        });
+        services.AddValidatorsFromAssembly(typeof(ApplicationRegistration).Assembly, ServiceLifetime.Scoped, includeInternalTypes: false);
+        services.AddSingleton(TimeProvider.System);
+        return services;
+    }
+}

@@ -1,0 +1,13 @@
+using AlexNet.Experiments.Domain.Datasets;
+using AlexNet.Experiments.Domain.Storage;
+using Mediator;
+
+namespace AlexNet.Experiments.Application.Datasets.ListDatasets;
+
+public sealed record ListDatasetsQuery : IQuery<IReadOnlyList<Dataset>>;
+
+public sealed class ListDatasetsHandler(IResultsStore store) : IQueryHandler<ListDatasetsQuery, IReadOnlyList<Dataset>>
+{
+    public async ValueTask<IReadOnlyList<Dataset>> Handle(ListDatasetsQuery query, CancellationToken cancellationToken) =>
+        await store.ListDatasetsAsync(cancellationToken);
+}

@@ -1,0 +1,47 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AlexNet.Experiments.Application.Common;
+using AlexNet.Experiments.Domain.Experiments;
+using FluentValidation.Results;
+
+namespace AlexNet.Experiments.Application.Experiments;
+
+/// <summary>Preset + overrides -> validated hyperparameters, with failures named by their JSON path ("hyperparameters.model.dropout").</summary>
+public static class HyperparameterResolution
+{
+    public const string Field = "hyperparameters";
+
+    public static (Hyperparameters? Resolved, IReadOnlyList<ValidationFailure> Failures) Resolve(
+        string preset, JsonObject? overrides, IReadOnlyList<string> availableDevices)
+    {
+        if (!HyperparameterPresets.All.TryGetValue(preset, out var baseline))
+        {
+            return (null, [new ValidationFailure("preset", $"Unknown preset '{preset}'. Known presets: {string.Join(", ", HyperparameterPresets.All.Keys)}.")]);
+        }
+
+        Hyperparameters resolved;
+        try
+        {
+            resolved = HyperparameterJson.Merge(baseline, overrides);
+        }
+        catch (JsonException e)
+        {
+            var path = e.Path is { Length: > 1 } p ? Field + p.TrimStart('$') : Field;
+            return (null, [new ValidationFailure(path, Describe(e))]);
+        }
+
+        var result = new HyperparametersValidator(availableDevices).Validate(resolved);
+        var failures = result.Errors
+            .Select(f => new ValidationFailure($"{Field}.{CamelCasePath(f.PropertyName)}", f.ErrorMessage, f.AttemptedValue))
+            .ToList();
+        return (failures.Count == 0 ? resolved : null, failures);
+    }
+
+    private static string Describe(JsonException e) =>
+        e.Message.Contains("could not be mapped", StringComparison.Ordinal)
+            ? "Unknown field. " + e.Message.Split(" Path:")[0]
+            : "Invalid value: " + e.Message.Split(" Path:")[0];
+
+    private static string CamelCasePath(string propertyName) =>
+        string.Join('.', propertyName.Split('.').Select(JsonNamingPolicy.CamelCase.ConvertName));
+}

@@ -1,0 +1,55 @@
+using AlexNet.Experiments.Domain.Experiments;
+using FluentValidation;
+
+namespace AlexNet.Experiments.Application.Experiments;
+
+/// <summary>Rejects hyperparameters that cannot run here, before anything is stored or scheduled.</summary>
+public sealed class HyperparametersValidator : AbstractValidator<Hyperparameters>
+{
+    public HyperparametersValidator(IReadOnlyList<string> availableDevices)
+    {
+        RuleFor(h => h.Seed).GreaterThanOrEqualTo(0);
+        RuleFor(h => h.Epochs).InclusiveBetween(1, 1000);
+        RuleFor(h => h.BatchSize).InclusiveBetween(1, 4096);
+        RuleFor(h => h.Model).SetValidator(h => new ModelValidator(h.Data, availableDevices));
+        RuleFor(h => h.Optimizer.UpdateRule).IsInEnum();
+        RuleFor(h => h.Optimizer.LearningRate).GreaterThan(0).LessThanOrEqualTo(10);
+        RuleFor(h => h.Optimizer.Momentum).GreaterThanOrEqualTo(0).LessThan(1);
+        RuleFor(h => h.Optimizer.WeightDecay).GreaterThanOrEqualTo(0).LessThan(1);
+        RuleFor(h => h.Schedule.Kind).IsInEnum();
+        RuleFor(h => h.Schedule.Factor).GreaterThan(0).LessThan(1);
+        RuleFor(h => h.Schedule.Patience).GreaterThanOrEqualTo(1);
+        RuleFor(h => h.Schedule.MaxDrops).GreaterThanOrEqualTo(0);
+        RuleFor(h => h.Schedule.StepEpochs).GreaterThanOrEqualTo(1);
+        RuleFor(h => h.Data.ImageSize).InclusiveBetween(16, 1024);
+        RuleFor(h => h.Data.PcaStd).GreaterThanOrEqualTo(0).LessThanOrEqualTo(10);
+    }
+
+    private sealed class ModelValidator : AbstractValidator<ModelHyperparameters>
+    {
+        public ModelValidator(DataHyperparameters data, IReadOnlyList<string> availableDevices)
+        {
+            RuleFor(m => m.WidthMultiplier).GreaterThan(0).LessThanOrEqualTo(4);
+            RuleFor(m => m.InputSize)
+                .LessThanOrEqualTo(data.ImageSize).WithMessage("'Input Size' must not exceed data.imageSize ({ComparisonValue}): crops are taken from the stored images.")
+                .Must((m, size) => size >= AlexNetGeometry.MinimumInputSize(m.Pooling))
+                .WithMessage((m, size) => $"'Input Size' {size} is too small for this pooling: the smallest input that keeps a feature map after the last pooling layer is {AlexNetGeometry.MinimumInputSize(m.Pooling)}.");
+            RuleFor(m => m.Dropout).GreaterThanOrEqualTo(0).LessThan(1);
+            RuleFor(m => m.Activation).IsInEnum();
+            RuleFor(m => m.Towers).InclusiveBetween(1, 2);
+            RuleFor(m => m.Devices).NotEmpty().Must(d => d.Count <= 2).WithMessage("'Devices' names one device (both towers) or two (tower A, tower B).");
+            RuleFor(m => m.Devices).Must(d => d.Count < 2).When(m => m.Towers == 1).WithMessage("A one-tower model runs on one device.");
+            RuleForEach(m => m.Devices)
+                .Must(device => availableDevices.Contains(device, StringComparer.OrdinalIgnoreCase))
+                .WithMessage((_, device) => $"Device '{device}' is not available on this machine (available: {string.Join(", ", availableDevices)}).");
+            RuleFor(m => m.Lrn.Convention).IsInEnum();
+            RuleFor(m => m.Lrn.K).GreaterThan(0);
+            RuleFor(m => m.Lrn.Size).GreaterThanOrEqualTo(1).Must(n => n % 2 == 1).WithMessage("'Size' of the LRN window must be odd.");
+            RuleFor(m => m.Lrn.Alpha).GreaterThanOrEqualTo(0);
+            RuleFor(m => m.Lrn.Beta).GreaterThan(0);
+            RuleFor(m => m.Pooling.Kernel).InclusiveBetween(1, 7);
+            RuleFor(m => m.Pooling.Stride).InclusiveBetween(1, 7);
+            RuleFor(m => m.Init.WeightStd).GreaterThan(0).LessThanOrEqualTo(1);
+        }
+    }
+}

@@ -1,0 +1,56 @@
+using System.Text.Json.Nodes;
+using AlexNet.Experiments.Application.Common;
+using AlexNet.Experiments.Application.Runs;
+using AlexNet.Experiments.Domain.Experiments;
+using AlexNet.Experiments.Domain.Jobs;
+using AlexNet.Experiments.Domain.Storage;
+using AlexNet.Experiments.Domain.Training;
+using FluentValidation;
+using Mediator;
+
+namespace AlexNet.Experiments.Application.Experiments.SubmitExperiment;
+
+/// <summary>Creates an experiment and its first run from a preset plus overrides, and queues the run's first step.</summary>
+public sealed record SubmitExperimentCommand(string Name, Guid DatasetId, string Preset, JsonObject? Hyperparameters) : ICommand<SubmittedExperiment>;
+
+public sealed record SubmittedExperiment(Guid ExperimentId, Guid RunId, string HyperparametersSha256, Hyperparameters Hyperparameters);
+
+public sealed class SubmitExperimentValidator : AbstractValidator<SubmitExperimentCommand>
+{
+    public SubmitExperimentValidator(IResultsStore store, IRuntimeEnvironment runtime)
+    {
+        RuleFor(c => c.Name).NotEmpty().MaximumLength(200);
+        RuleFor(c => c.DatasetId).Cascade(CascadeMode.Stop)
+            .NotEmpty()
+            .MustAsync(async (id, ct) => await store.GetDatasetAsync(id, ct) is not null)
+            .WithMessage(c => $"Dataset '{c.DatasetId}' is not registered.");
+        RuleFor(c => c.Hyperparameters).Custom((_, context) =>
+        {
+            var command = context.InstanceToValidate;
+            var (_, failures) = HyperparameterResolution.Resolve(command.Preset ?? "", command.Hyperparameters, runtime.AvailableDevices);
+            foreach (var failure in failures)
+            {
+                context.AddFailure(failure);
+            }
+        });
+    }
+}
+
+public sealed class SubmitExperimentHandler(IResultsStore store, IJobScheduler scheduler, IRuntimeEnvironment runtime, TimeProvider clock)
+    : ICommandHandler<SubmitExperimentCommand, SubmittedExperiment>
+{
+    public async ValueTask<SubmittedExperiment> Handle(SubmitExperimentCommand command, CancellationToken cancellationToken)
+    {
+        var hyperparameters = HyperparameterResolution.Resolve(command.Preset, command.Hyperparameters, runtime.AvailableDevices).Resolved
+            ?? throw new InvalidOperationException("Hyperparameters were validated before the handler ran.");
+        var canonicalJson = HyperparameterJson.ToCanonicalJson(hyperparameters);
+        var now = clock.GetUtcNow();
+        var experiment = new Experiment(Guid.NewGuid(), command.Name.Trim(), command.DatasetId, command.Preset.ToLowerInvariant(), now);
+        var run = new Run(Guid.NewGuid(), experiment.Id, RunStatus.Queued, canonicalJson, null, 0, null, null, now, now);
+        await store.AddExperimentAsync(experiment, run, cancellationToken);
+
+        await RunJobs.EnqueueAsync(store, scheduler, new RunStep(run.Id, RunStepKind.Preprocess), clock, cancellationToken);
+
+        return new SubmittedExperiment(experiment.Id, run.Id, HyperparameterJson.Sha256(canonicalJson), hyperparameters);
+    }
+}

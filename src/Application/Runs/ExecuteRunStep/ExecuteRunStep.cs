@@ -1,0 +1,142 @@
+using AlexNet.Experiments.Application.Common;
+using AlexNet.Experiments.Domain.Datasets;
+using AlexNet.Experiments.Domain.Experiments;
+using AlexNet.Experiments.Domain.Jobs;
+using AlexNet.Experiments.Domain.Storage;
+using AlexNet.Experiments.Domain.Training;
+using Mediator;
+using Microsoft.Extensions.Logging;
+
+namespace AlexNet.Experiments.Application.Runs.ExecuteRunStep;
+
+/// <summary>Runs one bounded step of a run (preprocess, one training epoch, or evaluation) and queues the next.</summary>
+public sealed record ExecuteRunStepCommand(RunStep Step) : ICommand;
+
+public sealed partial class ExecuteRunStepHandler(
+    IResultsStore store,
+    IDatasetPreprocessor preprocessor,
+    ITrainer trainer,
+    IEvaluator evaluator,
+    IArtifactStore artifacts,
+    IJobScheduler scheduler,
+    IRuntimeEnvironment runtime,
+    TimeProvider clock,
+    ILogger<ExecuteRunStepHandler> logger) : ICommandHandler<ExecuteRunStepCommand>
+{
+    public const string CheckpointKind = "checkpoint";
+
+    public async ValueTask<Unit> Handle(ExecuteRunStepCommand command, CancellationToken cancellationToken)
+    {
+        var step = command.Step;
+        var run = await store.GetRunAsync(step.RunId, cancellationToken) ?? throw new NotFoundException("Run", step.RunId);
+        if (!RunJobs.IsCurrent(run, step))
+        {
+            LogStaleStep(step, run.Status, run.EpochsCompleted);
+            return Unit.Value;
+        }
+
+        try
+        {
+            var next = step.Kind switch
+            {
+                RunStepKind.Preprocess => await PreprocessAsync(run, cancellationToken),
+                RunStepKind.TrainEpoch => await TrainEpochAsync(run, step.Epoch, cancellationToken),
+                RunStepKind.Evaluate => await EvaluateAsync(run, cancellationToken),
+                _ => throw new ArgumentOutOfRangeException(nameof(command), step.Kind, null),
+            };
+
+            if (next is not null)
+            {
+                await RunJobs.EnqueueAsync(store, scheduler, next, clock, cancellationToken);
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogStepFailed(e, step);
+            await UpdateAsync(run.Id, r => r with { Status = RunStatus.Failed, Error = $"{step.Kind}: {e.Message}", CurrentJobId = null }, CancellationToken.None);
+            throw;
+        }
+
+        return Unit.Value;
+    }
+
+    private async Task<RunStep> PreprocessAsync(Run run, CancellationToken cancellationToken)
+    {
+        var hyperparameters = HyperparameterJson.FromJson(run.HyperparametersJson);
+        var experiment = await store.GetExperimentAsync(run.ExperimentId, cancellationToken) ?? throw new NotFoundException("Experiment", run.ExperimentId);
+        var dataset = await store.GetDatasetAsync(experiment.DatasetId, cancellationToken) ?? throw new NotFoundException("Dataset", experiment.DatasetId);
+        await UpdateAsync(run.Id, r => r with { Status = RunStatus.Preprocessing }, cancellationToken);
+
+        var progress = new Progress<PreprocessingProgress>(p => LogPreprocessing(run.Id, p.Processed, p.Total, p.Skipped));
+        var version = await preprocessor.PreprocessAsync(
+            dataset, new PreprocessingSettings(hyperparameters.Data.ImageSize), artifacts.DatasetStoreRoot, progress, cancellationToken);
+        await store.AddDatasetVersionAsync(version, cancellationToken);
+        if (version.TrainCount == 0 || version.ValidationCount == 0)
+        {
+            throw new InvalidOperationException(
+                $"Dataset '{dataset.Name}' has {version.TrainCount} readable training and {version.ValidationCount} validation images ({version.SkippedCount} skipped); both splits need at least one.");
+        }
+
+        var facts = runtime.Describe(hyperparameters.Model);
+        await store.SaveHyperparameterRecordAsync(
+            new HyperparameterRecord(
+                run.Id, run.HyperparametersJson, HyperparameterJson.Sha256(run.HyperparametersJson), hyperparameters.Seed,
+                version.ContentHash, version.ClassNames.Count, facts.CodeVersion, facts.TorchSharpVersion, facts.LibTorchVersion, facts.Device,
+                clock.GetUtcNow()),
+            cancellationToken);
+
+        await UpdateAsync(run.Id, r => r with { Status = RunStatus.Training, DatasetVersionHash = version.ContentHash }, cancellationToken);
+        return new RunStep(run.Id, RunStepKind.TrainEpoch, 1);
+    }
+
+    private async Task<RunStep> TrainEpochAsync(Run run, int epoch, CancellationToken cancellationToken)
+    {
+        var hyperparameters = HyperparameterJson.FromJson(run.HyperparametersJson);
+        var version = await GetDatasetVersionAsync(run, cancellationToken);
+        var history = await store.GetEpochMetricsAsync(run.Id, cancellationToken);
+        var learningRate = LearningRateSchedule.For(hyperparameters.Optimizer, hyperparameters.Schedule, epoch, history);
+
+        var outcome = await trainer.TrainEpochAsync(
+            new TrainingRequest(run.Id, hyperparameters, version, epoch, learningRate, artifacts.GetRunDirectory(run.Id)), cancellationToken);
+        await store.AddEpochMetricsAsync(outcome.Metrics, cancellationToken);
+        await store.AddArtifactAsync(await artifacts.DescribeAsync(run.Id, CheckpointKind, outcome.CheckpointPath, cancellationToken), cancellationToken);
+
+        var finished = epoch >= hyperparameters.Epochs;
+        await UpdateAsync(run.Id, r => r with { EpochsCompleted = epoch, Status = finished ? RunStatus.Evaluating : RunStatus.Training }, cancellationToken);
+        return finished ? new RunStep(run.Id, RunStepKind.Evaluate) : new RunStep(run.Id, RunStepKind.TrainEpoch, epoch + 1);
+    }
+
+    private async Task<RunStep?> EvaluateAsync(Run run, CancellationToken cancellationToken)
+    {
+        var hyperparameters = HyperparameterJson.FromJson(run.HyperparametersJson);
+        var version = await GetDatasetVersionAsync(run, cancellationToken);
+        var checkpoint = (await store.ListArtifactsAsync(run.Id, cancellationToken))
+            .Where(a => a.Kind == CheckpointKind)
+            .OrderBy(a => a.Path, StringComparer.Ordinal)
+            .LastOrDefault() ?? throw new InvalidOperationException("The run has no checkpoint to evaluate.");
+
+        var result = await evaluator.EvaluateAsync(new EvaluationRequest(run.Id, hyperparameters, version, checkpoint.Path), cancellationToken);
+        await store.SaveEvaluationAsync(result, cancellationToken);
+        await UpdateAsync(run.Id, r => r with { Status = RunStatus.Succeeded, CurrentJobId = null }, cancellationToken);
+        return null;
+    }
+
+    private async Task<DatasetVersion> GetDatasetVersionAsync(Run run, CancellationToken cancellationToken) =>
+        await store.GetDatasetVersionAsync(run.DatasetVersionHash ?? "", cancellationToken)
+        ?? throw new InvalidOperationException($"Run {run.Id} has no preprocessed dataset version.");
+
+    private async Task UpdateAsync(Guid runId, Func<Run, Run> change, CancellationToken cancellationToken)
+    {
+        var run = await store.GetRunAsync(runId, cancellationToken) ?? throw new NotFoundException("Run", runId);
+        await store.UpdateRunAsync(change(run) with { UpdatedAt = clock.GetUtcNow() }, cancellationToken);
+    }
+
+    [LoggerMessage(LogLevel.Information, "Skipping {Step}: the run is {Status} with {Epochs} epochs done, so this step already ran")]
+    private partial void LogStaleStep(RunStep step, RunStatus status, int epochs);
+
+    [LoggerMessage(LogLevel.Error, "{Step} failed")]
+    private partial void LogStepFailed(Exception exception, RunStep step);
+
+    [LoggerMessage(LogLevel.Information, "Run {RunId}: preprocessed {Processed}/{Total} images, {Skipped} skipped")]
+    private partial void LogPreprocessing(Guid runId, int processed, int total, int skipped);
+}

@@ -1,0 +1,35 @@
+using AlexNet.Experiments.Application.Common;
+using AlexNet.Experiments.Domain.Experiments;
+using AlexNet.Experiments.Domain.Storage;
+using AlexNet.Experiments.Domain.Training;
+using Mediator;
+
+namespace AlexNet.Experiments.Application.Runs.GetRun;
+
+public sealed record GetRunQuery(Guid RunId) : IQuery<RunDetails?>;
+
+public sealed record RunDetails(
+    Run Run,
+    Hyperparameters Hyperparameters,
+    HyperparameterRecord? Record,
+    EvaluationResult? Evaluation,
+    IReadOnlyList<Artifact> Artifacts);
+
+public sealed class GetRunHandler(IResultsStore store) : IQueryHandler<GetRunQuery, RunDetails?>
+{
+    public async ValueTask<RunDetails?> Handle(GetRunQuery query, CancellationToken cancellationToken)
+    {
+        var run = await store.GetRunAsync(query.RunId, cancellationToken);
+        if (run is null)
+        {
+            return null;
+        }
+
+        return new RunDetails(
+            run,
+            HyperparameterJson.FromJson(run.HyperparametersJson),
+            await store.GetHyperparameterRecordAsync(run.Id, cancellationToken),
+            await store.GetEvaluationAsync(run.Id, cancellationToken),
+            await store.ListArtifactsAsync(run.Id, cancellationToken));
+    }
+}

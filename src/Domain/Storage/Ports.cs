@@ -1,0 +1,61 @@
+using AlexNet.Experiments.Domain.Datasets;
+using AlexNet.Experiments.Domain.Experiments;
+using AlexNet.Experiments.Domain.Training;
+
+namespace AlexNet.Experiments.Domain.Storage;
+
+/// <summary>The source of truth for datasets, experiments, runs and their results. Shaped by what the application asks.</summary>
+public interface IResultsStore
+{
+    Task AddDatasetAsync(Dataset dataset, CancellationToken cancellationToken);
+    Task<Dataset?> GetDatasetAsync(Guid datasetId, CancellationToken cancellationToken);
+    Task<IReadOnlyList<Dataset>> ListDatasetsAsync(CancellationToken cancellationToken);
+
+    Task<DatasetVersion?> GetDatasetVersionAsync(string contentHash, CancellationToken cancellationToken);
+
+    /// <summary>Idempotent: a version with the same hash is left as it is.</summary>
+    Task AddDatasetVersionAsync(DatasetVersion version, CancellationToken cancellationToken);
+
+    /// <summary>Adds the experiment and its first run in one transaction.</summary>
+    Task AddExperimentAsync(Experiment experiment, Run run, CancellationToken cancellationToken);
+    Task<IReadOnlyList<ExperimentSummary>> ListExperimentsAsync(CancellationToken cancellationToken);
+    Task<Experiment?> GetExperimentAsync(Guid experimentId, CancellationToken cancellationToken);
+
+    Task<Run?> GetRunAsync(Guid runId, CancellationToken cancellationToken);
+    Task<IReadOnlyList<Run>> ListRunsAsync(Guid experimentId, CancellationToken cancellationToken);
+    Task<IReadOnlyList<Run>> ListUnfinishedRunsAsync(CancellationToken cancellationToken);
+    Task UpdateRunAsync(Run run, CancellationToken cancellationToken);
+
+    /// <summary>Records the scheduler job that carries the run's next step, touching no other field (the job may already be updating the run).</summary>
+    Task SetRunJobAsync(Guid runId, string jobId, DateTimeOffset updatedAt, CancellationToken cancellationToken);
+
+    /// <summary>Writes the record once. Writing an identical record again is a no-op; a different one throws.</summary>
+    Task SaveHyperparameterRecordAsync(HyperparameterRecord record, CancellationToken cancellationToken);
+    Task<HyperparameterRecord?> GetHyperparameterRecordAsync(Guid runId, CancellationToken cancellationToken);
+
+    /// <summary>Idempotent per (run, epoch): an epoch already recorded is left as it is.</summary>
+    Task AddEpochMetricsAsync(EpochMetrics metrics, CancellationToken cancellationToken);
+    Task<IReadOnlyList<EpochMetrics>> GetEpochMetricsAsync(Guid runId, CancellationToken cancellationToken);
+
+    /// <summary>Idempotent per run.</summary>
+    Task SaveEvaluationAsync(EvaluationResult result, CancellationToken cancellationToken);
+    Task<EvaluationResult?> GetEvaluationAsync(Guid runId, CancellationToken cancellationToken);
+
+    /// <summary>Idempotent per (run, path).</summary>
+    Task AddArtifactAsync(Artifact artifact, CancellationToken cancellationToken);
+    Task<IReadOnlyList<Artifact>> ListArtifactsAsync(Guid runId, CancellationToken cancellationToken);
+}
+
+public sealed record ExperimentSummary(Experiment Experiment, Guid LatestRunId, RunStatus LatestRunStatus);
+
+/// <summary>Files a run produces (checkpoints), kept under the data folder and identified by SHA-256.</summary>
+public interface IArtifactStore
+{
+    /// <summary>The folder where a run writes its files; created if missing.</summary>
+    string GetRunDirectory(Guid runId);
+
+    /// <summary>Folder holding the preprocessed dataset versions.</summary>
+    string DatasetStoreRoot { get; }
+
+    Task<Artifact> DescribeAsync(Guid runId, string kind, string path, CancellationToken cancellationToken);
+}

@@ -1,0 +1,44 @@
+using AlexNet.Experiments.Domain.Experiments;
+
+namespace AlexNet.Experiments.Domain.Training;
+
+/// <summary>
+/// The learning rate for an epoch, derived only from the recorded history, so a resumed run picks the same rate.
+/// Plateau: the paper's "divide by 10 when the validation error stops improving".
+/// </summary>
+public static class LearningRateSchedule
+{
+    public static double For(OptimizerHyperparameters optimizer, ScheduleHyperparameters schedule, int epoch, IReadOnlyList<EpochMetrics> history)
+    {
+        int drops = schedule.Kind switch
+        {
+            ScheduleKind.Constant => 0,
+            ScheduleKind.Step => (epoch - 1) / schedule.StepEpochs,
+            ScheduleKind.Plateau => PlateauDrops(schedule, history.Where(m => m.Epoch < epoch).OrderBy(m => m.Epoch).ToList()),
+            _ => throw new ArgumentOutOfRangeException(nameof(schedule), schedule.Kind, null),
+        };
+
+        return optimizer.LearningRate * Math.Pow(schedule.Factor, Math.Min(drops, schedule.MaxDrops));
+    }
+
+    private static int PlateauDrops(ScheduleHyperparameters schedule, IReadOnlyList<EpochMetrics> history)
+    {
+        int drops = 0, epochsWithoutImprovement = 0;
+        double best = double.PositiveInfinity;
+        foreach (var metrics in history)
+        {
+            if (metrics.ValidationTop1Error < best - 1e-12)
+            {
+                best = metrics.ValidationTop1Error;
+                epochsWithoutImprovement = 0;
+            }
+            else if (++epochsWithoutImprovement >= schedule.Patience && drops < schedule.MaxDrops)
+            {
+                drops++;
+                epochsWithoutImprovement = 0;
+            }
+        }
+
+        return drops;
+    }
+}

@@ -1,0 +1,52 @@
+using AlexNet.Experiments.Domain.Datasets;
+using AlexNet.Experiments.Domain.Experiments;
+
+namespace AlexNet.Experiments.Domain.Training;
+
+/// <summary>What one bounded training step needs: one epoch, resumed from the previous epoch's checkpoint if there is one.</summary>
+public sealed record TrainingRequest(
+    Guid RunId,
+    Hyperparameters Hyperparameters,
+    DatasetVersion Dataset,
+    int Epoch,
+    double LearningRate,
+    string CheckpointDirectory);
+
+public sealed record EpochOutcome(EpochMetrics Metrics, string CheckpointPath);
+
+public interface ITrainer
+{
+    /// <summary>Trains epoch <see cref="TrainingRequest.Epoch"/> (1-based), validates, and writes its checkpoint. Deterministic given the seed and epoch.</summary>
+    Task<EpochOutcome> TrainEpochAsync(TrainingRequest request, CancellationToken cancellationToken);
+}
+
+public sealed record EvaluationRequest(Guid RunId, Hyperparameters Hyperparameters, DatasetVersion Dataset, string CheckpointPath);
+
+public interface IEvaluator
+{
+    Task<EvaluationResult> EvaluateAsync(EvaluationRequest request, CancellationToken cancellationToken);
+}
+
+/// <summary>Builds the model for given hyperparameters without training it, to report its layers and size.</summary>
+public interface IModelInspector
+{
+    ModelSummary Describe(ModelHyperparameters model, int classCount);
+}
+
+/// <summary>Per-image augmentation for training: reads a stored HWC byte image, writes a normalised CHW float crop.</summary>
+public interface IAugmentation
+{
+    void Apply(ReadOnlySpan<byte> storedImage, Span<float> crop, Random random);
+}
+
+public interface IAugmentationFactory
+{
+    IAugmentation CreateTraining(Hyperparameters hyperparameters, DatasetVersion dataset);
+}
+
+/// <summary>The machine a run executes on: devices it can use and the software versions to record.</summary>
+public interface IRuntimeEnvironment
+{
+    IReadOnlyList<string> AvailableDevices { get; }
+    RuntimeFacts Describe(ModelHyperparameters model);
+}

@@ -1,0 +1,34 @@
+namespace AlexNet.Experiments.Domain.Training;
+
+/// <summary>Errors are fractions in [0, 1]. Validation figures use a single centre crop.</summary>
+public sealed record EpochMetrics(
+    Guid RunId,
+    int Epoch,
+    double TrainLoss,
+    double TrainTop1Error,
+    double TrainTop5Error,
+    double ValidationLoss,
+    double ValidationTop1Error,
+    double ValidationTop5Error,
+    double LearningRate,
+    double ImagesPerSecond,
+    DateTimeOffset RecordedAt);
+
+public enum EvaluationCrops { Centre, TenCrop }
+
+public sealed record EvaluationResult(
+    Guid RunId,
+    EvaluationCrops Crops,
+    int ImageCount,
+    double Loss,
+    double Top1Error,
+    double Top5Error,
+    IReadOnlyList<double> PerClassAccuracy,
+    IReadOnlyList<IReadOnlyList<int>> ConfusionMatrix,
+    DateTimeOffset RecordedAt);
+
+public sealed record Artifact(Guid RunId, string Kind, string Path, string Sha256, long Bytes, DateTimeOffset CreatedAt);
+
+public sealed record LayerSummary(string Name, IReadOnlyList<long> OutputShape, long Parameters, string Device);
+
+public sealed record ModelSummary(IReadOnlyList<LayerSummary> Layers, long TotalParameters);

@@ -1,0 +1,93 @@
+using AlexNet.Experiments.Domain.Datasets;
+using AlexNet.Experiments.Domain.Experiments;
+using AlexNet.Experiments.Domain.Jobs;
+using AlexNet.Experiments.Domain.Storage;
+using AlexNet.Experiments.Domain.Training;
+
+namespace AlexNet.Experiments.Application.Tests.Fakes;
+
+/// <summary>Queues steps instead of running them, so a test decides when (and how often) each step executes.</summary>
+public sealed class QueueingJobScheduler : IJobScheduler
+{
+    private int nextId;
+    public Queue<(string JobId, RunStep Step)> Pending { get; } = new();
+    public List<RunStep> Enqueued { get; } = [];
+
+    public string Enqueue(RunStep step)
+    {
+        var id = $"job-{++nextId}";
+        Pending.Enqueue((id, step));
+        Enqueued.Add(step);
+        return id;
+    }
+
+    public bool IsAlive(string jobId) => Pending.Any(p => p.JobId == jobId);
+}
+
+public sealed class FakePreprocessor : IDatasetPreprocessor
+{
+    public int Calls { get; private set; }
+
+    public Task<DatasetVersion> PreprocessAsync(Dataset dataset, PreprocessingSettings settings, string storeRoot, IProgress<PreprocessingProgress>? progress, CancellationToken cancellationToken)
+    {
+        Calls++;
+        return Task.FromResult(new DatasetVersion(
+            $"hash-of-{dataset.Name}-{settings.ImageSize}", dataset.Id, settings, ["a", "b", "c"], 30, 9, 1,
+            new ColourPca([3, 2, 1], [1, 0, 0, 0, 1, 0, 0, 0, 1]), Path.Combine(storeRoot, "x"), DateTimeOffset.UnixEpoch));
+    }
+}
+
+/// <summary>Validation error falls by a fixed amount per epoch, so schedules and results are predictable.</summary>
+public sealed class FakeTrainer : ITrainer
+{
+    public List<TrainingRequest> Requests { get; } = [];
+    public Func<TrainingRequest, Exception?> Failure { get; set; } = _ => null;
+
+    public Task<EpochOutcome> TrainEpochAsync(TrainingRequest request, CancellationToken cancellationToken)
+    {
+        if (Failure(request) is { } failure)
+        {
+            throw failure;
+        }
+
+        Requests.Add(request);
+        double error = Math.Max(0.1, 0.9 - 0.1 * request.Epoch);
+        var metrics = new EpochMetrics(request.RunId, request.Epoch, 2.0 / request.Epoch, error, error / 2, 2.0 / request.Epoch, error, error / 2,
+            request.LearningRate, 1000, DateTimeOffset.UnixEpoch);
+        return Task.FromResult(new EpochOutcome(metrics, Path.Combine(request.CheckpointDirectory, $"epoch-{request.Epoch:D3}.ckpt")));
+    }
+}
+
+public sealed class FakeEvaluator : IEvaluator
+{
+    public List<EvaluationRequest> Requests { get; } = [];
+
+    public Task<EvaluationResult> EvaluateAsync(EvaluationRequest request, CancellationToken cancellationToken)
+    {
+        Requests.Add(request);
+        return Task.FromResult(new EvaluationResult(request.RunId, EvaluationCrops.TenCrop, 9, 0.5, 0.25, 0.0, [1, 0.5, 0.75], [[3, 0, 0], [1, 2, 0], [0, 1, 2]], DateTimeOffset.UnixEpoch));
+    }
+}
+
+public sealed class FakeArtifactStore : IArtifactStore
+{
+    public string DatasetStoreRoot => "/fake/datasets";
+
+    public string GetRunDirectory(Guid runId) => $"/fake/runs/{runId}";
+
+    public Task<Artifact> DescribeAsync(Guid runId, string kind, string path, CancellationToken cancellationToken) =>
+        Task.FromResult(new Artifact(runId, kind, path, new string('0', 64), 1, DateTimeOffset.UnixEpoch));
+}
+
+public sealed class FakeRuntime : IRuntimeEnvironment
+{
+    public IReadOnlyList<string> AvailableDevices { get; init; } = ["cpu"];
+
+    public RuntimeFacts Describe(ModelHyperparameters model) => new("test", "0.0.0", "0.0.0", string.Join(",", model.Devices));
+}
+
+public sealed class FakeModelInspector : IModelInspector
+{
+    public ModelSummary Describe(ModelHyperparameters model, int classCount) =>
+        new([new LayerSummary("fc8", [1, classCount], classCount, model.Devices[0])], classCount);
+}

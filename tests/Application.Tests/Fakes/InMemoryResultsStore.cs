@@ -1,0 +1,72 @@
+using System.Collections.Concurrent;
+using AlexNet.Experiments.Domain.Datasets;
+using AlexNet.Experiments.Domain.Experiments;
+using AlexNet.Experiments.Domain.Storage;
+using AlexNet.Experiments.Domain.Training;
+
+namespace AlexNet.Experiments.Application.Tests.Fakes;
+
+/// <summary>A results store in dictionaries, with the same idempotency rules as the SQLite one.</summary>
+public sealed class InMemoryResultsStore : IResultsStore
+{
+    public ConcurrentDictionary<Guid, Dataset> Datasets { get; } = new();
+    public ConcurrentDictionary<string, DatasetVersion> Versions { get; } = new();
+    public ConcurrentDictionary<Guid, Experiment> Experiments { get; } = new();
+    public ConcurrentDictionary<Guid, Run> Runs { get; } = new();
+    public ConcurrentDictionary<Guid, HyperparameterRecord> Records { get; } = new();
+    public ConcurrentDictionary<(Guid, int), EpochMetrics> Metrics { get; } = new();
+    public ConcurrentDictionary<Guid, EvaluationResult> Evaluations { get; } = new();
+    public ConcurrentDictionary<(Guid, string), Artifact> Artifacts { get; } = new();
+
+    public Task AddDatasetAsync(Dataset dataset, CancellationToken cancellationToken) => Done(Datasets[dataset.Id] = dataset);
+    public Task<Dataset?> GetDatasetAsync(Guid datasetId, CancellationToken cancellationToken) => Task.FromResult(Datasets.GetValueOrDefault(datasetId));
+    public Task<IReadOnlyList<Dataset>> ListDatasetsAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<Dataset>>(Datasets.Values.ToList());
+    public Task<DatasetVersion?> GetDatasetVersionAsync(string contentHash, CancellationToken cancellationToken) => Task.FromResult(Versions.GetValueOrDefault(contentHash));
+    public Task AddDatasetVersionAsync(DatasetVersion version, CancellationToken cancellationToken) => Done(Versions.TryAdd(version.ContentHash, version));
+
+    public Task AddExperimentAsync(Experiment experiment, Run run, CancellationToken cancellationToken)
+    {
+        Experiments[experiment.Id] = experiment;
+        Runs[run.Id] = run;
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<ExperimentSummary>> ListExperimentsAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<ExperimentSummary>>(Experiments.Values.OrderByDescending(e => e.CreatedAt)
+            .Select(e => Runs.Values.Where(r => r.ExperimentId == e.Id).OrderBy(r => r.CreatedAt).Last() is var run ? new ExperimentSummary(e, run.Id, run.Status) : null!)
+            .ToList());
+
+    public Task<Experiment?> GetExperimentAsync(Guid experimentId, CancellationToken cancellationToken) => Task.FromResult(Experiments.GetValueOrDefault(experimentId));
+    public Task<Run?> GetRunAsync(Guid runId, CancellationToken cancellationToken) => Task.FromResult(Runs.GetValueOrDefault(runId));
+    public Task<IReadOnlyList<Run>> ListRunsAsync(Guid experimentId, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<Run>>(Runs.Values.Where(r => r.ExperimentId == experimentId).ToList());
+    public Task<IReadOnlyList<Run>> ListUnfinishedRunsAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<Run>>(Runs.Values.Where(r => !r.IsFinished).ToList());
+    public Task UpdateRunAsync(Run run, CancellationToken cancellationToken) => Done(Runs[run.Id] = run);
+
+    public Task SetRunJobAsync(Guid runId, string jobId, DateTimeOffset updatedAt, CancellationToken cancellationToken) =>
+        Done(Runs[runId] = Runs[runId] with { CurrentJobId = jobId, UpdatedAt = updatedAt });
+
+    public Task SaveHyperparameterRecordAsync(HyperparameterRecord record, CancellationToken cancellationToken)
+    {
+        var stored = Records.GetOrAdd(record.RunId, record);
+        if (stored with { CreatedAt = record.CreatedAt } != record)
+        {
+            throw new InvalidOperationException("A different hyperparameter record exists for this run.");
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<HyperparameterRecord?> GetHyperparameterRecordAsync(Guid runId, CancellationToken cancellationToken) => Task.FromResult(Records.GetValueOrDefault(runId));
+    public Task AddEpochMetricsAsync(EpochMetrics metrics, CancellationToken cancellationToken) => Done(Metrics.TryAdd((metrics.RunId, metrics.Epoch), metrics));
+    public Task<IReadOnlyList<EpochMetrics>> GetEpochMetricsAsync(Guid runId, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<EpochMetrics>>(Metrics.Values.Where(m => m.RunId == runId).OrderBy(m => m.Epoch).ToList());
+    public Task SaveEvaluationAsync(EvaluationResult result, CancellationToken cancellationToken) => Done(Evaluations.TryAdd(result.RunId, result));
+    public Task<EvaluationResult?> GetEvaluationAsync(Guid runId, CancellationToken cancellationToken) => Task.FromResult(Evaluations.GetValueOrDefault(runId));
+    public Task AddArtifactAsync(Artifact artifact, CancellationToken cancellationToken) => Done(Artifacts.TryAdd((artifact.RunId, artifact.Path), artifact));
+    public Task<IReadOnlyList<Artifact>> ListArtifactsAsync(Guid runId, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<Artifact>>(Artifacts.Values.Where(a => a.RunId == runId).OrderBy(a => a.CreatedAt).ToList());
+
+    private static Task Done<T>(T _) => Task.CompletedTask;
+}

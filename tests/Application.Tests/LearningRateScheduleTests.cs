@@ -1,0 +1,48 @@
+using AlexNet.Experiments.Domain.Experiments;
+using AlexNet.Experiments.Domain.Training;
+
+namespace AlexNet.Experiments.Application.Tests;
+
+public sealed class LearningRateScheduleTests
+{
+    private static readonly OptimizerHyperparameters Optimizer = new() { LearningRate = 0.01 };
+
+    private static List<EpochMetrics> History(params double[] validationErrors) =>
+        validationErrors.Select((e, i) => new EpochMetrics(Guid.Empty, i + 1, 0, 0, 0, 0, e, 0, 0, 0, DateTimeOffset.UnixEpoch)).ToList();
+
+    [Fact]
+    public void Plateau_divides_by_ten_after_patience_epochs_without_improvement()
+    {
+        var schedule = new ScheduleHyperparameters { Kind = ScheduleKind.Plateau, Patience = 2 };
+        var history = History(0.9, 0.8, 0.8, 0.81, 0.7, 0.7, 0.7);
+        LearningRateSchedule.For(Optimizer, schedule, 3, history).ShouldBe(0.01);
+        LearningRateSchedule.For(Optimizer, schedule, 4, history).ShouldBe(0.01);
+        LearningRateSchedule.For(Optimizer, schedule, 5, history).ShouldBe(0.001, 1e-12);
+        LearningRateSchedule.For(Optimizer, schedule, 7, history).ShouldBe(0.001, 1e-12);
+        LearningRateSchedule.For(Optimizer, schedule, 8, history).ShouldBe(0.0001, 1e-12);
+    }
+
+    [Fact]
+    public void Plateau_stops_after_max_drops()
+    {
+        var schedule = new ScheduleHyperparameters { Kind = ScheduleKind.Plateau, Patience = 1, MaxDrops = 3 };
+        var history = History(Enumerable.Repeat(0.5, 20).ToArray());
+        LearningRateSchedule.For(Optimizer, schedule, 21, history).ShouldBe(0.00001, 1e-15);
+    }
+
+    [Fact]
+    public void Step_schedule_drops_every_step_epochs()
+    {
+        var schedule = new ScheduleHyperparameters { Kind = ScheduleKind.Step, StepEpochs = 30, MaxDrops = 3 };
+        LearningRateSchedule.For(Optimizer, schedule, 30, []).ShouldBe(0.01);
+        LearningRateSchedule.For(Optimizer, schedule, 31, []).ShouldBe(0.001, 1e-12);
+        LearningRateSchedule.For(Optimizer, schedule, 200, []).ShouldBe(0.00001, 1e-15);
+    }
+
+    [Fact]
+    public void Only_epochs_before_the_requested_one_count()
+    {
+        var schedule = new ScheduleHyperparameters { Kind = ScheduleKind.Plateau, Patience = 1 };
+        LearningRateSchedule.For(Optimizer, schedule, 2, History(0.5, 0.5, 0.5)).ShouldBe(0.01);
+    }
+}

@@ -1,0 +1,138 @@
+using System.Text.Json.Nodes;
+using AlexNet.Experiments.Application.Experiments.SubmitExperiment;
+using AlexNet.Experiments.Application.Runs.ExecuteRunStep;
+using AlexNet.Experiments.Application.Runs.ReconcileRuns;
+using AlexNet.Experiments.Application.Tests.Fakes;
+using AlexNet.Experiments.Domain.Experiments;
+using AlexNet.Experiments.Domain.Jobs;
+using FluentValidation;
+using Snapshooter.Xunit;
+
+namespace AlexNet.Experiments.Application.Tests;
+
+/// <summary>Submit -> preprocess -> one step per epoch -> evaluate, with every port faked.</summary>
+public sealed class RunPipelineTests : IDisposable
+{
+    private readonly ApplicationHarness harness = new();
+
+    public void Dispose() => harness.Dispose();
+
+    private async Task<SubmittedExperiment> SubmitAsync(string overrides = """{ "epochs": 3 }""")
+    {
+        var dataset = await harness.AddDatasetAsync();
+        return await harness.SendAsync(new SubmitExperimentCommand("exp", dataset.Id, "quickstart", JsonNode.Parse(overrides)!.AsObject()));
+    }
+
+    [Fact]
+    public async Task A_submitted_run_is_trained_one_step_per_epoch_then_evaluated()
+    {
+        var submitted = await SubmitAsync();
+        harness.Store.Runs[submitted.RunId].Status.ShouldBe(RunStatus.Queued);
+
+        await harness.DrainAsync();
+
+        var run = harness.Store.Runs[submitted.RunId];
+        run.Status.ShouldBe(RunStatus.Succeeded);
+        run.EpochsCompleted.ShouldBe(3);
+        run.DatasetVersionHash.ShouldBe("hash-of-shapes-76");
+        harness.Scheduler.Enqueued.Select(s => s.ToString()).ShouldBe(
+        [
+            $"Preprocess of run {run.Id}", $"TrainEpoch 1 of run {run.Id}", $"TrainEpoch 2 of run {run.Id}", $"TrainEpoch 3 of run {run.Id}", $"Evaluate of run {run.Id}",
+        ]);
+        harness.Trainer.Requests.Select(r => r.Epoch).ShouldBe([1, 2, 3]);
+        harness.Store.Metrics.Count.ShouldBe(3);
+        harness.Store.Artifacts.Count.ShouldBe(3);
+        harness.Evaluator.Requests.Single().CheckpointPath.ShouldEndWith("epoch-003.ckpt");
+        harness.Store.Evaluations[run.Id].Top1Error.ShouldBe(0.25);
+    }
+
+    [Fact]
+    public async Task The_hyperparameter_record_reproduces_the_run()
+    {
+        var submitted = await SubmitAsync();
+        await harness.DrainAsync();
+
+        var record = harness.Store.Records[submitted.RunId];
+        record.Sha256.ShouldBe(submitted.HyperparametersSha256);
+        record.Seed.ShouldBe(7);
+        record.DatasetVersionHash.ShouldBe("hash-of-shapes-76");
+        record.ClassCount.ShouldBe(3);
+        Snapshot.Match(record, options => options.IgnoreField("RunId").IgnoreField("CreatedAt"));
+    }
+
+    [Fact]
+    public async Task A_step_fetched_twice_changes_nothing_the_second_time()
+    {
+        var submitted = await SubmitAsync();
+        await harness.DrainAsync();
+        var before = harness.Store.Runs[submitted.RunId];
+
+        await harness.SendAsync(new ExecuteRunStepCommand(new RunStep(submitted.RunId, RunStepKind.TrainEpoch, 2)));
+        await harness.SendAsync(new ExecuteRunStepCommand(new RunStep(submitted.RunId, RunStepKind.Preprocess)));
+
+        harness.Store.Runs[submitted.RunId].ShouldBe(before);
+        harness.Trainer.Requests.Count.ShouldBe(3);
+        harness.Preprocessor.Calls.ShouldBe(1);
+        harness.Scheduler.Pending.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task The_learning_rate_of_each_epoch_follows_the_schedule()
+    {
+        await SubmitAsync("""{ "epochs": 4, "optimizer": { "learningRate": 0.1 }, "schedule": { "kind": "Step", "stepEpochs": 2 } }""");
+        await harness.DrainAsync();
+        harness.Trainer.Requests.Select(r => r.LearningRate).ShouldBe([0.1, 0.1, 0.01, 0.01], tolerance: 1e-12);
+    }
+
+    [Fact]
+    public async Task A_failing_step_marks_the_run_failed_with_the_reason()
+    {
+        harness.Trainer.Failure = r => r.Epoch == 2 ? new InvalidOperationException("out of memory") : null;
+        var submitted = await SubmitAsync();
+
+        await Should.ThrowAsync<InvalidOperationException>(harness.DrainAsync);
+
+        var run = harness.Store.Runs[submitted.RunId];
+        run.Status.ShouldBe(RunStatus.Failed);
+        run.Error.ShouldBe("TrainEpoch: out of memory");
+        run.EpochsCompleted.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Invalid_submission_stores_and_schedules_nothing()
+    {
+        var dataset = await harness.AddDatasetAsync();
+        var command = new SubmitExperimentCommand("", dataset.Id, "quickstart", JsonNode.Parse("""{ "model": { "dropout": 2 } }""")!.AsObject());
+
+        var error = await Should.ThrowAsync<ValidationException>(() => harness.SendAsync(command));
+
+        error.Errors.Select(e => e.PropertyName).ShouldBe(["Name", "hyperparameters.model.dropout"], ignoreOrder: true);
+        harness.Store.Experiments.ShouldBeEmpty();
+        harness.Store.Runs.ShouldBeEmpty();
+        harness.Scheduler.Enqueued.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Submission_for_an_unknown_dataset_is_rejected()
+    {
+        var command = new SubmitExperimentCommand("exp", Guid.NewGuid(), "quickstart", null);
+        var error = await Should.ThrowAsync<ValidationException>(() => harness.SendAsync(command));
+        error.Errors.Single().PropertyName.ShouldBe("DatasetId");
+    }
+
+    [Fact]
+    public async Task Reconcile_requeues_a_run_whose_job_died_and_leaves_live_ones_alone()
+    {
+        var orphan = await SubmitAsync();
+        harness.Scheduler.Pending.Clear(); // the job store lost the job, e.g. a crash between steps
+        var live = await SubmitAsync();
+
+        int requeued = await harness.SendAsync(new ReconcileRunsCommand());
+
+        requeued.ShouldBe(1);
+        harness.Scheduler.Pending.Select(p => p.Step.RunId).ShouldBe([live.RunId, orphan.RunId]);
+        await harness.DrainAsync();
+        harness.Store.Runs[orphan.RunId].Status.ShouldBe(RunStatus.Succeeded);
+        harness.Store.Runs[live.RunId].Status.ShouldBe(RunStatus.Succeeded);
+    }
+}
