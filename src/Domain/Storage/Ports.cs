@@ -24,6 +24,7 @@ public interface IResultsStore
     Task<Run?> GetRunAsync(Guid runId, CancellationToken cancellationToken);
     Task<IReadOnlyList<Run>> ListRunsAsync(Guid experimentId, CancellationToken cancellationToken);
     Task<IReadOnlyList<Run>> ListUnfinishedRunsAsync(CancellationToken cancellationToken);
+    /// <summary>Writes status, dataset version, epochs completed, error and update time. The job id is written only by <see cref="SetRunJobAsync"/>.</summary>
     Task UpdateRunAsync(Run run, CancellationToken cancellationToken);
 
     /// <summary>Records the scheduler job that carries the run's next step, touching no other field (the job may already be updating the run).</summary>

@@ -42,7 +42,8 @@ public sealed class InMemoryResultsStore : IResultsStore
         Task.FromResult<IReadOnlyList<Run>>(Runs.Values.Where(r => r.ExperimentId == experimentId).ToList());
     public Task<IReadOnlyList<Run>> ListUnfinishedRunsAsync(CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<Run>>(Runs.Values.Where(r => !r.IsFinished).ToList());
-    public Task UpdateRunAsync(Run run, CancellationToken cancellationToken) => Done(Runs[run.Id] = run);
+    public Task UpdateRunAsync(Run run, CancellationToken cancellationToken) =>
+        Done(Runs[run.Id] = run with { CurrentJobId = Runs[run.Id].CurrentJobId, HyperparametersJson = Runs[run.Id].HyperparametersJson });
 
     public Task SetRunJobAsync(Guid runId, string jobId, DateTimeOffset updatedAt, CancellationToken cancellationToken) =>
         Done(Runs[runId] = Runs[runId] with { CurrentJobId = jobId, UpdatedAt = updatedAt });

@@ -53,7 +53,7 @@ public sealed partial class ExecuteRunStepHandler(
         catch (Exception e) when (e is not OperationCanceledException)
         {
             LogStepFailed(e, step);
-            await UpdateAsync(run.Id, r => r with { Status = RunStatus.Failed, Error = $"{step.Kind}: {e.Message}", CurrentJobId = null }, CancellationToken.None);
+            await UpdateAsync(run.Id, r => r with { Status = RunStatus.Failed, Error = $"{step.Kind}: {e.Message}" }, CancellationToken.None);
             throw;
         }
 
@@ -117,7 +117,7 @@ public sealed partial class ExecuteRunStepHandler(
 
         var result = await evaluator.EvaluateAsync(new EvaluationRequest(run.Id, hyperparameters, version, checkpoint.Path), cancellationToken);
         await store.SaveEvaluationAsync(result, cancellationToken);
-        await UpdateAsync(run.Id, r => r with { Status = RunStatus.Succeeded, CurrentJobId = null }, cancellationToken);
+        await UpdateAsync(run.Id, r => r with { Status = RunStatus.Succeeded }, cancellationToken);
         return null;
     }
 

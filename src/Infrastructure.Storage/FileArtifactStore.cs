@@ -1,0 +1,39 @@
+using System.Security.Cryptography;
+using AlexNet.Experiments.Domain.Storage;
+using AlexNet.Experiments.Domain.Training;
+
+namespace AlexNet.Experiments.Infrastructure.Storage;
+
+/// <summary>Run files under {data}/runs/{runId}/, preprocessed dataset versions under {data}/datasets/.</summary>
+public sealed class FileArtifactStore(string dataDirectory) : IArtifactStore
+{
+    public const string RunsFolder = "runs", DatasetsFolder = "datasets";
+
+    /// <summary>Absolute path of the data folder.</summary>
+    public string DataDirectory { get; } = Path.GetFullPath(dataDirectory);
+
+    public string DatasetStoreRoot => Directory.CreateDirectory(Path.Combine(DataDirectory, DatasetsFolder)).FullName;
+
+    public string GetRunDirectory(Guid runId) =>
+        Directory.CreateDirectory(Path.Combine(DataDirectory, RunsFolder, runId.ToString("D"))).FullName;
+
+    /// <summary>
+    /// Hashes the file. The artifact's path is absolute (a relative one is taken from the data folder), so it can be opened as it is;
+    /// its time is the file's last write, to the millisecond the results store keeps.
+    /// </summary>
+    public async Task<Artifact> DescribeAsync(Guid runId, string kind, string path, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(kind);
+        var fullPath = Path.GetFullPath(path, DataDirectory);
+        await using var stream = new FileStream(fullPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, useAsync: true);
+        var hash = await SHA256.HashDataAsync(stream, cancellationToken);
+        var writtenAt = new DateTimeOffset(File.GetLastWriteTimeUtc(fullPath));
+        return new Artifact(
+            runId,
+            kind,
+            fullPath,
+            Convert.ToHexStringLower(hash),
+            stream.Position, // the bytes actually hashed
+            DateTimeOffset.FromUnixTimeMilliseconds(writtenAt.ToUnixTimeMilliseconds()));
+    }
+}

@@ -1,0 +1,102 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace AlexNet.Experiments.Infrastructure.Storage;
+
+/// <summary>The SQLite results database. Its rows are internal; <see cref="SqliteResultsStore"/> maps them to the Domain.</summary>
+public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options) : DbContext(options)
+{
+    internal DbSet<DatasetRow> Datasets => Set<DatasetRow>();
+    internal DbSet<DatasetVersionRow> DatasetVersions => Set<DatasetVersionRow>();
+    internal DbSet<ExperimentRow> Experiments => Set<ExperimentRow>();
+    internal DbSet<RunRow> Runs => Set<RunRow>();
+    internal DbSet<HyperparameterRecordRow> HyperparameterRecords => Set<HyperparameterRecordRow>();
+    internal DbSet<EpochMetricsRow> EpochMetrics => Set<EpochMetricsRow>();
+    internal DbSet<EvaluationResultRow> EvaluationResults => Set<EvaluationResultRow>();
+    internal DbSet<ArtifactRow> Artifacts => Set<ArtifactRow>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // SQLite has no DateTimeOffset type and EF cannot ORDER BY one; UTC Unix milliseconds sort and compare as integers.
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<UnixMillisecondsConverter>();
+    }
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<DatasetRow>(dataset =>
+        {
+            dataset.ToTable("Datasets");
+            dataset.HasKey(d => d.Id);
+            dataset.HasIndex(d => d.CreatedAt);
+        });
+
+        modelBuilder.Entity<DatasetVersionRow>(version =>
+        {
+            version.ToTable("DatasetVersions");
+            version.HasKey(v => v.ContentHash);
+            version.Property(v => v.ClassNamesJson).HasColumnName("ClassNames");
+            version.Property(v => v.ColourPcaEigenvaluesJson).HasColumnName("ColourPcaEigenvalues");
+            version.Property(v => v.ColourPcaEigenvectorsJson).HasColumnName("ColourPcaEigenvectors");
+            Restrict(version.HasOne<DatasetRow>().WithMany().HasForeignKey(v => v.DatasetId));
+        });
+
+        modelBuilder.Entity<ExperimentRow>(experiment =>
+        {
+            experiment.ToTable("Experiments");
+            experiment.HasKey(e => e.Id);
+            experiment.HasIndex(e => e.CreatedAt);
+            Restrict(experiment.HasOne<DatasetRow>().WithMany().HasForeignKey(e => e.DatasetId));
+        });
+
+        modelBuilder.Entity<RunRow>(run =>
+        {
+            run.ToTable("Runs");
+            run.HasKey(r => r.Id);
+            run.HasIndex(r => r.Status);
+            run.HasIndex(r => new { r.ExperimentId, r.CreatedAt });
+            Restrict(run.HasOne<ExperimentRow>().WithMany().HasForeignKey(r => r.ExperimentId));
+            Restrict(run.HasOne<DatasetVersionRow>().WithMany().HasForeignKey(r => r.DatasetVersionHash));
+        });
+
+        modelBuilder.Entity<HyperparameterRecordRow>(record =>
+        {
+            record.ToTable("HyperparameterRecords");
+            record.HasKey(h => h.RunId); // one record per run
+            Restrict(record.HasOne<RunRow>().WithOne().HasForeignKey<HyperparameterRecordRow>(h => h.RunId));
+            Restrict(record.HasOne<DatasetVersionRow>().WithMany().HasForeignKey(h => h.DatasetVersionHash));
+        });
+
+        modelBuilder.Entity<EpochMetricsRow>(metrics =>
+        {
+            metrics.ToTable("EpochMetrics");
+            metrics.HasKey(m => new { m.RunId, m.Epoch }); // unique (run, epoch)
+            Restrict(metrics.HasOne<RunRow>().WithMany().HasForeignKey(m => m.RunId));
+        });
+
+        modelBuilder.Entity<EvaluationResultRow>(evaluation =>
+        {
+            evaluation.ToTable("EvaluationResults");
+            evaluation.HasKey(e => e.RunId); // one evaluation per run
+            evaluation.Property(e => e.PerClassAccuracyJson).HasColumnName("PerClassAccuracy");
+            evaluation.Property(e => e.ConfusionMatrixJson).HasColumnName("ConfusionMatrix");
+            Restrict(evaluation.HasOne<RunRow>().WithOne().HasForeignKey<EvaluationResultRow>(e => e.RunId));
+        });
+
+        modelBuilder.Entity<ArtifactRow>(artifact =>
+        {
+            artifact.ToTable("Artifacts");
+            artifact.HasKey(a => new { a.RunId, a.Path }); // unique (run, path)
+            Restrict(artifact.HasOne<RunRow>().WithMany().HasForeignKey(a => a.RunId));
+        });
+    }
+
+    // Results are history: deleting a parent with children must fail rather than cascade or orphan.
+    private static void Restrict(ReferenceCollectionBuilder relationship) => relationship.OnDelete(DeleteBehavior.Restrict);
+
+    private static void Restrict(ReferenceReferenceBuilder relationship) => relationship.OnDelete(DeleteBehavior.Restrict);
+
+    internal sealed class UnixMillisecondsConverter() : ValueConverter<DateTimeOffset, long>(
+        value => value.ToUnixTimeMilliseconds(),
+        value => DateTimeOffset.FromUnixTimeMilliseconds(value));
+}

@@ -1,0 +1,15 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+
+namespace AlexNet.Experiments.Infrastructure.Storage;
+
+/// <summary>Lets `dotnet ef migrations add` build the model from this project alone, without the Host.</summary>
+internal sealed class ResultsDbContextDesignTimeFactory : IDesignTimeDbContextFactory<ResultsDbContext>
+{
+    public ResultsDbContext CreateDbContext(string[] args)
+    {
+        var builder = new DbContextOptionsBuilder<ResultsDbContext>();
+        StorageRegistration.Configure(builder, StorageOptions.BuildConnectionString(StorageOptions.ResultsDatabaseFileName));
+        return new ResultsDbContext(builder.Options);
+    }
+}

@@ -1,0 +1,211 @@
+using AlexNet.Experiments.Domain.Datasets;
+using AlexNet.Experiments.Domain.Experiments;
+using AlexNet.Experiments.Domain.Storage;
+using AlexNet.Experiments.Domain.Training;
+using Microsoft.EntityFrameworkCore;
+
+namespace AlexNet.Experiments.Infrastructure.Storage;
+
+/// <summary>
+/// <see cref="IResultsStore"/> on SQLite. Each call uses its own context, so one instance serves concurrent workers and requests.
+/// Lists: datasets and experiments newest first; runs, unfinished runs and artifacts oldest first; epoch metrics by epoch.
+/// </summary>
+public sealed class SqliteResultsStore(IDbContextFactory<ResultsDbContext> contextFactory) : IResultsStore
+{
+    public Task AddDatasetAsync(Dataset dataset, CancellationToken cancellationToken) =>
+        WriteAsync(db => db.Datasets.Add(DatasetRow.From(dataset)), cancellationToken);
+
+    public Task<Dataset?> GetDatasetAsync(Guid datasetId, CancellationToken cancellationToken) =>
+        ReadAsync(async db => (await db.Datasets.FirstOrDefaultAsync(d => d.Id == datasetId, cancellationToken))?.ToDomain(), cancellationToken);
+
+    public Task<IReadOnlyList<Dataset>> ListDatasetsAsync(CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<Dataset>>(async db =>
+            (await db.Datasets.OrderByDescending(d => d.CreatedAt).ThenBy(d => d.Name).ToListAsync(cancellationToken))
+            .Select(d => d.ToDomain()).ToList(), cancellationToken);
+
+    public Task<DatasetVersion?> GetDatasetVersionAsync(string contentHash, CancellationToken cancellationToken) =>
+        ReadAsync(async db => (await db.DatasetVersions.FirstOrDefaultAsync(v => v.ContentHash == contentHash, cancellationToken))?.ToDomain(), cancellationToken);
+
+    public Task AddDatasetVersionAsync(DatasetVersion version, CancellationToken cancellationToken) =>
+        WriteAsync(async db =>
+        {
+            if (!await db.DatasetVersions.AnyAsync(v => v.ContentHash == version.ContentHash, cancellationToken))
+            {
+                db.DatasetVersions.Add(DatasetVersionRow.From(version));
+            }
+        }, cancellationToken);
+
+    public Task AddExperimentAsync(Experiment experiment, Run run, CancellationToken cancellationToken)
+    {
+        if (run.ExperimentId != experiment.Id)
+        {
+            throw new ArgumentException($"Run {run.Id} belongs to experiment {run.ExperimentId}, not {experiment.Id}.", nameof(run));
+        }
+
+        return WriteAsync(db =>
+        {
+            db.Experiments.Add(ExperimentRow.From(experiment));
+            db.Runs.Add(RunRow.From(run));
+        }, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<ExperimentSummary>> ListExperimentsAsync(CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<ExperimentSummary>>(async db =>
+        {
+            var rows = await db.Experiments
+                .OrderByDescending(e => e.CreatedAt).ThenByDescending(e => e.Id)
+                .Select(e => new
+                {
+                    Experiment = e,
+                    LatestRun = db.Runs
+                        .Where(r => r.ExperimentId == e.Id)
+                        .OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.UpdatedAt).ThenByDescending(r => r.Id)
+                        .Select(r => new { r.Id, r.Status })
+                        .FirstOrDefault(),
+                })
+                .ToListAsync(cancellationToken);
+
+            // AddExperimentAsync always adds a first run, so an experiment without one cannot come from this store.
+            return rows
+                .Where(row => row.LatestRun is not null)
+                .Select(row => new ExperimentSummary(row.Experiment.ToDomain(), row.LatestRun!.Id, RunRow.ParseStatus(row.LatestRun.Status)))
+                .ToList();
+        }, cancellationToken);
+
+    public Task<Experiment?> GetExperimentAsync(Guid experimentId, CancellationToken cancellationToken) =>
+        ReadAsync(async db => (await db.Experiments.FirstOrDefaultAsync(e => e.Id == experimentId, cancellationToken))?.ToDomain(), cancellationToken);
+
+    public Task<Run?> GetRunAsync(Guid runId, CancellationToken cancellationToken) =>
+        ReadAsync(async db => (await db.Runs.FirstOrDefaultAsync(r => r.Id == runId, cancellationToken))?.ToDomain(), cancellationToken);
+
+    public Task<IReadOnlyList<Run>> ListRunsAsync(Guid experimentId, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<Run>>(async db =>
+            (await db.Runs.Where(r => r.ExperimentId == experimentId).OrderBy(r => r.CreatedAt).ThenBy(r => r.Id).ToListAsync(cancellationToken))
+            .Select(r => r.ToDomain()).ToList(), cancellationToken);
+
+    public Task<IReadOnlyList<Run>> ListUnfinishedRunsAsync(CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<Run>>(async db =>
+            (await db.Runs.Where(r => !RunRow.FinishedStatuses.Contains(r.Status)).OrderBy(r => r.CreatedAt).ThenBy(r => r.Id).ToListAsync(cancellationToken))
+            .Select(r => r.ToDomain()).ToList(), cancellationToken);
+
+    /// <summary>Overwrites the run's progress fields; its experiment, hyperparameters, creation time and job id are not touched here. Throws if the run is unknown.</summary>
+    public async Task UpdateRunAsync(Run run, CancellationToken cancellationToken)
+    {
+        var row = RunRow.From(run);
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        int updated = await db.Runs
+            .Where(r => r.Id == row.Id)
+            .ExecuteUpdateAsync(set => set
+                .SetProperty(r => r.Status, row.Status)
+                .SetProperty(r => r.DatasetVersionHash, row.DatasetVersionHash)
+                .SetProperty(r => r.EpochsCompleted, row.EpochsCompleted)
+                .SetProperty(r => r.Error, row.Error)
+                .SetProperty(r => r.UpdatedAt, row.UpdatedAt),
+                cancellationToken);
+        if (updated == 0)
+        {
+            throw new InvalidOperationException($"Run {run.Id} does not exist.");
+        }
+    }
+
+    /// <summary>Sets only the job id and update time, in one statement, so it cannot undo a concurrent update of the run's other fields.</summary>
+    public async Task SetRunJobAsync(Guid runId, string jobId, DateTimeOffset updatedAt, CancellationToken cancellationToken)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        int updated = await db.Runs
+            .Where(r => r.Id == runId)
+            .ExecuteUpdateAsync(set => set.SetProperty(r => r.CurrentJobId, jobId).SetProperty(r => r.UpdatedAt, updatedAt), cancellationToken);
+        if (updated == 0)
+        {
+            throw new InvalidOperationException($"Run {runId} does not exist.");
+        }
+    }
+
+    /// <remarks>
+    /// "Identical" compares everything but <see cref="HyperparameterRecord.CreatedAt"/>: a retried job rebuilds the same record at a
+    /// later time, and that must not fail. The first record, with its time, is kept.
+    /// </remarks>
+    public Task SaveHyperparameterRecordAsync(HyperparameterRecord record, CancellationToken cancellationToken) =>
+        WriteAsync(async db =>
+        {
+            var stored = await db.HyperparameterRecords.FirstOrDefaultAsync(h => h.RunId == record.RunId, cancellationToken);
+            if (stored is null)
+            {
+                db.HyperparameterRecords.Add(HyperparameterRecordRow.From(record));
+            }
+            else if (stored.ToDomain() with { CreatedAt = default } != record with { CreatedAt = default })
+            {
+                throw new InvalidOperationException(
+                    $"Run {record.RunId} already has a different hyperparameter record (SHA-256 {stored.Sha256}, dataset {stored.DatasetVersionHash}, " +
+                    $"device {stored.Device}); it is immutable.");
+            }
+        }, cancellationToken);
+
+    public Task<HyperparameterRecord?> GetHyperparameterRecordAsync(Guid runId, CancellationToken cancellationToken) =>
+        ReadAsync(async db => (await db.HyperparameterRecords.FirstOrDefaultAsync(h => h.RunId == runId, cancellationToken))?.ToDomain(), cancellationToken);
+
+    public Task AddEpochMetricsAsync(EpochMetrics metrics, CancellationToken cancellationToken) =>
+        WriteAsync(async db =>
+        {
+            if (!await db.EpochMetrics.AnyAsync(m => m.RunId == metrics.RunId && m.Epoch == metrics.Epoch, cancellationToken))
+            {
+                db.EpochMetrics.Add(EpochMetricsRow.From(metrics));
+            }
+        }, cancellationToken);
+
+    public Task<IReadOnlyList<EpochMetrics>> GetEpochMetricsAsync(Guid runId, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<EpochMetrics>>(async db =>
+            (await db.EpochMetrics.Where(m => m.RunId == runId).OrderBy(m => m.Epoch).ToListAsync(cancellationToken))
+            .Select(m => m.ToDomain()).ToList(), cancellationToken);
+
+    public Task SaveEvaluationAsync(EvaluationResult result, CancellationToken cancellationToken) =>
+        WriteAsync(async db =>
+        {
+            if (!await db.EvaluationResults.AnyAsync(e => e.RunId == result.RunId, cancellationToken))
+            {
+                db.EvaluationResults.Add(EvaluationResultRow.From(result));
+            }
+        }, cancellationToken);
+
+    public Task<EvaluationResult?> GetEvaluationAsync(Guid runId, CancellationToken cancellationToken) =>
+        ReadAsync(async db => (await db.EvaluationResults.FirstOrDefaultAsync(e => e.RunId == runId, cancellationToken))?.ToDomain(), cancellationToken);
+
+    public Task AddArtifactAsync(Artifact artifact, CancellationToken cancellationToken) =>
+        WriteAsync(async db =>
+        {
+            if (!await db.Artifacts.AnyAsync(a => a.RunId == artifact.RunId && a.Path == artifact.Path, cancellationToken))
+            {
+                db.Artifacts.Add(ArtifactRow.From(artifact));
+            }
+        }, cancellationToken);
+
+    public Task<IReadOnlyList<Artifact>> ListArtifactsAsync(Guid runId, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<Artifact>>(async db =>
+            (await db.Artifacts.Where(a => a.RunId == runId).OrderBy(a => a.CreatedAt).ThenBy(a => a.Path).ToListAsync(cancellationToken))
+            .Select(a => a.ToDomain()).ToList(), cancellationToken);
+
+    private async Task<T> ReadAsync<T>(Func<ResultsDbContext, Task<T>> query, CancellationToken cancellationToken)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        return await query(db);
+    }
+
+    private Task WriteAsync(Action<ResultsDbContext> change, CancellationToken cancellationToken) =>
+        WriteAsync(db =>
+        {
+            change(db);
+            return Task.CompletedTask;
+        }, cancellationToken);
+
+    private async Task WriteAsync(Func<ResultsDbContext, Task> change, CancellationToken cancellationToken)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+
+        // Microsoft.Data.Sqlite begins with BEGIN IMMEDIATE: the write lock is held from the existence check to the insert,
+        // so two concurrent idempotent adds cannot both insert, and a reader never has to upgrade its lock.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await change(db);
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,54 @@
+using AlexNet.Experiments.Domain.Experiments;
+using AlexNet.Experiments.Domain.Storage;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AlexNet.Experiments.Infrastructure.Storage.Tests;
+
+public sealed class RegistrationTests
+{
+    [Fact]
+    public async Task Services_are_singletons_rooted_at_the_data_folder()
+    {
+        await using var storage = await TestStorage.CreateAsync(migrate: false);
+        var provider = storage.Provider;
+
+        storage.Options.DataDirectory.ShouldBe(storage.DataDirectory);
+        storage.Options.ResultsDatabasePath.ShouldBe(Path.Combine(storage.DataDirectory, "results.db"));
+        provider.GetRequiredService<IResultsStore>().ShouldBeOfType<SqliteResultsStore>().ShouldBeSameAs(provider.GetRequiredService<IResultsStore>());
+        provider.GetRequiredService<IArtifactStore>().ShouldBeOfType<FileArtifactStore>().DataDirectory.ShouldBe(storage.DataDirectory);
+        provider.GetRequiredService<IArtifactStore>().ShouldBeSameAs(provider.GetRequiredService<IArtifactStore>());
+    }
+
+    [Fact]
+    public async Task Everything_stored_is_there_after_reopening_the_file()
+    {
+        await using var storage = await TestStorage.CreateAsync();
+        var seeded = await Samples.SeedAsync(storage.Store);
+        var store = storage.Store;
+        var running = seeded.Run with { Status = RunStatus.Training, DatasetVersionHash = seeded.Version.ContentHash, EpochsCompleted = 1, CurrentJobId = "3" };
+        await store.UpdateRunAsync(running, CancellationToken.None);
+        await store.SetRunJobAsync(running.Id, "3", running.UpdatedAt, CancellationToken.None);
+        var record = Samples.Record(seeded.Run.Id, seeded.Version.ContentHash);
+        await store.SaveHyperparameterRecordAsync(record, CancellationToken.None);
+        var metrics = Samples.Metrics(seeded.Run.Id, 1);
+        await store.AddEpochMetricsAsync(metrics, CancellationToken.None);
+        var evaluation = Samples.Evaluation(seeded.Run.Id);
+        await store.SaveEvaluationAsync(evaluation, CancellationToken.None);
+        var artifact = Samples.Artifact(seeded.Run.Id, Path.Combine(storage.Artifacts.GetRunDirectory(seeded.Run.Id), "epoch-0001.ckpt"));
+        await store.AddArtifactAsync(artifact, CancellationToken.None);
+
+        await storage.ReopenAsync();
+        var reopened = storage.Store;
+        reopened.ShouldNotBeSameAs(store);
+
+        (await reopened.ListDatasetsAsync(CancellationToken.None)).ShouldBe([seeded.Dataset]);
+        (await reopened.GetDatasetVersionAsync(seeded.Version.ContentHash, CancellationToken.None)).ShouldHaveSameFields(seeded.Version);
+        (await reopened.ListExperimentsAsync(CancellationToken.None)).ShouldBe([new ExperimentSummary(seeded.Experiment, seeded.Run.Id, RunStatus.Training)]);
+        (await reopened.GetRunAsync(seeded.Run.Id, CancellationToken.None)).ShouldBe(running);
+        (await reopened.GetHyperparameterRecordAsync(seeded.Run.Id, CancellationToken.None)).ShouldBe(record);
+        (await reopened.GetEpochMetricsAsync(seeded.Run.Id, CancellationToken.None)).ShouldBe([metrics]);
+        (await reopened.GetEvaluationAsync(seeded.Run.Id, CancellationToken.None)).ShouldHaveSameFields(evaluation);
+        (await reopened.ListArtifactsAsync(seeded.Run.Id, CancellationToken.None)).ShouldBe([artifact]);
+        Directory.Exists(storage.Artifacts.GetRunDirectory(seeded.Run.Id)).ShouldBeTrue();
+    }
+}

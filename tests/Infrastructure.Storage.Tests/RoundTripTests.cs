@@ -1,0 +1,221 @@
+using AlexNet.Experiments.Domain.Experiments;
+using AlexNet.Experiments.Domain.Training;
+
+namespace AlexNet.Experiments.Infrastructure.Storage.Tests;
+
+public sealed class RoundTripTests : StorageTest
+{
+    [Fact]
+    public async Task Dataset_round_trips()
+    {
+        var dataset = Samples.Dataset();
+        await Store.AddDatasetAsync(dataset, Ct);
+
+        (await Store.GetDatasetAsync(dataset.Id, Ct)).ShouldBe(dataset);
+        (await Store.ListDatasetsAsync(Ct)).ShouldBe([dataset]);
+        (await Store.GetDatasetAsync(Guid.NewGuid(), Ct)).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task Dataset_version_round_trips_with_its_class_names_and_colour_pca()
+    {
+        var dataset = Samples.Dataset();
+        await Store.AddDatasetAsync(dataset, Ct);
+        var version = Samples.Version(dataset.Id);
+        await Store.AddDatasetVersionAsync(version, Ct);
+
+        var stored = await Store.GetDatasetVersionAsync(version.ContentHash, Ct);
+        stored.ShouldHaveSameFields(version);
+        stored!.ColourPca.Eigenvectors.ShouldBe(version.ColourPca.Eigenvectors); // bit-exact doubles through JSON
+        (await Store.GetDatasetVersionAsync("unknown", Ct)).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task Experiment_and_run_round_trip()
+    {
+        var seeded = await Samples.SeedAsync(Store);
+
+        (await Store.GetExperimentAsync(seeded.Experiment.Id, Ct)).ShouldBe(seeded.Experiment);
+        (await Store.GetRunAsync(seeded.Run.Id, Ct)).ShouldBe(seeded.Run);
+        (await Store.ListRunsAsync(seeded.Experiment.Id, Ct)).ShouldBe([seeded.Run]);
+        (await Store.GetExperimentAsync(Guid.NewGuid(), Ct)).ShouldBeNull();
+        (await Store.GetRunAsync(Guid.NewGuid(), Ct)).ShouldBeNull();
+    }
+
+    [Theory]
+    [InlineData(RunStatus.Queued)]
+    [InlineData(RunStatus.Preprocessing)]
+    [InlineData(RunStatus.Training)]
+    [InlineData(RunStatus.Evaluating)]
+    [InlineData(RunStatus.Succeeded)]
+    [InlineData(RunStatus.Failed)]
+    public async Task Updating_a_run_stores_its_progress_and_nothing_else(RunStatus status)
+    {
+        var seeded = await Samples.SeedAsync(Store);
+        var updated = seeded.Run with
+        {
+            Status = status,
+            DatasetVersionHash = seeded.Version.ContentHash,
+            EpochsCompleted = 17,
+            Error = "TrainEpoch: out of memory",
+            UpdatedAt = Samples.T0.AddDays(3),
+        };
+
+        await Store.UpdateRunAsync(updated with { HyperparametersJson = """{"seed":2}""", CurrentJobId = "hangfire-42" }, Ct);
+
+        (await Store.GetRunAsync(seeded.Run.Id, Ct)).ShouldBe(updated);
+    }
+
+    [Fact]
+    public async Task Updating_a_run_can_clear_its_nullable_fields()
+    {
+        var seeded = await Samples.SeedAsync(Store);
+        await Store.UpdateRunAsync(seeded.Run with { DatasetVersionHash = seeded.Version.ContentHash, Error = "x" }, Ct);
+        var cleared = seeded.Run with { Status = RunStatus.Succeeded, UpdatedAt = Samples.T0.AddDays(1) };
+
+        await Store.UpdateRunAsync(cleared, Ct);
+
+        (await Store.GetRunAsync(seeded.Run.Id, Ct)).ShouldBe(cleared);
+    }
+
+    [Fact]
+    public async Task Updating_an_unknown_run_throws()
+    {
+        await Samples.SeedAsync(Store);
+        await Should.ThrowAsync<InvalidOperationException>(() => Store.UpdateRunAsync(Samples.Run(Guid.NewGuid()), Ct));
+    }
+
+    [Fact]
+    public async Task Setting_the_run_job_touches_only_the_job_and_update_time()
+    {
+        var seeded = await Samples.SeedAsync(Store);
+        var running = seeded.Run with { Status = RunStatus.Training, EpochsCompleted = 3, DatasetVersionHash = seeded.Version.ContentHash, Error = "kept" };
+        await Store.UpdateRunAsync(running, Ct);
+
+        await Store.SetRunJobAsync(seeded.Run.Id, "job-9", Samples.T0.AddDays(2), Ct);
+
+        (await Store.GetRunAsync(seeded.Run.Id, Ct)).ShouldBe(running with { CurrentJobId = "job-9", UpdatedAt = Samples.T0.AddDays(2) });
+        await Should.ThrowAsync<InvalidOperationException>(() => Store.SetRunJobAsync(Guid.NewGuid(), "job-10", Samples.T0, Ct));
+    }
+
+    [Fact]
+    public async Task Hyperparameter_record_round_trips()
+    {
+        var seeded = await Samples.SeedAsync(Store);
+        var record = Samples.Record(seeded.Run.Id, seeded.Version.ContentHash);
+        await Store.SaveHyperparameterRecordAsync(record, Ct);
+
+        (await Store.GetHyperparameterRecordAsync(seeded.Run.Id, Ct)).ShouldBe(record);
+        (await Store.GetHyperparameterRecordAsync(Guid.NewGuid(), Ct)).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task Epoch_metrics_round_trip_in_epoch_order()
+    {
+        var seeded = await Samples.SeedAsync(Store);
+        var metrics = new[] { 3, 1, 2 }.Select(epoch => Samples.Metrics(seeded.Run.Id, epoch)).ToList();
+        foreach (var m in metrics)
+        {
+            await Store.AddEpochMetricsAsync(m, Ct);
+        }
+
+        (await Store.GetEpochMetricsAsync(seeded.Run.Id, Ct)).ShouldBe(metrics.OrderBy(m => m.Epoch));
+        (await Store.GetEpochMetricsAsync(Guid.NewGuid(), Ct)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Epoch_metrics_keep_nan_and_infinity()
+    {
+        // A diverged run: SQLite would turn a NaN REAL into NULL, so the store must bring it back as NaN.
+        var seeded = await Samples.SeedAsync(Store);
+        var diverged = Samples.Metrics(seeded.Run.Id, 1) with
+        {
+            TrainLoss = double.NaN,
+            ValidationLoss = double.PositiveInfinity,
+            ImagesPerSecond = double.NegativeInfinity,
+            LearningRate = double.Epsilon,
+        };
+        await Store.AddEpochMetricsAsync(diverged, Ct);
+
+        (await Store.GetEpochMetricsAsync(seeded.Run.Id, Ct)).ShouldHaveSingleItem().ShouldBe(diverged);
+    }
+
+    [Theory]
+    [InlineData(EvaluationCrops.Centre)]
+    [InlineData(EvaluationCrops.TenCrop)]
+    public async Task Evaluation_round_trips_with_its_per_class_accuracy_and_confusion_matrix(EvaluationCrops crops)
+    {
+        var seeded = await Samples.SeedAsync(Store);
+        var evaluation = Samples.Evaluation(seeded.Run.Id, crops);
+        await Store.SaveEvaluationAsync(evaluation, Ct);
+
+        (await Store.GetEvaluationAsync(seeded.Run.Id, Ct)).ShouldHaveSameFields(evaluation);
+        (await Store.GetEvaluationAsync(Guid.NewGuid(), Ct)).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task Evaluation_keeps_nan_in_its_numbers_and_arrays()
+    {
+        // A class without validation images has no accuracy.
+        var seeded = await Samples.SeedAsync(Store);
+        var evaluation = Samples.Evaluation(seeded.Run.Id) with { Loss = double.NaN, PerClassAccuracy = [double.NaN, 1, double.PositiveInfinity] };
+        await Store.SaveEvaluationAsync(evaluation, Ct);
+
+        var stored = await Store.GetEvaluationAsync(seeded.Run.Id, Ct);
+        stored.ShouldHaveSameFields(evaluation);
+        double.IsNaN(stored!.Loss).ShouldBeTrue();
+        double.IsNaN(stored.PerClassAccuracy[0]).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task Artifacts_round_trip_oldest_first()
+    {
+        var seeded = await Samples.SeedAsync(Store);
+        var second = Samples.Artifact(seeded.Run.Id, "/data/runs/x/epoch-0002.ckpt", Samples.T0.AddHours(2));
+        var first = Samples.Artifact(seeded.Run.Id, "/data/runs/x/epoch-0001.ckpt", Samples.T0.AddHours(1)) with { Kind = "mean-image", Bytes = 0 };
+        await Store.AddArtifactAsync(second, Ct);
+        await Store.AddArtifactAsync(first, Ct);
+
+        (await Store.ListArtifactsAsync(seeded.Run.Id, Ct)).ShouldBe([first, second]);
+        (await Store.ListArtifactsAsync(Guid.NewGuid(), Ct)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Times_come_back_as_the_same_instant_in_utc_to_the_millisecond()
+    {
+        var local = new DateTimeOffset(2025, 6, 1, 12, 30, 45, 123, TimeSpan.FromHours(2)).AddTicks(4567); // 0.4567 ms past
+        var dataset = Samples.Dataset(createdAt: local);
+        await Store.AddDatasetAsync(dataset, Ct);
+
+        var stored = (await Store.GetDatasetAsync(dataset.Id, Ct))!.CreatedAt;
+
+        stored.Offset.ShouldBe(TimeSpan.Zero);
+        stored.ShouldBe(new DateTimeOffset(2025, 6, 1, 10, 30, 45, 123, TimeSpan.Zero));
+        (local - stored).ShouldBeLessThan(TimeSpan.FromMilliseconds(1));
+    }
+
+    [Fact]
+    public async Task Adding_an_experiment_whose_run_fails_adds_neither()
+    {
+        var dataset = Samples.Dataset();
+        await Store.AddDatasetAsync(dataset, Ct);
+        var experiment = Samples.Experiment(dataset.Id);
+        var badRun = Samples.Run(experiment.Id) with { DatasetVersionHash = "no-such-version" }; // violates a foreign key
+
+        await Should.ThrowAsync<Exception>(() => Store.AddExperimentAsync(experiment, badRun, Ct));
+
+        (await Store.GetExperimentAsync(experiment.Id, Ct)).ShouldBeNull();
+        (await Store.ListExperimentsAsync(Ct)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Adding_an_experiment_with_another_experiments_run_is_rejected()
+    {
+        var dataset = Samples.Dataset();
+        await Store.AddDatasetAsync(dataset, Ct);
+        var experiment = Samples.Experiment(dataset.Id);
+
+        await Should.ThrowAsync<ArgumentException>(() => Store.AddExperimentAsync(experiment, Samples.Run(Guid.NewGuid()), Ct));
+        (await Store.GetExperimentAsync(experiment.Id, Ct)).ShouldBeNull();
+    }
+}

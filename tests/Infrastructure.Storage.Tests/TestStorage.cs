@@ -1,0 +1,115 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using AlexNet.Experiments.Domain.Storage;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AlexNet.Experiments.Infrastructure.Storage.Tests;
+
+/// <summary>A real data folder in the temp directory with the storage services built on it, as the Host would.</summary>
+internal sealed class TestStorage : IAsyncDisposable
+{
+    private TestStorage(string dataDirectory)
+    {
+        DataDirectory = dataDirectory;
+        Provider = Build();
+    }
+
+    public string DataDirectory { get; }
+    public ServiceProvider Provider { get; private set; }
+    public IResultsStore Store => Provider.GetRequiredService<IResultsStore>();
+    public IArtifactStore Artifacts => Provider.GetRequiredService<IArtifactStore>();
+    public StorageOptions Options => Provider.GetRequiredService<StorageOptions>();
+
+    public static async Task<TestStorage> CreateAsync(bool migrate = true, string? dataDirectory = null)
+    {
+        var storage = new TestStorage(dataDirectory ?? Path.Combine(Path.GetTempPath(), "alexnet-storage-tests", Guid.NewGuid().ToString("N")));
+        if (migrate)
+        {
+            await storage.Provider.MigrateResultsStoreAsync(CancellationToken.None);
+        }
+
+        return storage;
+    }
+
+    public ResultsDbContext CreateContext() => Provider.GetRequiredService<IDbContextFactory<ResultsDbContext>>().CreateDbContext();
+
+    /// <summary>Drops every service and pooled connection and starts again on the same folder, like a restarted Host.</summary>
+    public async Task ReopenAsync()
+    {
+        await CloseAsync();
+        Provider = Build();
+        await Provider.MigrateResultsStoreAsync(CancellationToken.None);
+    }
+
+    /// <summary>A plain connection outside EF, to look at the file as any SQLite client would.</summary>
+    public SqliteConnection OpenRawConnection()
+    {
+        var connection = new SqliteConnection($"Data Source={Path.Combine(DataDirectory, StorageOptions.ResultsDatabaseFileName)};Pooling=False");
+        connection.Open();
+        return connection;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await CloseAsync();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+    }
+
+    private ServiceProvider Build() => new ServiceCollection().AddSqliteStorage(DataDirectory).BuildServiceProvider();
+
+    private async Task CloseAsync()
+    {
+        var connectionString = Options.ResultsConnectionString;
+        await Provider.DisposeAsync();
+        using var connection = new SqliteConnection(connectionString);
+        SqliteConnection.ClearPool(connection);
+    }
+}
+
+/// <summary>Gives each test its own migrated database file.</summary>
+public abstract class StorageTest : IAsyncLifetime
+{
+    private TestStorage? storage;
+
+    internal TestStorage Storage => storage ?? throw new InvalidOperationException("Not initialised.");
+    internal IResultsStore Store => Storage.Store;
+    protected static CancellationToken Ct => CancellationToken.None;
+
+    public async Task InitializeAsync() => storage = await TestStorage.CreateAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (storage is not null)
+        {
+            await storage.DisposeAsync();
+        }
+    }
+}
+
+internal static class Compare
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    /// <summary>Field-by-field equality through JSON, so lists and nested arrays compare by content.</summary>
+    public static void ShouldHaveSameFields<T>(this T? actual, T expected)
+        where T : class
+    {
+        actual.ShouldNotBeNull();
+        JsonSerializer.Serialize(actual, Json).ShouldBe(JsonSerializer.Serialize(expected, Json));
+    }
+
+    public static void ShouldHaveSameFields<T>(this IReadOnlyList<T> actual, IEnumerable<T> expected) =>
+        JsonSerializer.Serialize(actual, Json).ShouldBe(JsonSerializer.Serialize(expected.ToList(), Json));
+}
