@@ -31,5 +31,5 @@ public interface ISyntheticDatasetGenerator
 
 public sealed record SyntheticDatasetSpec(int Classes, int TrainPerClass, int ValidationPerClass, int ImageSize, int Seed)
 {
-    public static SyntheticDatasetSpec Quickstart { get; } = new(Classes: 6, TrainPerClass: 240, ValidationPerClass: 40, ImageSize: 96, Seed: 7);
+    public static SyntheticDatasetSpec Quickstart { get; } = new(Classes: 10, TrainPerClass: 300, ValidationPerClass: 50, ImageSize: 96, Seed: 7);
 }

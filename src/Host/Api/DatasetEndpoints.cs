@@ -1,0 +1,29 @@
+using AlexNet.Experiments.Application.Datasets.ListDatasets;
+using AlexNet.Experiments.Application.Datasets.RegisterDataset;
+using AlexNet.Experiments.Domain.Datasets;
+using Mediator;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace AlexNet.Experiments.Host.Api;
+
+public sealed record RegisterDatasetRequest(string? Name, string? SourcePath);
+
+public static class DatasetEndpoints
+{
+    public static RouteGroupBuilder MapDatasetEndpoints(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api/datasets").WithTags("Datasets");
+        group.MapPost("/", Register).WithSummary("Register an image folder in the ImageNet layout (root/train/<class>, root/val/<class>)");
+        group.MapGet("/", List);
+        return group;
+    }
+
+    private static async Task<Created<Dataset>> Register(RegisterDatasetRequest request, IMediator mediator, CancellationToken cancellationToken)
+    {
+        var dataset = await mediator.Send(new RegisterDatasetCommand(request.Name ?? "", request.SourcePath ?? ""), cancellationToken);
+        return TypedResults.Created($"/api/datasets/{dataset.Id}", dataset);
+    }
+
+    private static async Task<Ok<IReadOnlyList<Dataset>>> List(IMediator mediator, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await mediator.Send(new ListDatasetsQuery(), cancellationToken));
+}

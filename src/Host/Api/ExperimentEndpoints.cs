@@ -1,0 +1,39 @@
+using System.Text.Json.Nodes;
+using AlexNet.Experiments.Application.Common;
+using AlexNet.Experiments.Application.Experiments.GetExperiment;
+using AlexNet.Experiments.Application.Experiments.ListExperiments;
+using AlexNet.Experiments.Application.Experiments.SubmitExperiment;
+using AlexNet.Experiments.Domain.Storage;
+using Mediator;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace AlexNet.Experiments.Host.Api;
+
+/// <param name="Hyperparameters">Fields to override on the preset, e.g. { "epochs": 3, "model": { "dropout": 0.3 } }.</param>
+public sealed record SubmitExperimentRequest(string? Name, Guid? DatasetId, string? Preset, JsonObject? Hyperparameters);
+
+public static class ExperimentEndpoints
+{
+    public static RouteGroupBuilder MapExperimentEndpoints(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api/experiments").WithTags("Experiments");
+        group.MapPost("/", Submit).WithSummary("Submit an experiment: a preset plus hyperparameter overrides. Queues preprocess, training and evaluation.");
+        group.MapGet("/", List);
+        group.MapGet("/{experimentId:guid}", Get);
+        return group;
+    }
+
+    private static async Task<Accepted<SubmittedExperiment>> Submit(SubmitExperimentRequest request, IMediator mediator, CancellationToken cancellationToken)
+    {
+        var command = new SubmitExperimentCommand(
+            request.Name ?? "", request.DatasetId ?? Guid.Empty, request.Preset ?? HyperparameterPresets.Quickstart, request.Hyperparameters);
+        var submitted = await mediator.Send(command, cancellationToken);
+        return TypedResults.Accepted($"/api/runs/{submitted.RunId}", submitted);
+    }
+
+    private static async Task<Ok<IReadOnlyList<ExperimentSummary>>> List(IMediator mediator, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await mediator.Send(new ListExperimentsQuery(), cancellationToken));
+
+    private static async Task<Results<Ok<ExperimentDetails>, NotFound>> Get(Guid experimentId, IMediator mediator, CancellationToken cancellationToken) =>
+        await mediator.Send(new GetExperimentQuery(experimentId), cancellationToken) is { } details ? TypedResults.Ok(details) : TypedResults.NotFound();
+}

@@ -1,0 +1,58 @@
+using System.Text.Json.Serialization;
+using AlexNet.Experiments.Application;
+using AlexNet.Experiments.Host.Api;
+using AlexNet.Experiments.Host.Jobs;
+using AlexNet.Experiments.Infrastructure.Storage;
+using AlexNet.Experiments.Infrastructure.Torch;
+using Hangfire;
+using Microsoft.AspNetCore.Http.Json;
+
+namespace AlexNet.Experiments.Host;
+
+/// <summary>The composition root: one web application serves the API, the dashboard and the job server; CLI verbs reuse it.</summary>
+public static class ExperimentsHost
+{
+    public const string DefaultUrl = "http://localhost:5080";
+
+    public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        var dataDirectory = Path.GetFullPath(builder.Configuration["AlexNet:DataDirectory"] ?? "data");
+        Directory.CreateDirectory(dataDirectory);
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        configure?.Invoke(builder);
+
+        builder.Services
+            .AddApplication()
+            .AddTorchBackend()
+            .AddSqliteStorage(dataDirectory);
+        builder.Services.AddHostedService<StartupTasks>(); // before the job server, so the store is migrated first
+        builder.Services.AddHangfireJobs(dataDirectory, builder.Configuration.GetValue("AlexNet:Workers", 1));
+
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<ProblemDetailsMapping>();
+        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        builder.Services.Configure<JsonOptions>(options =>
+        {
+            options.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+            options.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        });
+        builder.Services.AddOpenApi();
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapOpenApi();
+        app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [], IsReadOnlyFunc = _ => false });
+        app.MapDatasetEndpoints();
+        app.MapExperimentEndpoints();
+        app.MapRunEndpoints();
+        app.MapModelEndpoints();
+        app.MapGet("/", () => TypedResults.Redirect("/hangfire")).ExcludeFromDescription();
+        return app;
+    }
+}

@@ -1,0 +1,31 @@
+using AlexNet.Experiments.Host;
+using AlexNet.Experiments.Host.Cli;
+
+var verb = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "serve";
+var options = verb == "serve" && (args.Length == 0 || args[0].StartsWith('-')) ? args : args[1..];
+
+return verb switch
+{
+    "serve" => await ServeAsync(options),
+    "quickstart" => await QuickstartCommand.RunAsync(options),
+    _ => Usage(verb),
+};
+
+static async Task<int> ServeAsync(string[] options)
+{
+    await ExperimentsHost.Create(options).RunAsync();
+    return 0;
+}
+
+static int Usage(string verb)
+{
+    Console.Error.WriteLine($"""
+        Unknown command '{verb}'.
+        Usage: AlexNet.Experiments.Host [serve|quickstart] [--AlexNet:DataDirectory=<folder>] [--urls=<url>]
+          serve       the web API, the Hangfire dashboard (/hangfire) and the job server (default)
+          quickstart  generate the synthetic dataset, then preprocess, train and evaluate the quickstart preset in-process
+        """);
+    return 2;
+}
+
+public partial class Program;

@@ -1,0 +1,22 @@
+using AlexNet.Experiments.Domain.Datasets;
+using AlexNet.Experiments.Domain.Experiments;
+using AlexNet.Experiments.Domain.Training;
+
+namespace AlexNet.Experiments.Infrastructure.Torch.Data;
+
+public sealed class TorchAugmentationFactory : IAugmentationFactory
+{
+    public IAugmentation CreateTraining(Hyperparameters hyperparameters, DatasetVersion dataset)
+    {
+        // A run whose recorded ImageSize differs from the store it trained on could not be reproduced from its record.
+        if (hyperparameters.Data.ImageSize != dataset.Settings.ImageSize)
+        {
+            throw new ArgumentException(
+                $"Hyperparameters ask for stored images of {hyperparameters.Data.ImageSize}px, but dataset version {dataset.ContentHash} holds {dataset.Settings.ImageSize}px.",
+                nameof(dataset));
+        }
+
+        float[] mean = PreprocessedSplit.ReadMeanImage(dataset.StorePath, dataset.Settings.ImageSize);
+        return new TrainingAugmentation(hyperparameters, dataset, mean);
+    }
+}

@@ -1,0 +1,234 @@
+using AlexNet.Experiments.Domain.Experiments;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace AlexNet.Experiments.Infrastructure.Torch.Model;
+
+/// <summary>A parameter of the paper's network as stored across towers: the shards, concatenated on dim 0, are the grouped (one-device) parameter.</summary>
+public sealed record ShardedParameter(string Name, IReadOnlyList<Parameter> Shards);
+
+/// <summary>
+/// Krizhevsky et al. (2012). With one device both towers share grouped convolutions; with two devices each tower
+/// is its own module on its own device, and activations cross devices only into conv3, fc6, fc7 and fc8.
+/// </summary>
+public sealed class AlexNet : nn.Module<Tensor, Tensor>
+{
+    private readonly ModuleList<Tower> towers;
+    private readonly Dropout dropout7;
+    private readonly Linear fc8;
+    private readonly string[] deviceNames;
+
+    private AlexNet(ModelHyperparameters model, int classCount, AlexNetGeometry geometry, IReadOnlyList<Device> devices) : base(nameof(AlexNet))
+    {
+        Hyperparameters = model;
+        ClassCount = classCount;
+        deviceNames = [.. model.Devices];
+        towers = devices.Count == 1
+            ? nn.ModuleList(new Tower("tower", model, geometry, share: 1, groups: model.Towers, devices[0]))
+            : nn.ModuleList(
+                new Tower("towerA", model, geometry, share: 2, groups: 1, devices[0]),
+                new Tower("towerB", model, geometry, share: 2, groups: 1, devices[1]));
+        dropout7 = nn.Dropout(model.Dropout);
+        fc8 = nn.Linear(geometry.Fc, classCount, device: devices[0].type == DeviceType.META ? devices[0] : CPU);
+        fc8.to(devices[0]);
+        RegisterComponents();
+    }
+
+    public ModelHyperparameters Hyperparameters { get; }
+
+    public int ClassCount { get; }
+
+    /// <summary>Where inputs should be placed (tower A's device); logits and features are returned there too.</summary>
+    public Device InputDevice => towers[0].Device;
+
+    /// <summary>Builds the network on the devices in <paramref name="model"/> and initialises it from <paramref name="seed"/> as the paper does.</summary>
+    /// <remarks>
+    /// Weights are drawn for the grouped layout and then split, so a seed gives the same network whatever the device plan.
+    /// The global generator is left as it was, so building a model never shifts the dropout or augmentation streams.
+    /// </remarks>
+    public static AlexNet Create(ModelHyperparameters model, int classCount, long seed)
+    {
+        using var state = get_rng_state();
+        try
+        {
+            var net = Build(model, classCount, deviceOverride: null);
+            net.Initialise(model.Init, seed);
+            return net;
+        }
+        finally
+        {
+            set_rng_state(state);
+        }
+    }
+
+    /// <summary>Validates the plan and builds the layers, uninitialised; <paramref name="deviceOverride"/> puts every tower on one device (e.g. meta) but keeps the plan's layout.</summary>
+    internal static AlexNet Build(ModelHyperparameters model, int classCount, Device? deviceOverride)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (classCount < 1)
+        {
+            throw new ArgumentException($"classCount must be at least 1, got {classCount}.", nameof(classCount));
+        }
+
+        if (model.Towers is not (1 or 2))
+        {
+            throw new ArgumentException($"Towers must be 1 or 2, got {model.Towers}.", nameof(model));
+        }
+
+        if (model.Devices is null || model.Devices.Count is not (1 or 2))
+        {
+            throw new ArgumentException($"Devices must list one device (both towers on it) or two (one per tower), got {model.Devices?.Count ?? 0}.", nameof(model));
+        }
+
+        if (model.Devices.Count == 2 && model.Towers == 1)
+        {
+            throw new ArgumentException("Two devices need two towers: the single-tower network cannot be split across devices.", nameof(model));
+        }
+
+        var geometry = AlexNetGeometry.For(model);
+        if (geometry.Pool5Output < 1)
+        {
+            throw new ArgumentException(
+                $"Input size {model.InputSize} is too small for pooling {model.Pooling.Kernel}/{model.Pooling.Stride}: pool5 would have no output " +
+                $"(minimum input size {AlexNetGeometry.MinimumInputSize(model.Pooling)}).",
+                nameof(model));
+        }
+
+        var devices = model.Devices.Select(name =>
+        {
+            var device = TorchDevices.Parse(name);
+            if (deviceOverride is not null)
+            {
+                return deviceOverride;
+            }
+
+            TorchDevices.EnsureAvailable(device, name);
+            return device;
+        }).ToList();
+        return new AlexNet(model, classCount, geometry, devices);
+    }
+
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var hidden7 = Trunk(input, observe: null);
+        return fc8.forward(dropout7.forward(hidden7)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The last hidden layer (fc7 after its activation, N x 4096 at full size), the paper's feature for nearest-neighbour retrieval.</summary>
+    public Tensor Fc7Features(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        return Trunk(input, observe: null).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Every learnable parameter in canonical order, each as its per-tower shards.</summary>
+    public IReadOnlyList<ShardedParameter> ShardedParameters()
+    {
+        var layers = towers.Select(t => t.Layers().ToList()).ToList();
+        var result = new List<ShardedParameter>();
+        for (int i = 0; i < layers[0].Count; i++)
+        {
+            string layer = layers[0][i].Layer;
+            result.Add(new ShardedParameter($"{layer}.weight", [.. layers.Select(l => l[i].Weight)]));
+            result.Add(new ShardedParameter($"{layer}.bias", [.. layers.Select(l => l[i].Bias)]));
+        }
+
+        result.Add(new ShardedParameter("fc8.weight", [fc8.weight!]));
+        result.Add(new ShardedParameter("fc8.bias", [fc8.bias!]));
+        return result;
+    }
+
+    /// <summary>Copies another network's weights into this one, converting between the grouped and the two-tower layout.</summary>
+    public void LoadFrom(AlexNet other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        var source = other.ShardedParameters();
+        var target = ShardedParameters();
+        if (source.Count != target.Count)
+        {
+            throw new ArgumentException("The networks have different layers.", nameof(other));
+        }
+
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        for (int i = 0; i < target.Count; i++)
+        {
+            var from = source[i];
+            var to = target[i];
+            var full = Gather(from.Shards);
+            long[] expected = CanonicalShape(to.Shards);
+            if (from.Name != to.Name || !full.shape.SequenceEqual(expected))
+            {
+                throw new ArgumentException(
+                    $"Cannot load {from.Name} [{string.Join(", ", full.shape)}] into {to.Name} [{string.Join(", ", expected)}]: the hyperparameters differ.",
+                    nameof(other));
+            }
+
+            Scatter(full, to.Shards);
+        }
+    }
+
+    /// <summary>Runs the network and reports every layer's output, the parameters it holds and the device it runs on.</summary>
+    internal void Trace(Tensor input, Action<string, Tensor, long, string> observe)
+    {
+        using var scope = NewDisposeScope();
+        var hidden7 = Trunk(input, (tower, layer, output, parameters) =>
+            observe(towers.Count == 1 ? layer : $"{layer}.{(char)('A' + tower)}", output, parameters, deviceNames[tower]));
+        var logits = fc8.forward(dropout7.forward(hidden7));
+        observe("fc8", logits, fc8.parameters().Sum(p => p.numel()), deviceNames[0]);
+    }
+
+    private Tensor Trunk(Tensor input, Action<int, string, Tensor, long>? observe)
+    {
+        LayerObserver? For(int tower) => observe is null ? null : (layer, output, parameters) => observe(tower, layer, output, parameters);
+
+        var parts = towers.Select((t, i) => t.Stage1(input.to(t.Device), For(i))).ToArray();
+        parts = towers.Select((t, i) => t.Stage2(Join(parts, t.Device), For(i))).ToArray();
+        parts = towers.Select((t, i) => t.Hidden6(Join(parts, t.Device), For(i))).ToArray();
+        parts = towers.Select((t, i) => t.Hidden7(Join(parts, t.Device), For(i))).ToArray();
+        return Join(parts, InputDevice);
+    }
+
+    /// <summary>Where towers exchange activations: every tower's output, moved to one device and stacked along channels.</summary>
+    private static Tensor Join(Tensor[] parts, Device device) =>
+        parts.Length == 1 ? parts[0].to(device) : cat(parts.Select(p => p.to(device)).ToArray(), 1);
+
+    private void Initialise(InitHyperparameters init, long seed)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using var generator = new Generator(unchecked((ulong)seed));
+        string[] oneBias = ["conv2.bias", "conv4.bias", "conv5.bias", "fc6.bias", "fc7.bias"];
+        foreach (var parameter in ShardedParameters())
+        {
+            long[] shape = CanonicalShape(parameter.Shards);
+            var values = parameter.Name.EndsWith(".weight", StringComparison.Ordinal)
+                ? empty(shape).normal_(0, init.WeightStd, generator)
+                : full(shape, init.OneBiasInHiddenLayers && oneBias.Contains(parameter.Name) ? 1f : 0f);
+            Scatter(values, parameter.Shards);
+        }
+    }
+
+    private static long[] CanonicalShape(IReadOnlyList<Parameter> shards)
+    {
+        long[] shape = shards[0].shape;
+        shape[0] = shards.Sum(s => s.shape[0]);
+        return shape;
+    }
+
+    private static Tensor Gather(IReadOnlyList<Parameter> shards) =>
+        shards.Count == 1 ? shards[0].detach().cpu() : cat(shards.Select(s => s.detach().cpu()).ToArray(), 0);
+
+    private static void Scatter(Tensor full, IReadOnlyList<Parameter> shards)
+    {
+        long offset = 0;
+        foreach (var shard in shards)
+        {
+            long rows = shard.shape[0];
+            shard.copy_(full.narrow(0, offset, rows));
+            offset += rows;
+        }
+    }
+}

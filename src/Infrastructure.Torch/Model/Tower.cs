@@ -1,0 +1,130 @@
+using AlexNet.Experiments.Domain.Experiments;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace AlexNet.Experiments.Infrastructure.Torch.Model;
+
+/// <summary>Reports one layer's output while the network runs; used to describe the model.</summary>
+internal delegate void LayerObserver(string layer, Tensor output, long parameters);
+
+/// <summary>
+/// The layers that live on one device: one of the paper's two towers (groups 1, half widths), or both towers
+/// fused into grouped convolutions, or the single-tower ablation. Stages end where activations cross towers.
+/// </summary>
+internal sealed class Tower : nn.Module
+{
+    private readonly Conv2d conv1, conv2, conv3, conv4, conv5;
+    private readonly nn.Module<Tensor, Tensor> lrn1, lrn2;
+    private readonly MaxPool2d pool1, pool2, pool5;
+    private readonly Linear fc6, fc7;
+    private readonly Dropout dropout6;
+    private readonly Activation activation;
+
+    /// <param name="share">Divides the network's widths: 1 when this module holds the whole network, 2 for one of two towers.</param>
+    /// <param name="groups">Towers fused in this module (2 on one device with two towers, else 1).</param>
+    public Tower(string name, ModelHyperparameters model, AlexNetGeometry geometry, int share, int groups, Device device) : base(name)
+    {
+        Device = device;
+
+        // Layers are built on the CPU and then moved, so their throwaway default init never draws from a GPU generator.
+        var build = device.type == DeviceType.META ? device : CPU;
+        activation = model.Activation;
+        int c1 = geometry.Conv1 / share, c2 = geometry.Conv2 / share, c3 = geometry.Conv3 / share;
+        int c4 = geometry.Conv4 / share, c5 = geometry.Conv5 / share, fc = geometry.Fc / share;
+        int k = model.Pooling.Kernel, s = model.Pooling.Stride;
+
+        conv1 = nn.Conv2d(3, c1, AlexNetGeometry.Conv1Kernel, stride: AlexNetGeometry.Conv1Stride, device: build);
+        lrn1 = CreateLrn(model.Lrn, groups);
+        pool1 = nn.MaxPool2d(k, s);
+        conv2 = nn.Conv2d(c1, c2, 5, padding: 2, groups: groups, device: build);
+        lrn2 = CreateLrn(model.Lrn, groups);
+        pool2 = nn.MaxPool2d(k, s);
+
+        // conv3 reads every tower's conv2 maps; its input is the concatenation, hence the full conv2 width.
+        conv3 = nn.Conv2d(geometry.Conv2, c3, 3, padding: 1, device: build);
+        conv4 = nn.Conv2d(c3, c4, 3, padding: 1, groups: groups, device: build);
+        conv5 = nn.Conv2d(c4, c5, 3, padding: 1, groups: groups, device: build);
+        pool5 = nn.MaxPool2d(k, s);
+
+        dropout6 = nn.Dropout(model.Dropout);
+        fc6 = nn.Linear(geometry.FlattenedFeatures, fc, device: build);
+        fc7 = nn.Linear(geometry.Fc, fc, device: build);
+        RegisterComponents();
+        this.to(device);
+    }
+
+    public Device Device { get; }
+
+    /// <summary>The sharded layers in canonical order; each tower holds a slice of their output units.</summary>
+    public IEnumerable<(string Layer, Parameter Weight, Parameter Bias)> Layers()
+    {
+        yield return ("conv1", conv1.weight!, conv1.bias!);
+        yield return ("conv2", conv2.weight!, conv2.bias!);
+        yield return ("conv3", conv3.weight!, conv3.bias!);
+        yield return ("conv4", conv4.weight!, conv4.bias!);
+        yield return ("conv5", conv5.weight!, conv5.bias!);
+        yield return ("fc6", fc6.weight!, fc6.bias!);
+        yield return ("fc7", fc7.weight!, fc7.bias!);
+    }
+
+    /// <summary>conv1 to pool2: everything before the first cross-tower connection.</summary>
+    public Tensor Stage1(Tensor image, LayerObserver? observe)
+    {
+        var x = Observe("conv1", Activate(Convolve(conv1, image)), conv1, observe);
+        x = Observe("lrn1", lrn1.forward(x), null, observe);
+        x = Observe("pool1", pool1.forward(x), null, observe);
+        x = Observe("conv2", Activate(Convolve(conv2, x)), conv2, observe);
+        x = Observe("lrn2", lrn2.forward(x), null, observe);
+        return Observe("pool2", pool2.forward(x), null, observe);
+    }
+
+    /// <summary>conv3 to pool5, flattened: reads every tower's pool2 output.</summary>
+    public Tensor Stage2(Tensor pooled2, LayerObserver? observe)
+    {
+        var x = Observe("conv3", Activate(Convolve(conv3, pooled2)), conv3, observe);
+        x = Observe("conv4", Activate(Convolve(conv4, x)), conv4, observe);
+        x = Observe("conv5", Activate(Convolve(conv5, x)), conv5, observe);
+        x = Observe("pool5", pool5.forward(x), null, observe);
+        return x.flatten(1);
+    }
+
+    /// <summary>fc6 with its dropout: the paper drops hidden units' outputs.</summary>
+    public Tensor Hidden6(Tensor features, LayerObserver? observe) =>
+        dropout6.forward(Observe("fc6", Activate(fc6.forward(features)), fc6, observe));
+
+    public Tensor Hidden7(Tensor hidden6, LayerObserver? observe) =>
+        Observe("fc7", Activate(fc7.forward(hidden6)), fc7, observe);
+
+    private static nn.Module<Tensor, Tensor> CreateLrn(LrnHyperparameters lrn, int groups) =>
+        lrn.Enabled ? new Lrn(lrn, groups) : nn.Identity();
+
+    /// <summary>Convolves, or on the meta device only shapes the output: libtorch has no meta kernel for convolution.</summary>
+    private static Tensor Convolve(Conv2d conv, Tensor x)
+    {
+        if (x.device_type != DeviceType.META)
+        {
+            return conv.forward(x);
+        }
+
+        long[] padding = conv.padding ?? throw new InvalidOperationException("Convolutions here use explicit padding.");
+        long Size(long input, int dim) =>
+            ((input + (2 * padding[dim]) - (conv.dilation[dim] * (conv.kernel_size[dim] - 1)) - 1) / conv.stride[dim]) + 1;
+        return empty([x.shape[0], conv.out_channels, Size(x.shape[2], 0), Size(x.shape[3], 1)], device: x.device);
+    }
+
+    private static Tensor Observe(string layer, Tensor output, nn.Module? module, LayerObserver? observe)
+    {
+        if (observe is not null)
+        {
+            long parameters = module is null ? 0 : module.parameters().Sum(p => p.numel());
+            observe(layer, output, parameters);
+        }
+
+        return output;
+    }
+
+    // libtorch has no meta kernel for relu; clamp_min has one and gives the same shape.
+    private Tensor Activate(Tensor x) =>
+        activation == Activation.Tanh ? x.tanh() : x.device_type == DeviceType.META ? x.clamp_min(0) : x.relu();
+}

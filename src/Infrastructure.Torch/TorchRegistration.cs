@@ -1,0 +1,24 @@
+using AlexNet.Experiments.Domain.Datasets;
+using AlexNet.Experiments.Domain.Training;
+using AlexNet.Experiments.Infrastructure.Torch.Data;
+using AlexNet.Experiments.Infrastructure.Torch.Model;
+using AlexNet.Experiments.Infrastructure.Torch.Training;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AlexNet.Experiments.Infrastructure.Torch;
+
+public static class TorchRegistration
+{
+    public static IServiceCollection AddTorchBackend(this IServiceCollection services)
+    {
+        services.AddSingleton<IDatasetReader, ImageFolderDatasetReader>();
+        services.AddSingleton<IDatasetPreprocessor, DatasetPreprocessor>();
+        services.AddSingleton<ISyntheticDatasetGenerator, SyntheticDatasetGenerator>();
+        services.AddSingleton<IAugmentationFactory, TorchAugmentationFactory>();
+        services.AddSingleton<IModelInspector, TorchModelInspector>();
+        services.AddSingleton<IRuntimeEnvironment, TorchRuntimeEnvironment>();
+        services.AddSingleton<ITrainer, TorchTrainer>();
+        services.AddSingleton<IEvaluator, TorchEvaluator>();
+        return services;
+    }
+}
