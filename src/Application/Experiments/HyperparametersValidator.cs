@@ -4,7 +4,7 @@ using FluentValidation;
 namespace AlexNet.Experiments.Application.Experiments;
 
 /// <summary>Rejects hyperparameters that cannot run here, before anything is stored or scheduled.</summary>
-public sealed class HyperparametersValidator : AbstractValidator<Hyperparameters>
+internal sealed class HyperparametersValidator : AbstractValidator<Hyperparameters>
 {
     public HyperparametersValidator(IReadOnlyList<string> availableDevices)
     {

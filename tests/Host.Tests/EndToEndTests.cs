@@ -1,0 +1,102 @@
+using System.Net;
+using AlexNet.Experiments.Domain.Datasets;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Snapshooter.Xunit;
+
+namespace AlexNet.Experiments.Host.Tests;
+
+/// <summary>Everything real: HTTP, validation, Hangfire on SQLite, TorchSharp training at a tiny size, the SQLite results file.</summary>
+public sealed class EndToEndTests : IAsyncLifetime
+{
+    private const string TinyRun = """
+        { "epochs": 2, "batchSize": 16, "model": { "widthMultiplier": 0.125 }, "data": { "imageSize": 72 } }
+        """;
+
+    private readonly HostFactory factory = new();
+    private HttpClient client = null!;
+    private string sourcePath = null!;
+
+    public async Task InitializeAsync()
+    {
+        client = factory.CreateClient();
+        sourcePath = Path.Combine(factory.DataDirectory, "sources", "tiny");
+        await factory.Services.GetRequiredService<ISyntheticDatasetGenerator>()
+            .GenerateAsync(new SyntheticDatasetSpec(Classes: 3, TrainPerClass: 16, ValidationPerClass: 4, ImageSize: 80, Seed: 3), sourcePath, CancellationToken.None);
+    }
+
+    public async Task DisposeAsync() => await factory.DisposeAsync();
+
+    [Fact]
+    public async Task An_experiment_submitted_over_http_is_trained_evaluated_and_stored()
+    {
+        var (registered, dataset) = await client.PostAsync("/api/datasets", $$"""{ "name": "tiny", "sourcePath": "{{sourcePath}}" }""");
+        registered.StatusCode.ShouldBe(HttpStatusCode.Created);
+
+        var (accepted, submitted) = await client.PostAsync("/api/experiments",
+            $$"""{ "name": "e2e", "datasetId": "{{dataset!["id"]}}", "preset": "quickstart", "hyperparameters": {{TinyRun}} }""");
+        accepted.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        var runId = submitted!["runId"]!.GetValue<string>();
+        accepted.Headers.Location!.ToString().ShouldBe($"/api/runs/{runId}");
+
+        var run = await client.WaitForRunAsync(runId, TimeSpan.FromMinutes(4));
+
+        run["run"]!["status"]!.GetValue<string>().ShouldBe("Succeeded", run.ToJsonString());
+        run["record"]!["sha256"]!.GetValue<string>().ShouldBe(submitted["hyperparametersSha256"]!.GetValue<string>());
+        run["record"]!["datasetVersionHash"]!.GetValue<string>().Length.ShouldBe(64);
+        run["evaluation"]!["imageCount"]!.GetValue<int>().ShouldBe(12);
+        run["evaluation"]!["crops"]!.GetValue<string>().ShouldBe("TenCrop");
+        run["artifacts"]!.AsArray().Count.ShouldBe(2);
+
+        var metrics = (await client.GetJsonAsync($"/api/runs/{runId}/metrics")).AsArray();
+        metrics.Select(m => m!["epoch"]!.GetValue<int>()).ShouldBe([1, 2]);
+        metrics.ShouldAllBe(m => m!["imagesPerSecond"]!.GetValue<double>() > 0);
+
+        Snapshot.Match(Newtonsoft.Json.Linq.JToken.Parse(run.ToJsonString()), options => options
+            .IgnoreFields("run.id").IgnoreFields("run.experimentId").IgnoreFields("run.currentJobId").IgnoreFields("run.datasetVersionHash")
+            .IgnoreFields("run.createdAt").IgnoreFields("run.updatedAt")
+            .IgnoreFields("record.runId").IgnoreFields("record.datasetVersionHash").IgnoreFields("record.createdAt")
+            .IgnoreFields("record.codeVersion").IgnoreFields("record.torchSharpVersion").IgnoreFields("record.libTorchVersion")
+            .IgnoreFields("evaluation").IgnoreFields("artifacts"));
+
+        await using var db = new SqliteConnection($"Data Source={factory.ResultsDatabasePath};Mode=ReadOnly");
+        await db.OpenAsync();
+        (await CountAsync(db, $"SELECT COUNT(*) FROM EpochMetrics WHERE RunId = '{runId.ToUpperInvariant()}' OR RunId = '{runId}'")).ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task A_malformed_submission_is_rejected_naming_the_field_and_changes_nothing()
+    {
+        var (_, dataset) = await client.PostAsync("/api/datasets", $$"""{ "name": "tiny", "sourcePath": "{{sourcePath}}" }""");
+        var before = await SnapshotTablesAsync();
+
+        var (response, problem) = await client.PostAsync("/api/experiments",
+            $$"""{ "name": "bad", "datasetId": "{{dataset!["id"]}}", "hyperparameters": { "model": { "dropout": 1.5 } } }""");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+        problem!["status"]!.GetValue<int>().ShouldBe(400);
+        problem["errors"]!.AsObject().Select(e => e.Key).ShouldBe(["hyperparameters.model.dropout"]);
+        (await SnapshotTablesAsync()).ShouldBe(before);
+    }
+
+    private async Task<string> SnapshotTablesAsync()
+    {
+        await using var db = new SqliteConnection($"Data Source={factory.ResultsDatabasePath};Mode=ReadOnly");
+        await db.OpenAsync();
+        var counts = new List<string>();
+        foreach (var table in new[] { "Datasets", "Experiments", "Runs", "HyperparameterRecords", "EpochMetrics" })
+        {
+            counts.Add($"{table}={await CountAsync(db, $"SELECT COUNT(*) FROM {table}")}");
+        }
+
+        return string.Join(", ", counts);
+    }
+
+    private static async Task<long> CountAsync(SqliteConnection db, string sql)
+    {
+        await using var command = db.CreateCommand();
+        command.CommandText = sql;
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+}

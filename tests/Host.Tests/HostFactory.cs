@@ -1,0 +1,48 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+
+[assembly: CollectionBehavior(DisableTestParallelization = true)] // Hangfire keeps its storage in a static
+
+namespace AlexNet.Experiments.Host.Tests;
+
+/// <summary>The real host (SQLite files, Hangfire on SQLite, TorchSharp) in a temporary data folder.</summary>
+public sealed class HostFactory : WebApplicationFactory<Program>
+{
+    private readonly Action<IServiceCollection>? replaceServices;
+
+    public HostFactory(Action<IServiceCollection>? replaceServices = null)
+    {
+        this.replaceServices = replaceServices;
+        DataDirectory = Path.Combine(Path.GetTempPath(), "alexnet-host-tests", Guid.NewGuid().ToString("N"));
+    }
+
+    public string DataDirectory { get; }
+
+    public string ResultsDatabasePath => Path.Combine(DataDirectory, "results.db");
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("AlexNet:DataDirectory", DataDirectory);
+        builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        if (replaceServices is not null)
+        {
+            builder.ConfigureTestServices(replaceServices);
+        }
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // a file still held open by a background thread; the temp folder is cleaned by the OS
+        }
+    }
+}
