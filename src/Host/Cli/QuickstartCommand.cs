@@ -21,7 +21,7 @@ public static class QuickstartCommand
     public static async Task<int> RunAsync(string[] args)
     {
         // Port 0: the in-process API must not collide with a server already running on the default port.
-        var app = ExperimentsHost.Create([.. args, "--urls=http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Hangfire=Warning"]);
+        var app = ExperimentsHost.Create([.. args, "--urls=http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Hangfire=Error"]);
         using var stop = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
         await app.StartAsync(stop.Token);
@@ -35,6 +35,7 @@ public static class QuickstartCommand
         finally
         {
             await app.StopAsync(CancellationToken.None);
+            await app.DisposeAsync();
         }
     }
 
