@@ -1,4 +1,5 @@
 using AlexNet.Experiments.Application.Common;
+using AlexNet.Experiments.Application.Runs;
 using FluentValidation;
 using Mediator;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,6 +17,7 @@ public static class ApplicationRegistration
         });
         services.AddValidatorsFromAssembly(typeof(ApplicationRegistration).Assembly, ServiceLifetime.Scoped, includeInternalTypes: false);
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<RunProgressBoard>();
         return services;
     }
 }

@@ -8,6 +8,7 @@ return verb switch
 {
     "serve" => await ServeAsync(options),
     "quickstart" => await QuickstartCommand.RunAsync(options),
+    "benchmark" => await BenchmarkCommand.RunAsync(options),
     _ => Usage(verb),
 };
 
@@ -21,9 +22,10 @@ static int Usage(string verb)
 {
     Console.Error.WriteLine($"""
         Unknown command '{verb}'.
-        Usage: AlexNet.Experiments.Host [serve|quickstart] [--AlexNet:DataDirectory=<folder>] [--urls=<url>]
+        Usage: AlexNet.Experiments.Host [serve|quickstart|benchmark] [--AlexNet:DataDirectory=<folder>] [--urls=<url>]
           serve       the web API, the Hangfire dashboard (/hangfire) and the job server (default)
           quickstart  generate the synthetic dataset, then preprocess, train and evaluate the quickstart preset in-process
+          benchmark   data-pipeline and compute figures, measured side by side (see docs/PERFORMANCE.md)
         """);
     return 2;
 }

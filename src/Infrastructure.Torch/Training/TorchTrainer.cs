@@ -15,8 +15,6 @@ namespace AlexNet.Experiments.Infrastructure.Torch.Training;
 /// </summary>
 public sealed partial class TorchTrainer(IAugmentationFactory augmentations, ILogger<TorchTrainer> logger) : ITrainer
 {
-    private const int Prefetch = 3;
-
     public Task<EpochOutcome> TrainEpochAsync(TrainingRequest request, CancellationToken cancellationToken) =>
         Task.Run(() => TrainEpoch(request, cancellationToken), cancellationToken);
 
@@ -35,56 +33,34 @@ public sealed partial class TorchTrainer(IAugmentationFactory augmentations, ILo
         int epochSeed = DeterministicSeed.For(hp.Seed, request.Epoch);
         manual_seed(epochSeed);
 
-        using var model = AlexNetModel.Create(hp.Model, dataset.ClassNames.Count, hp.Seed);
-        using var optimizer = new SgdOptimizer(model.parameters(), hp.Optimizer);
+        using var session = new TrainingSession(hp, dataset.ClassNames.Count);
         if (request.Epoch > 1)
         {
-            Checkpoint.Load(Checkpoint.PathFor(request.CheckpointDirectory, request.Epoch - 1), model, optimizer);
+            Checkpoint.Load(Checkpoint.PathFor(request.CheckpointDirectory, request.Epoch - 1), session.Model, session.Optimizer);
         }
 
-        var device = model.InputDevice;
-        int crop = hp.Model.InputSize, floatsPerImage = 3 * crop * crop;
         var augmentation = augmentations.CreateTraining(hp, dataset);
         using var train = PreprocessedSplit.Open(dataset.StorePath, DatasetSplit.Train, dataset.Settings.ImageSize);
-        var order = DeterministicSeed.Shuffle(train.Count, epochSeed);
-
-        model.train();
-        double lossSum = 0;
-        long top1 = 0, top5 = 0, seen = 0;
+        var totals = new EpochTotals();
         var clock = Stopwatch.StartNew();
-        using (var loader = new BatchLoader(
-            order, train.Label, hp.BatchSize, floatsPerImage,
-            (position, index, pixels) => augmentation.Apply(train.Image(index), pixels, new Random(DeterministicSeed.For(epochSeed, position, 1))),
-            Prefetch, cancellationToken))
+        using (var loader = TrainingSession.TrainingBatches(train, augmentation, hp.BatchSize, hp.Model.InputSize, epochSeed, cancellationToken))
         {
             foreach (var batch in loader.ReadAll())
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                using var scope = NewDisposeScope();
-                var x = tensor(batch.Pixels, [batch.Count, 3, crop, crop]).to(device);
-                var y = tensor(batch.Labels).to(device);
-                var logits = model.forward(x);
-                var loss = nn.functional.cross_entropy(logits, y);
-                optimizer.ZeroGrad();
-                loss.backward();
-                optimizer.Step(request.LearningRate);
-
-                lossSum += loss.item<float>() * batch.Count;
-                var (t1, t5) = TopK.Correct(logits.detach(), y);
-                top1 += t1;
-                top5 += t5;
-                seen += batch.Count;
-                loader.Recycle(batch); // only now: on CPU the batch tensor may share the buffer's memory
+                session.Step(batch, request.LearningRate, totals);
+                loader.Recycle(batch); // only after the step: on CPU the batch tensor may share the buffer's memory
             }
         }
 
+        long seen = totals.Images;
         double imagesPerSecond = seen / clock.Elapsed.TotalSeconds;
-        var validation = Validate(model, request, cancellationToken);
+        var validation = Validate(session.Model, request, cancellationToken);
         var metrics = new EpochMetrics(
-            request.RunId, request.Epoch, lossSum / seen, 1 - (double)top1 / seen, 1 - (double)top5 / seen,
+            request.RunId, request.Epoch, totals.LossSum / seen, 1 - (double)totals.Top1Correct / seen, 1 - (double)totals.Top5Correct / seen,
             validation.Loss, validation.Top1Error, validation.Top5Error, request.LearningRate, imagesPerSecond, DateTimeOffset.UtcNow);
 
-        Checkpoint.Save(checkpointPath, model, optimizer);
+        Checkpoint.Save(checkpointPath, session.Model, session.Optimizer);
         File.WriteAllText(metricsPath, JsonSerializer.Serialize(metrics));
         LogEpoch(request.RunId, request.Epoch, metrics.TrainLoss, metrics.ValidationTop1Error, metrics.ValidationTop5Error, imagesPerSecond);
         return new EpochOutcome(metrics, checkpointPath);

@@ -20,6 +20,7 @@ public sealed partial class ExecuteRunStepHandler(
     IArtifactStore artifacts,
     IJobScheduler scheduler,
     IRuntimeEnvironment runtime,
+    RunProgressBoard progressBoard,
     TimeProvider clock,
     ILogger<ExecuteRunStepHandler> logger) : ICommandHandler<ExecuteRunStepCommand>
 {
@@ -67,7 +68,16 @@ public sealed partial class ExecuteRunStepHandler(
         var dataset = await store.GetDatasetAsync(experiment.DatasetId, cancellationToken) ?? throw new NotFoundException("Dataset", experiment.DatasetId);
         await UpdateAsync(run.Id, r => r with { Status = RunStatus.Preprocessing }, cancellationToken);
 
-        var progress = new Progress<PreprocessingProgress>(p => LogPreprocessing(run.Id, p.Processed, p.Total, p.Skipped));
+        var lastLogged = DateTimeOffset.MinValue;
+        var progress = new Progress<PreprocessingProgress>(p =>
+        {
+            var current = progressBoard.Report(run.Id, "preprocessing", p.Processed, p.Total, p.Skipped);
+            if (current.UpdatedAt - lastLogged > TimeSpan.FromSeconds(5) || p.Processed == p.Total)
+            {
+                lastLogged = current.UpdatedAt;
+                LogPreprocessing(run.Id, p.Processed, p.Total, p.Skipped, current.PerSecond);
+            }
+        });
         var version = await preprocessor.PreprocessAsync(
             dataset, new PreprocessingSettings(hyperparameters.Data.ImageSize), artifacts.DatasetStoreRoot, progress, cancellationToken);
         await store.AddDatasetVersionAsync(version, cancellationToken);
@@ -137,6 +147,6 @@ public sealed partial class ExecuteRunStepHandler(
     [LoggerMessage(LogLevel.Error, "{Step} failed")]
     private partial void LogStepFailed(Exception exception, RunStep step);
 
-    [LoggerMessage(LogLevel.Information, "Run {RunId}: preprocessed {Processed}/{Total} images, {Skipped} skipped")]
-    private partial void LogPreprocessing(Guid runId, int processed, int total, int skipped);
+    [LoggerMessage(LogLevel.Information, "Run {RunId}: preprocessed {Processed}/{Total} images, {Skipped} skipped, {Rate:F0} images/s")]
+    private partial void LogPreprocessing(Guid runId, int processed, int total, int skipped, double rate);
 }

@@ -13,9 +13,10 @@ public sealed record RunDetails(
     Hyperparameters Hyperparameters,
     HyperparameterRecord? Record,
     EvaluationResult? Evaluation,
-    IReadOnlyList<Artifact> Artifacts);
+    IReadOnlyList<Artifact> Artifacts,
+    RunProgress? Progress);
 
-public sealed class GetRunHandler(IResultsStore store) : IQueryHandler<GetRunQuery, RunDetails?>
+public sealed class GetRunHandler(IResultsStore store, RunProgressBoard progress) : IQueryHandler<GetRunQuery, RunDetails?>
 {
     public async ValueTask<RunDetails?> Handle(GetRunQuery query, CancellationToken cancellationToken)
     {
@@ -30,6 +31,7 @@ public sealed class GetRunHandler(IResultsStore store) : IQueryHandler<GetRunQue
             HyperparameterJson.FromJson(run.HyperparametersJson),
             await store.GetHyperparameterRecordAsync(run.Id, cancellationToken),
             await store.GetEvaluationAsync(run.Id, cancellationToken),
-            await store.ListArtifactsAsync(run.Id, cancellationToken));
+            await store.ListArtifactsAsync(run.Id, cancellationToken),
+            run.IsFinished ? null : progress.Get(run.Id));
     }
 }

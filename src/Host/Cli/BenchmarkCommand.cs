@@ -1,0 +1,53 @@
+using AlexNet.Experiments.Application.Common;
+using AlexNet.Experiments.Infrastructure.Torch.Benchmarks;
+
+namespace AlexNet.Experiments.Host.Cli;
+
+/// <summary>
+/// Prints the data-pipeline and compute figures of docs/PERFORMANCE.md, every comparison measured side by side in this
+/// one process. Options: --images N (generated 500x375 JPEGs, default 1000), --AlexNet:DataDirectory (work folder parent).
+/// </summary>
+public static class BenchmarkCommand
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var configuration = new ConfigurationBuilder().AddCommandLine(args).Build();
+        int images = configuration.GetValue("images", 1000);
+        var work = Path.Combine(Path.GetFullPath(configuration["AlexNet:DataDirectory"] ?? "data"), "benchmark");
+        Directory.CreateDirectory(work);
+        var benchmark = new PipelineBenchmark(work);
+        var ct = CancellationToken.None;
+        var paper = HyperparameterPresets.All[HyperparameterPresets.Paper2012];
+        var small = HyperparameterPresets.All[HyperparameterPresets.Quickstart];
+
+        Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
+        Console.WriteLine($"Work folder: {work}");
+
+        var (preprocessing, store256) = await benchmark.PreprocessAsync(images, 256, ct);
+        Console.WriteLine();
+        Console.WriteLine($"Preprocessing {preprocessing.Images} JPEGs {preprocessing.SourceWidth}x{preprocessing.SourceHeight} -> {preprocessing.TargetSize}x{preprocessing.TargetSize}:");
+        Console.WriteLine($"  {preprocessing.ImagesPerSecond,8:F0} images/s total, {preprocessing.ImagesPerSecondPerCore:F0} per core ({preprocessing.Seconds:F1} s)");
+
+        var loaderHp = paper with { BatchSize = 128 };
+        var loader = PipelineBenchmark.MeasureLoader(store256, loaderHp, epochs: 3, ct);
+        Console.WriteLine($"Loader, batch {loader.BatchSize}, {loader.CropSize}x{loader.CropSize} crops with crop, flip, PCA colour and mean subtraction:");
+        Console.WriteLine($"  {loader.ImagesPerSecond,8:F0} images/s total, {loader.ImagesPerSecondPerCore:F0} per core");
+
+        var (_, store76) = await benchmark.PreprocessAsync(images, small.Data.ImageSize, ct);
+        var feed = PipelineBenchmark.MeasureLoaderVersusMemory(store76, small, epochs: 3, ct);
+        Console.WriteLine($"Training at the quickstart preset (batch {feed.BatchSize}, {feed.Steps} steps each way):");
+        Console.WriteLine($"  real loader {feed.LoaderImagesPerSecond:F0} images/s, tensors in memory {feed.InMemoryImagesPerSecond:F0} images/s, ratio {feed.Ratio:F3}");
+
+        foreach (var compute in new[]
+        {
+            PipelineBenchmark.MeasureCompute("quickstart preset", small, classCount: 10, steps: 20, matmulSize: 2048),
+            PipelineBenchmark.MeasureCompute("full-size AlexNet", paper with { BatchSize = 32 }, classCount: 1000, steps: 3, matmulSize: 2048),
+        })
+        {
+            Console.WriteLine($"Training step, {compute.Model}, batch {compute.BatchSize}: {compute.StepSeconds * 1000:F0} ms, {compute.TrainingGflopPerSecond:F1} GFLOP/s " +
+                $"= {compute.FractionOfMatmul:P0} of a {compute.MatmulSize}x{compute.MatmulSize} matmul's {compute.MatmulGflopPerSecond:F1} GFLOP/s");
+        }
+
+        return 0;
+    }
+}

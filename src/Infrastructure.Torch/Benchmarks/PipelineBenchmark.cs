@@ -1,0 +1,172 @@
+using System.Diagnostics;
+using AlexNet.Experiments.Domain.Datasets;
+using AlexNet.Experiments.Domain.Experiments;
+using AlexNet.Experiments.Infrastructure.Torch.Data;
+using AlexNet.Experiments.Infrastructure.Torch.Training;
+using static TorchSharp.torch;
+
+namespace AlexNet.Experiments.Infrastructure.Torch.Benchmarks;
+
+public sealed record PreprocessingFigures(int Images, int SourceWidth, int SourceHeight, int TargetSize, double Seconds, int Cores)
+{
+    public double ImagesPerSecond => Images / Seconds;
+    public double ImagesPerSecondPerCore => ImagesPerSecond / Cores;
+}
+
+public sealed record LoaderFigures(int Images, int BatchSize, int CropSize, double Seconds, int Cores)
+{
+    public double ImagesPerSecond => Images / Seconds;
+    public double ImagesPerSecondPerCore => ImagesPerSecond / Cores;
+}
+
+/// <summary>The same training steps fed by the real loader and by batches already in memory; Ratio = loader / memory.</summary>
+public sealed record LoaderVersusMemoryFigures(int Steps, int BatchSize, double LoaderImagesPerSecond, double InMemoryImagesPerSecond)
+{
+    public double Ratio => LoaderImagesPerSecond / InMemoryImagesPerSecond;
+}
+
+public sealed record ComputeFigures(string Model, int BatchSize, double StepSeconds, double TrainingGflopPerSecond, int MatmulSize, double MatmulGflopPerSecond)
+{
+    public double FractionOfMatmul => TrainingGflopPerSecond / MatmulGflopPerSecond;
+}
+
+/// <summary>
+/// Data-pipeline and compute figures measured side by side in one process on generated JPEGs: preprocessing rate,
+/// loader rate with full augmentation, training fed by the loader versus from memory, and achieved GFLOP/s.
+/// </summary>
+public sealed class PipelineBenchmark(string workDirectory)
+{
+    public async Task<(PreprocessingFigures Figures, DatasetVersion Version)> PreprocessAsync(int images, int targetSize, CancellationToken cancellationToken)
+    {
+        // The generator writes S x 4S/3 images, so S = 375 gives the 500x375 of a typical ImageNet photo.
+        const int shorterSide = 375;
+        var source = Path.Combine(workDirectory, $"source-{images}");
+        if (!Directory.Exists(source))
+        {
+            await new SyntheticDatasetGenerator().GenerateAsync(
+                new SyntheticDatasetSpec(Classes: 10, TrainPerClass: images / 10, ValidationPerClass: 2, ImageSize: shorterSide, Seed: 11), source, cancellationToken);
+        }
+
+        var storeRoot = Path.Combine(workDirectory, $"store-{Guid.NewGuid():N}");
+        var dataset = new Dataset(Guid.NewGuid(), "benchmark", source, DateTimeOffset.UtcNow);
+        var clock = Stopwatch.StartNew();
+        var version = await new DatasetPreprocessor(new ImageFolderDatasetReader())
+            .PreprocessAsync(dataset, new PreprocessingSettings(targetSize), storeRoot, null, cancellationToken);
+        var seconds = clock.Elapsed.TotalSeconds;
+        int total = version.TrainCount + version.ValidationCount + version.SkippedCount;
+        return (new PreprocessingFigures(total, shorterSide * 4 / 3, shorterSide, targetSize, seconds, Environment.ProcessorCount), version);
+    }
+
+    public static LoaderFigures MeasureLoader(DatasetVersion version, Hyperparameters hyperparameters, int epochs, CancellationToken cancellationToken)
+    {
+        var augmentation = new TorchAugmentationFactory().CreateTraining(hyperparameters, version);
+        using var split = PreprocessedSplit.Open(version.StorePath, DatasetSplit.Train, version.Settings.ImageSize);
+        int images = 0;
+        var clock = Stopwatch.StartNew();
+        for (int epoch = 1; epoch <= epochs; epoch++)
+        {
+            using var loader = TrainingSession.TrainingBatches(split, augmentation, hyperparameters.BatchSize, hyperparameters.Model.InputSize, epoch, cancellationToken);
+            foreach (var batch in loader.ReadAll())
+            {
+                images += batch.Count;
+                loader.Recycle(batch);
+            }
+        }
+
+        return new LoaderFigures(images, hyperparameters.BatchSize, hyperparameters.Model.InputSize, clock.Elapsed.TotalSeconds, Environment.ProcessorCount);
+    }
+
+    public static LoaderVersusMemoryFigures MeasureLoaderVersusMemory(DatasetVersion version, Hyperparameters hyperparameters, int epochs, CancellationToken cancellationToken)
+    {
+        var augmentation = new TorchAugmentationFactory().CreateTraining(hyperparameters, version);
+        using var split = PreprocessedSplit.Open(version.StorePath, DatasetSplit.Train, version.Settings.ImageSize);
+        int crop = hyperparameters.Model.InputSize;
+
+        // The in-memory side trains on exactly the batches the loader produced, converted to tensors beforehand.
+        var inMemory = new List<(Tensor Images, Tensor Labels)>();
+        using (var loader = TrainingSession.TrainingBatches(split, augmentation, hyperparameters.BatchSize, crop, 1, cancellationToken))
+        {
+            foreach (var batch in loader.ReadAll())
+            {
+                inMemory.Add((tensor(batch.Pixels.AsSpan(0, batch.Count * 3 * crop * crop).ToArray(), [batch.Count, 3, crop, crop]).DetachFromDisposeScope(),
+                    tensor(batch.Labels).DetachFromDisposeScope()));
+                loader.Recycle(batch);
+            }
+        }
+
+        using var session = new TrainingSession(hyperparameters, version.ClassNames.Count);
+        session.Step(inMemory[0].Images, inMemory[0].Labels, 0.001, new EpochTotals()); // warm-up
+
+        // Alternate the two sides epoch by epoch so drift in machine load hits both equally.
+        double loaderSeconds = 0, memorySeconds = 0;
+        int loaderImages = 0, memoryImages = 0, steps = 0;
+        for (int epoch = 1; epoch <= epochs; epoch++)
+        {
+            var totals = new EpochTotals();
+            var clock = Stopwatch.StartNew();
+            using (var loader = TrainingSession.TrainingBatches(split, augmentation, hyperparameters.BatchSize, crop, epoch, cancellationToken))
+            {
+                foreach (var batch in loader.ReadAll())
+                {
+                    session.Step(batch, 0.001, totals);
+                    loader.Recycle(batch);
+                    steps++;
+                }
+            }
+
+            loaderSeconds += clock.Elapsed.TotalSeconds;
+            loaderImages += (int)totals.Images;
+
+            totals = new EpochTotals();
+            clock.Restart();
+            foreach (var (images, labels) in inMemory)
+            {
+                session.Step(images, labels, 0.001, totals);
+            }
+
+            memorySeconds += clock.Elapsed.TotalSeconds;
+            memoryImages += (int)totals.Images;
+        }
+
+        foreach (var (images, labels) in inMemory)
+        {
+            images.Dispose();
+            labels.Dispose();
+        }
+
+        return new LoaderVersusMemoryFigures(steps, hyperparameters.BatchSize, loaderImages / loaderSeconds, memoryImages / memorySeconds);
+    }
+
+    public static ComputeFigures MeasureCompute(string name, Hyperparameters hyperparameters, int classCount, int steps, int matmulSize)
+    {
+        int batch = hyperparameters.BatchSize, crop = hyperparameters.Model.InputSize;
+        using var session = new TrainingSession(hyperparameters, classCount);
+        using var images = randn(batch, 3, crop, crop).mul_(50);
+        using var labels = randint(0, classCount, [batch]);
+        session.Step(images, labels, 1e-4, new EpochTotals()); // warm-up
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < steps; i++)
+        {
+            session.Step(images, labels, 1e-4, new EpochTotals());
+        }
+
+        double stepSeconds = clock.Elapsed.TotalSeconds / steps;
+        double trainingGflops = AlexNetFlops.TrainingStep(hyperparameters.Model, classCount) * batch / stepSeconds / 1e9;
+        return new ComputeFigures(name, batch, stepSeconds, trainingGflops, matmulSize, MatmulGflopPerSecond(matmulSize));
+    }
+
+    private static double MatmulGflopPerSecond(int n)
+    {
+        using var a = randn(n, n);
+        using var b = randn(n, n);
+        using (a.mm(b)) { } // warm-up
+        const int repeats = 5;
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < repeats; i++)
+        {
+            using var c = a.mm(b);
+        }
+
+        return 2.0 * n * n * n * repeats / clock.Elapsed.TotalSeconds / 1e9;
+    }
+}

@@ -1,0 +1,76 @@
+using AlexNet.Experiments.Domain.Experiments;
+using AlexNet.Experiments.Domain.Training;
+using AlexNet.Experiments.Infrastructure.Torch.Data;
+using static TorchSharp.torch;
+using AlexNetModel = AlexNet.Experiments.Infrastructure.Torch.Model.AlexNet;
+
+namespace AlexNet.Experiments.Infrastructure.Torch.Training;
+
+/// <summary>Running totals of one epoch's training batches.</summary>
+public sealed class EpochTotals
+{
+    public double LossSum { get; private set; }
+    public long Top1Correct { get; private set; }
+    public long Top5Correct { get; private set; }
+    public long Images { get; private set; }
+
+    public void Add(double meanLoss, long top1, long top5, int images)
+    {
+        LossSum += meanLoss * images;
+        Top1Correct += top1;
+        Top5Correct += top5;
+        Images += images;
+    }
+}
+
+/// <summary>A model and its optimiser, and the one SGD step that the trainer and the benchmark both run.</summary>
+public sealed class TrainingSession : IDisposable
+{
+    private readonly int cropSize;
+
+    public TrainingSession(Hyperparameters hyperparameters, int classCount)
+    {
+        Model = AlexNetModel.Create(hyperparameters.Model, classCount, hyperparameters.Seed);
+        Optimizer = new SgdOptimizer(Model.parameters(), hyperparameters.Optimizer);
+        cropSize = hyperparameters.Model.InputSize;
+    }
+
+    public AlexNetModel Model { get; }
+    public SgdOptimizer Optimizer { get; }
+
+    /// <summary>Reproducible training batches for one epoch: order and every image's augmentation are seeded from the epoch seed.</summary>
+    public static BatchLoader TrainingBatches(PreprocessedSplit split, IAugmentation augmentation, int batchSize, int cropSize, int epochSeed, CancellationToken cancellationToken) =>
+        new(DeterministicSeed.Shuffle(split.Count, epochSeed), split.Label, batchSize, 3 * cropSize * cropSize,
+            (position, index, pixels) => augmentation.Apply(split.Image(index), pixels, new Random(DeterministicSeed.For(epochSeed, position, 1))),
+            prefetch: 3, cancellationToken);
+
+    public void Step(Batch batch, double learningRate, EpochTotals totals)
+    {
+        using var scope = NewDisposeScope();
+        var x = tensor(batch.Pixels, [batch.Count, 3, cropSize, cropSize]);
+        var y = tensor(batch.Labels);
+        Step(x, y, learningRate, totals);
+    }
+
+    public void Step(Tensor images, Tensor labels, double learningRate, EpochTotals totals)
+    {
+        using var scope = NewDisposeScope();
+        var x = images.to(Model.InputDevice);
+        var y = labels.to(Model.InputDevice);
+        Model.train();
+        var logits = Model.forward(x);
+        var loss = nn.functional.cross_entropy(logits, y);
+        Optimizer.ZeroGrad();
+        loss.backward();
+        Optimizer.Step(learningRate);
+
+        var (top1, top5) = TopK.Correct(logits.detach(), y);
+        totals.Add(loss.item<float>(), top1, top5, (int)y.shape[0]);
+    }
+
+    public void Dispose()
+    {
+        Optimizer.Dispose();
+        Model.Dispose();
+    }
+}
