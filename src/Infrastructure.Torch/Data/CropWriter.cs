@@ -29,33 +29,50 @@ internal static class CropWriter
             throw new ArgumentOutOfRangeException(nameof(left), $"A {cropSize} crop at ({left}, {top}) does not fit a {storedSize} image.");
         }
 
-        var red = crop[..plane];
-        var green = crop.Slice(plane, plane);
-        var blue = crop.Slice(2 * plane, plane);
-        bool subtract = !mean.IsEmpty;
-
-        for (int y = 0; y < cropSize; y++)
+        // Pointers rather than spans: the span indexing kept every access bounds-checked and halved the loader's rate.
+        unsafe
         {
-            int rowStart = ((top + y) * storedSize + left) * 3;
-            var row = stored.Slice(rowStart, cropSize * 3);
-            var meanRow = subtract ? mean.Slice(rowStart, cropSize * 3) : default;
-            int output = y * cropSize;
-            for (int x = 0; x < cropSize; x++)
+            fixed (byte* storedStart = stored)
+            fixed (float* meanStart = mean)
+            fixed (float* cropStart = crop)
             {
-                // Flipping reads the stored row backwards; the mean is taken at the pixel's stored position.
-                int source = (flip ? cropSize - 1 - x : x) * 3;
-                float r = row[source], g = row[source + 1], b = row[source + 2];
-                if (subtract)
+                for (int y = 0; y < cropSize; y++)
                 {
-                    r -= meanRow[source];
-                    g -= meanRow[source + 1];
-                    b -= meanRow[source + 2];
+                    int rowStart = ((top + y) * storedSize + left) * 3;
+                    byte* row = storedStart + rowStart;
+                    float* red = cropStart + y * cropSize, green = red + plane, blue = green + plane;
+                    if (mean.IsEmpty)
+                    {
+                        WriteRow(row, null, red, green, blue, cropSize, flip, offsetRed, offsetGreen, offsetBlue);
+                    }
+                    else
+                    {
+                        WriteRow(row, meanStart + rowStart, red, green, blue, cropSize, flip, offsetRed, offsetGreen, offsetBlue);
+                    }
                 }
-
-                red[output + x] = r + offsetRed;
-                green[output + x] = g + offsetGreen;
-                blue[output + x] = b + offsetBlue;
             }
+        }
+    }
+
+    /// <summary>Flipping reads the stored row backwards; the mean is taken at the pixel's stored position.</summary>
+    private static unsafe void WriteRow(
+        byte* row, float* meanRow, float* red, float* green, float* blue, int width, bool flip, float offsetRed, float offsetGreen, float offsetBlue)
+    {
+        int step = flip ? -3 : 3;
+        int source = flip ? (width - 1) * 3 : 0;
+        for (int x = 0; x < width; x++, source += step)
+        {
+            float r = row[source] + offsetRed, g = row[source + 1] + offsetGreen, b = row[source + 2] + offsetBlue;
+            if (meanRow != null)
+            {
+                r -= meanRow[source];
+                g -= meanRow[source + 1];
+                b -= meanRow[source + 2];
+            }
+
+            red[x] = r;
+            green[x] = g;
+            blue[x] = b;
         }
     }
 }
