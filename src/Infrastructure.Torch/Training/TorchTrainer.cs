@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using AlexNet.Experiments.Domain.Datasets;
 using AlexNet.Experiments.Domain.Training;
 using AlexNet.Experiments.Infrastructure.Torch.Data;
@@ -22,10 +21,9 @@ public sealed partial class TorchTrainer(IAugmentationFactory augmentations, ILo
     {
         Directory.CreateDirectory(request.CheckpointDirectory);
         var checkpointPath = Checkpoint.PathFor(request.CheckpointDirectory, request.Epoch);
-        var metricsPath = Path.ChangeExtension(checkpointPath, ".metrics.json");
-        if (File.Exists(checkpointPath) && File.Exists(metricsPath))
+        if (Checkpoint.TryReadFinished(checkpointPath) is { } finished)
         {
-            return new EpochOutcome(JsonSerializer.Deserialize<EpochMetrics>(File.ReadAllText(metricsPath))!, checkpointPath);
+            return new EpochOutcome(finished, checkpointPath);
         }
 
         var hp = request.Hyperparameters;
@@ -61,7 +59,7 @@ public sealed partial class TorchTrainer(IAugmentationFactory augmentations, ILo
             validation.Loss, validation.Top1Error, validation.Top5Error, request.LearningRate, imagesPerSecond, DateTimeOffset.UtcNow);
 
         Checkpoint.Save(checkpointPath, session.Model, session.Optimizer);
-        File.WriteAllText(metricsPath, JsonSerializer.Serialize(metrics));
+        Checkpoint.SaveMetrics(checkpointPath, metrics);
         LogEpoch(request.RunId, request.Epoch, metrics.TrainLoss, metrics.ValidationTop1Error, metrics.ValidationTop5Error, imagesPerSecond);
         return new EpochOutcome(metrics, checkpointPath);
     }

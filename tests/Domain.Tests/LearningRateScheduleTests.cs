@@ -1,7 +1,7 @@
 using AlexNet.Experiments.Domain.Experiments;
 using AlexNet.Experiments.Domain.Training;
 
-namespace AlexNet.Experiments.Application.Tests;
+namespace AlexNet.Experiments.Domain.Tests;
 
 public sealed class LearningRateScheduleTests
 {

@@ -1,0 +1,127 @@
+using AlexNet.Experiments.Domain.Datasets;
+using AlexNet.Experiments.Domain.Experiments;
+using AlexNet.Experiments.Domain.Training;
+using AlexNet.Experiments.Infrastructure.Torch.Training;
+using static TorchSharp.torch;
+
+namespace AlexNet.Experiments.Infrastructure.Torch.Tests.Training;
+
+[Collection(TorchTrainingCollection.Name)]
+public sealed class TorchTrainerTests(TrainedRunFixture fixture)
+{
+    [Fact]
+    public void Each_epoch_writes_its_checkpoint_and_metrics_next_to_it()
+    {
+        fixture.Epoch1.CheckpointPath.ShouldBe(Path.Combine(fixture.RunDirectory, "epoch-001.ckpt"));
+        fixture.Epoch2.CheckpointPath.ShouldBe(Path.Combine(fixture.RunDirectory, "epoch-002.ckpt"));
+        File.Exists(fixture.Epoch1.CheckpointPath).ShouldBeTrue();
+        File.Exists(fixture.Epoch2.CheckpointPath).ShouldBeTrue();
+        File.Exists(Path.Combine(fixture.RunDirectory, "epoch-002.metrics.json")).ShouldBeTrue();
+        Directory.EnumerateFiles(fixture.RunDirectory, "*.tmp").ShouldBeEmpty();
+    }
+
+    [Theory]
+    [InlineData(1, TrainedRunFixture.Epoch1Rate)]
+    [InlineData(2, TrainedRunFixture.Epoch2Rate)]
+    public void Epoch_metrics_are_finite_fractions_and_echo_the_request(int epoch, double learningRate)
+    {
+        var metrics = (epoch == 1 ? fixture.Epoch1 : fixture.Epoch2).Metrics;
+
+        metrics.RunId.ShouldBe(fixture.RunId);
+        metrics.Epoch.ShouldBe(epoch);
+        metrics.LearningRate.ShouldBe(learningRate);
+        double.IsFinite(metrics.TrainLoss).ShouldBeTrue();
+        double.IsFinite(metrics.ValidationLoss).ShouldBeTrue();
+        metrics.TrainLoss.ShouldBeGreaterThan(0);
+        metrics.ValidationLoss.ShouldBeGreaterThan(0);
+        foreach (double error in new[] { metrics.TrainTop1Error, metrics.TrainTop5Error, metrics.ValidationTop1Error, metrics.ValidationTop5Error })
+        {
+            error.ShouldBeInRange(0, 1);
+        }
+
+        metrics.TrainTop5Error.ShouldBeLessThanOrEqualTo(metrics.TrainTop1Error);
+        // Three classes: top-5 is capped at top-3, which always holds the label.
+        metrics.ValidationTop5Error.ShouldBe(0);
+        metrics.ImagesPerSecond.ShouldBeGreaterThan(0);
+        double.IsFinite(metrics.ImagesPerSecond).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task A_separate_run_resumed_from_its_checkpoints_reproduces_run_A_bit_for_bit()
+    {
+        string directory = fixture.NewDirectory("run-b");
+
+        var epoch1 = await TrainedRunFixture.CreateTrainer().TrainEpochAsync(fixture.Request(1, directory), CancellationToken.None);
+        // Whatever else the process drew from the global generator in between must not leak into epoch 2.
+        rand(1000).Dispose();
+        var epoch2 = await TrainedRunFixture.CreateTrainer().TrainEpochAsync(fixture.Request(2, directory), CancellationToken.None);
+
+        Reproducible(epoch1.Metrics).ShouldBe(Reproducible(fixture.Epoch1.Metrics));
+        Reproducible(epoch2.Metrics).ShouldBe(Reproducible(fixture.Epoch2.Metrics));
+        BitConverter.DoubleToInt64Bits(epoch2.Metrics.TrainLoss).ShouldBe(BitConverter.DoubleToInt64Bits(fixture.Epoch2.Metrics.TrainLoss));
+        File.ReadAllBytes(epoch1.CheckpointPath).ShouldBe(File.ReadAllBytes(fixture.Epoch1.CheckpointPath));
+        File.ReadAllBytes(epoch2.CheckpointPath).ShouldBe(File.ReadAllBytes(fixture.Epoch2.CheckpointPath));
+    }
+
+    [Fact]
+    public async Task An_epoch_already_on_disk_returns_its_stored_outcome_without_training()
+    {
+        var written = File.GetLastWriteTimeUtc(fixture.Epoch2.CheckpointPath);
+        var bytes = File.ReadAllBytes(fixture.Epoch2.CheckpointPath);
+
+        // The factory throws if asked for augmentation, i.e. if the epoch were trained again.
+        var outcome = await TrainedRunFixture.CreateTrainer(new ThrowingAugmentationFactory())
+            .TrainEpochAsync(fixture.Request(2, fixture.RunDirectory), CancellationToken.None);
+
+        outcome.ShouldBe(fixture.Epoch2);
+        File.GetLastWriteTimeUtc(fixture.Epoch2.CheckpointPath).ShouldBe(written);
+        File.ReadAllBytes(fixture.Epoch2.CheckpointPath).ShouldBe(bytes);
+    }
+
+    [Fact]
+    public async Task An_epoch_whose_metrics_file_was_cut_short_by_a_crash_is_trained_again()
+    {
+        // A crash (or power cut) while the metrics are written leaves the checkpoint complete but the metrics file
+        // empty or cut short. The epoch is deterministic, so training it again is the safe recovery.
+        string directory = fixture.NewDirectory("crashed-while-writing-metrics");
+        Directory.CreateDirectory(directory);
+        File.Copy(fixture.Epoch1.CheckpointPath, Checkpoint.PathFor(directory, 1));
+        File.WriteAllText(Path.Combine(directory, "epoch-001.metrics.json"), "");
+
+        var outcome = await TrainedRunFixture.CreateTrainer().TrainEpochAsync(fixture.Request(1, directory), CancellationToken.None);
+
+        Reproducible(outcome.Metrics).ShouldBe(Reproducible(fixture.Epoch1.Metrics));
+        File.ReadAllBytes(outcome.CheckpointPath).ShouldBe(File.ReadAllBytes(fixture.Epoch1.CheckpointPath));
+    }
+
+    [Fact]
+    public async Task A_different_seed_gives_a_different_first_epoch()
+    {
+        string directory = fixture.NewDirectory("seed-2");
+
+        var other = await TrainedRunFixture.CreateTrainer()
+            .TrainEpochAsync(fixture.Request(1, directory, TrainedRunFixture.Tiny(seed: 2)), CancellationToken.None);
+
+        other.Metrics.TrainLoss.ShouldNotBe(fixture.Epoch1.Metrics.TrainLoss);
+        File.ReadAllBytes(other.CheckpointPath).ShouldNotBe(File.ReadAllBytes(fixture.Epoch1.CheckpointPath));
+    }
+
+    [Fact]
+    public async Task A_missing_previous_checkpoint_fails_instead_of_training_from_scratch()
+    {
+        string directory = fixture.NewDirectory("no-epoch-1");
+
+        await Should.ThrowAsync<FileNotFoundException>(
+            () => TrainedRunFixture.CreateTrainer().TrainEpochAsync(fixture.Request(2, directory), CancellationToken.None));
+        File.Exists(Checkpoint.PathFor(directory, 2)).ShouldBeFalse();
+    }
+
+    /// <summary>Throughput and wall-clock time are the only fields allowed to differ between identical runs.</summary>
+    private static EpochMetrics Reproducible(EpochMetrics metrics) => metrics with { ImagesPerSecond = 0, RecordedAt = default };
+
+    private sealed class ThrowingAugmentationFactory : IAugmentationFactory
+    {
+        public IAugmentation CreateTraining(Hyperparameters hyperparameters, DatasetVersion dataset) =>
+            throw new InvalidOperationException("The epoch was trained again.");
+    }
+}

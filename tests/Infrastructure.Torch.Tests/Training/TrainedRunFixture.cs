@@ -1,0 +1,78 @@
+using AlexNet.Experiments.Domain.Datasets;
+using AlexNet.Experiments.Domain.Experiments;
+using AlexNet.Experiments.Domain.Training;
+using AlexNet.Experiments.Infrastructure.Torch.Data;
+using AlexNet.Experiments.Infrastructure.Torch.Tests.Data;
+using AlexNet.Experiments.Infrastructure.Torch.Training;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace AlexNet.Experiments.Infrastructure.Torch.Tests.Training;
+
+/// <summary>
+/// Training seeds libtorch's global generator (dropout), and building a model saves and restores it, so a training run
+/// must not overlap any other torch work in the process or its losses would not be reproducible.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class TorchTrainingCollection : ICollectionFixture<TrainedRunFixture>
+{
+    public const string Name = "Torch training";
+}
+
+/// <summary>A tiny generated dataset, preprocessed once, and run A trained for epochs 1 and 2 on it; shared read-only.</summary>
+public sealed class TrainedRunFixture : IAsyncLifetime
+{
+    public const int Classes = 3, TrainPerClass = 12, ValidationPerClass = 4, StoredSize = 72;
+    public const double Epoch1Rate = 0.01, Epoch2Rate = 0.005;
+
+    private readonly TempDirectory _root = new();
+
+    public Guid RunId { get; } = Guid.NewGuid();
+
+    public DatasetVersion Dataset { get; private set; } = null!;
+
+    public string RunDirectory => _root.Combine("run-a");
+
+    public EpochOutcome Epoch1 { get; private set; } = null!;
+
+    public EpochOutcome Epoch2 { get; private set; } = null!;
+
+    public Hyperparameters Hyperparameters { get; } = Tiny(seed: 1);
+
+    /// <summary>The paper's recipe (dropout, augmentation, LRN, one-biases) at a width and crop that train in well under a second.</summary>
+    public static Hyperparameters Tiny(int seed) => new()
+    {
+        Seed = seed,
+        Epochs = 2,
+        BatchSize = 8,
+        Model = new ModelHyperparameters { WidthMultiplier = 0.125, InputSize = 67 },
+        Data = new DataHyperparameters { ImageSize = StoredSize },
+        Evaluation = new EvaluationHyperparameters { TenCrop = false },
+    };
+
+    public string NewDirectory(string name) => _root.Combine(name);
+
+    public static TorchTrainer CreateTrainer(IAugmentationFactory? augmentations = null) =>
+        new(augmentations ?? new TorchAugmentationFactory(), NullLogger<TorchTrainer>.Instance);
+
+    public TrainingRequest Request(int epoch, string directory, Hyperparameters? hyperparameters = null) =>
+        new(RunId, hyperparameters ?? Hyperparameters, Dataset, epoch, epoch == 1 ? Epoch1Rate : Epoch2Rate, directory);
+
+    public async Task InitializeAsync()
+    {
+        string source = _root.Combine("source");
+        await new SyntheticDatasetGenerator().GenerateAsync(
+            new SyntheticDatasetSpec(Classes, TrainPerClass, ValidationPerClass, ImageSize: 80, Seed: 1), source, CancellationToken.None);
+        var dataset = new Dataset(Guid.NewGuid(), "tiny", source, DateTimeOffset.UnixEpoch);
+        Dataset = await new DatasetPreprocessor(new ImageFolderDatasetReader()).PreprocessAsync(
+            dataset, new PreprocessingSettings(StoredSize), _root.Combine("store"), null, CancellationToken.None);
+
+        Epoch1 = await CreateTrainer().TrainEpochAsync(Request(1, RunDirectory), CancellationToken.None);
+        Epoch2 = await CreateTrainer().TrainEpochAsync(Request(2, RunDirectory), CancellationToken.None);
+    }
+
+    public Task DisposeAsync()
+    {
+        _root.Dispose();
+        return Task.CompletedTask;
+    }
+}
