@@ -20,7 +20,12 @@ public sealed class BackendSwapTests : IAsyncLifetime
             services.RemoveAll<ITrainer>();
             services.AddSingleton<ITrainer>(trainer);
             services.RemoveAll<JobStorage>();
-            services.AddSingleton<JobStorage>(new InMemoryStorage());
+            // Resolve Hangfire's configuration first: it points Hangfire's static logging at this host's logger factory.
+            services.AddSingleton<JobStorage>(provider =>
+            {
+                provider.GetRequiredService<IGlobalConfiguration>();
+                return new InMemoryStorage();
+            });
         });
     }
 
