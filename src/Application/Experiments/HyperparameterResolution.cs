@@ -2,6 +2,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using AlexNet.Experiments.Application.Common;
 using AlexNet.Experiments.Domain.Experiments;
+using AlexNet.Experiments.Domain.Training;
+using FluentValidation;
 using FluentValidation.Results;
 
 namespace AlexNet.Experiments.Application.Experiments;
@@ -36,6 +38,17 @@ public static class HyperparameterResolution
             .ToList();
         return (failures.Count == 0 ? resolved : null, failures);
     }
+
+    /// <summary>The validator rule for a message carrying a preset name and hyperparameter overrides.</summary>
+    public static IRuleBuilderOptionsConditions<T, JsonObject?> MustResolve<T>(
+        this IRuleBuilder<T, JsonObject?> rule, Func<T, string?> preset, IRuntimeEnvironment runtime) =>
+        rule.Custom((overrides, context) =>
+        {
+            foreach (var failure in Resolve(preset(context.InstanceToValidate) ?? "", overrides, runtime.AvailableDevices).Failures)
+            {
+                context.AddFailure(failure);
+            }
+        });
 
     private static string Describe(JsonException e) =>
         e.Message.Contains("could not be mapped", StringComparison.Ordinal)

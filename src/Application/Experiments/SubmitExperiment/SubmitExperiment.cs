@@ -24,15 +24,7 @@ public sealed class SubmitExperimentValidator : AbstractValidator<SubmitExperime
             .NotEmpty()
             .MustAsync(async (id, ct) => await store.GetDatasetAsync(id, ct) is not null)
             .WithMessage(c => $"Dataset '{c.DatasetId}' is not registered.");
-        RuleFor(c => c.Hyperparameters).Custom((_, context) =>
-        {
-            var command = context.InstanceToValidate;
-            var (_, failures) = HyperparameterResolution.Resolve(command.Preset ?? "", command.Hyperparameters, runtime.AvailableDevices);
-            foreach (var failure in failures)
-            {
-                context.AddFailure(failure);
-            }
-        });
+        RuleFor(c => c.Hyperparameters).MustResolve(c => c.Preset, runtime);
     }
 }
 

@@ -14,14 +14,7 @@ public sealed class DescribeModelValidator : AbstractValidator<DescribeModelQuer
     public DescribeModelValidator(IRuntimeEnvironment runtime)
     {
         RuleFor(q => q.ClassCount).InclusiveBetween(2, 100_000);
-        RuleFor(q => q.Hyperparameters).Custom((_, context) =>
-        {
-            var query = context.InstanceToValidate;
-            foreach (var failure in HyperparameterResolution.Resolve(query.Preset ?? "", query.Hyperparameters, runtime.AvailableDevices).Failures)
-            {
-                context.AddFailure(failure);
-            }
-        });
+        RuleFor(q => q.Hyperparameters).MustResolve(q => q.Preset, runtime);
     }
 }
 
