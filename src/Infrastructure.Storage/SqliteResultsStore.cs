@@ -91,21 +91,41 @@ public sealed class SqliteResultsStore(IDbContextFactory<ResultsDbContext> conte
     /// <summary>Overwrites the run's progress fields; its experiment, hyperparameters, creation time and job id are not touched here. Throws if the run is unknown.</summary>
     public async Task UpdateRunAsync(Run run, CancellationToken cancellationToken)
     {
+        if (await WriteProgressAsync(run, expected: null, cancellationToken) == 0)
+        {
+            throw new InvalidOperationException($"Run {run.Id} does not exist.");
+        }
+    }
+
+    public async Task<bool> TryAdvanceRunAsync(Run expected, Run updated, CancellationToken cancellationToken)
+    {
+        if (expected.Id != updated.Id)
+        {
+            throw new ArgumentException("Expected and updated run must be the same run.", nameof(updated));
+        }
+
+        return await WriteProgressAsync(updated, expected, cancellationToken) == 1;
+    }
+
+    /// <summary>One UPDATE statement, so the compare and the set cannot be separated by another writer.</summary>
+    private async Task<int> WriteProgressAsync(Run run, Run? expected, CancellationToken cancellationToken)
+    {
         var row = RunRow.From(run);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        int updated = await db.Runs
-            .Where(r => r.Id == row.Id)
-            .ExecuteUpdateAsync(set => set
+        var query = db.Runs.Where(r => r.Id == row.Id);
+        if (expected is not null)
+        {
+            var expectedRow = RunRow.From(expected);
+            query = query.Where(r => r.Status == expectedRow.Status && r.EpochsCompleted == expectedRow.EpochsCompleted);
+        }
+
+        return await query.ExecuteUpdateAsync(set => set
                 .SetProperty(r => r.Status, row.Status)
                 .SetProperty(r => r.DatasetVersionHash, row.DatasetVersionHash)
                 .SetProperty(r => r.EpochsCompleted, row.EpochsCompleted)
                 .SetProperty(r => r.Error, row.Error)
                 .SetProperty(r => r.UpdatedAt, row.UpdatedAt),
-                cancellationToken);
-        if (updated == 0)
-        {
-            throw new InvalidOperationException($"Run {run.Id} does not exist.");
-        }
+            cancellationToken);
     }
 
     /// <summary>Sets only the job id and update time, in one statement, so it cannot undo a concurrent update of the run's other fields.</summary>

@@ -77,6 +77,24 @@ public sealed class RunPipelineTests : IDisposable
     }
 
     [Fact]
+    public async Task A_step_handed_out_twice_at_once_advances_the_run_once_and_queues_one_next_step()
+    {
+        var submitted = await SubmitAsync();
+        await harness.SendAsync(new ExecuteRunStepCommand(harness.Scheduler.Pending.Dequeue().Step)); // preprocess
+        var epoch1 = harness.Scheduler.Pending.Dequeue().Step;
+        harness.Trainer.WhileTraining = _ => harness.SendAsync(new ExecuteRunStepCommand(epoch1));
+
+        await harness.SendAsync(new ExecuteRunStepCommand(epoch1));
+
+        harness.Trainer.Requests.Count(r => r.Epoch == 1).ShouldBe(2);
+        harness.Store.Runs[submitted.RunId].EpochsCompleted.ShouldBe(1);
+        harness.Scheduler.Pending.Select(p => p.Step).ShouldBe([new RunStep(submitted.RunId, RunStepKind.TrainEpoch, 2)]);
+        await harness.DrainAsync();
+        harness.Store.Runs[submitted.RunId].Status.ShouldBe(RunStatus.Succeeded);
+        harness.Trainer.Requests.Count.ShouldBe(4);
+    }
+
+    [Fact]
     public async Task The_learning_rate_of_each_epoch_follows_the_schedule()
     {
         await SubmitAsync("""{ "epochs": 4, "optimizer": { "learningRate": 0.1 }, "schedule": { "kind": "Step", "stepEpochs": 2 } }""");

@@ -79,6 +79,20 @@ public sealed class RoundTripTests : StorageTest
     }
 
     [Fact]
+    public async Task Advancing_a_run_succeeds_once_from_the_expected_state()
+    {
+        var seeded = await Samples.SeedAsync(Store);
+        var training = seeded.Run with { Status = RunStatus.Training, DatasetVersionHash = seeded.Version.ContentHash, EpochsCompleted = 1 };
+        await Store.UpdateRunAsync(training, Ct);
+        var advanced = training with { EpochsCompleted = 2, UpdatedAt = Samples.T0.AddDays(1) };
+
+        (await Store.TryAdvanceRunAsync(training, advanced, Ct)).ShouldBeTrue();
+        (await Store.TryAdvanceRunAsync(training, advanced with { EpochsCompleted = 3 }, Ct)).ShouldBeFalse();
+
+        (await Store.GetRunAsync(seeded.Run.Id, Ct)).ShouldBe(advanced);
+    }
+
+    [Fact]
     public async Task Updating_an_unknown_run_throws()
     {
         await Samples.SeedAsync(Store);

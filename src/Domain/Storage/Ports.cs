@@ -27,6 +27,12 @@ public interface IResultsStore
     /// <summary>Writes status, dataset version, epochs completed, error and update time. The job id is written only by <see cref="SetRunJobAsync"/>.</summary>
     Task UpdateRunAsync(Run run, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Compare-and-set: writes <paramref name="updated"/> as <see cref="UpdateRunAsync"/> does, but only while the stored run still has
+    /// <paramref name="expected"/>'s status and epochs completed. False means another execution of the same step got there first.
+    /// </summary>
+    Task<bool> TryAdvanceRunAsync(Run expected, Run updated, CancellationToken cancellationToken);
+
     /// <summary>Records the scheduler job that carries the run's next step, touching no other field (the job may already be updating the run).</summary>
     Task SetRunJobAsync(Guid runId, string jobId, DateTimeOffset updatedAt, CancellationToken cancellationToken);
 

@@ -43,18 +43,27 @@ public sealed class FakeTrainer : ITrainer
     public List<TrainingRequest> Requests { get; } = [];
     public Func<TrainingRequest, Exception?> Failure { get; set; } = _ => null;
 
-    public Task<EpochOutcome> TrainEpochAsync(TrainingRequest request, CancellationToken cancellationToken)
+    /// <summary>Runs while an epoch is "training", e.g. to start a second execution of the same step.</summary>
+    public Func<TrainingRequest, Task>? WhileTraining { get; set; }
+
+    public async Task<EpochOutcome> TrainEpochAsync(TrainingRequest request, CancellationToken cancellationToken)
     {
         if (Failure(request) is { } failure)
         {
             throw failure;
         }
 
+        if (WhileTraining is { } whileTraining)
+        {
+            WhileTraining = null;
+            await whileTraining(request);
+        }
+
         Requests.Add(request);
         double error = Math.Max(0.1, 0.9 - 0.1 * request.Epoch);
         var metrics = new EpochMetrics(request.RunId, request.Epoch, 2.0 / request.Epoch, error, error / 2, 2.0 / request.Epoch, error, error / 2,
             request.LearningRate, 1000, DateTimeOffset.UnixEpoch);
-        return Task.FromResult(new EpochOutcome(metrics, Path.Combine(request.CheckpointDirectory, $"epoch-{request.Epoch:D3}.ckpt")));
+        return new EpochOutcome(metrics, Path.Combine(request.CheckpointDirectory, $"epoch-{request.Epoch:D3}.ckpt"));
     }
 }
 

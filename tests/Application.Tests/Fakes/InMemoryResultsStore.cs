@@ -45,6 +45,21 @@ public sealed class InMemoryResultsStore : IResultsStore
     public Task UpdateRunAsync(Run run, CancellationToken cancellationToken) =>
         Done(Runs[run.Id] = run with { CurrentJobId = Runs[run.Id].CurrentJobId, HyperparametersJson = Runs[run.Id].HyperparametersJson });
 
+    public Task<bool> TryAdvanceRunAsync(Run expected, Run updated, CancellationToken cancellationToken)
+    {
+        lock (Runs)
+        {
+            var stored = Runs[expected.Id];
+            if (stored.Status != expected.Status || stored.EpochsCompleted != expected.EpochsCompleted)
+            {
+                return Task.FromResult(false);
+            }
+
+            Runs[expected.Id] = updated with { CurrentJobId = stored.CurrentJobId, HyperparametersJson = stored.HyperparametersJson };
+            return Task.FromResult(true);
+        }
+    }
+
     public Task SetRunJobAsync(Guid runId, string jobId, DateTimeOffset updatedAt, CancellationToken cancellationToken) =>
         Done(Runs[runId] = Runs[runId] with { CurrentJobId = jobId, UpdatedAt = updatedAt });
 

@@ -54,19 +54,23 @@ public sealed partial class ExecuteRunStepHandler(
         catch (Exception e) when (e is not OperationCanceledException)
         {
             LogStepFailed(e, step);
-            await UpdateAsync(run.Id, r => r with { Status = RunStatus.Failed, Error = $"{step.Kind}: {e.Message}" }, CancellationToken.None);
+            await MarkFailedAsync(run.Id, $"{step.Kind}: {e.Message}");
             throw;
         }
 
         return Unit.Value;
     }
 
-    private async Task<RunStep> PreprocessAsync(Run run, CancellationToken cancellationToken)
+    private async Task<RunStep?> PreprocessAsync(Run run, CancellationToken cancellationToken)
     {
         var hyperparameters = HyperparameterJson.FromJson(run.HyperparametersJson);
         var experiment = await store.GetExperimentAsync(run.ExperimentId, cancellationToken) ?? throw new NotFoundException("Experiment", run.ExperimentId);
         var dataset = await store.GetDatasetAsync(experiment.DatasetId, cancellationToken) ?? throw new NotFoundException("Dataset", experiment.DatasetId);
-        await UpdateAsync(run.Id, r => r with { Status = RunStatus.Preprocessing }, cancellationToken);
+        if (run.Status == RunStatus.Queued)
+        {
+            run = run with { Status = RunStatus.Preprocessing, UpdatedAt = clock.GetUtcNow() };
+            await store.UpdateRunAsync(run, cancellationToken);
+        }
 
         var lastLogged = DateTimeOffset.MinValue;
         var progress = new Progress<PreprocessingProgress>(p =>
@@ -95,11 +99,12 @@ public sealed partial class ExecuteRunStepHandler(
                 clock.GetUtcNow()),
             cancellationToken);
 
-        await UpdateAsync(run.Id, r => r with { Status = RunStatus.Training, DatasetVersionHash = version.ContentHash }, cancellationToken);
-        return new RunStep(run.Id, RunStepKind.TrainEpoch, 1);
+        return await AdvanceAsync(run, run with { Status = RunStatus.Training, DatasetVersionHash = version.ContentHash }, cancellationToken)
+            ? new RunStep(run.Id, RunStepKind.TrainEpoch, 1)
+            : null;
     }
 
-    private async Task<RunStep> TrainEpochAsync(Run run, int epoch, CancellationToken cancellationToken)
+    private async Task<RunStep?> TrainEpochAsync(Run run, int epoch, CancellationToken cancellationToken)
     {
         var hyperparameters = HyperparameterJson.FromJson(run.HyperparametersJson);
         var version = await GetDatasetVersionAsync(run, cancellationToken);
@@ -112,7 +117,11 @@ public sealed partial class ExecuteRunStepHandler(
         await store.AddArtifactAsync(await artifacts.DescribeAsync(run.Id, CheckpointKind, outcome.CheckpointPath, cancellationToken), cancellationToken);
 
         var finished = epoch >= hyperparameters.Epochs;
-        await UpdateAsync(run.Id, r => r with { EpochsCompleted = epoch, Status = finished ? RunStatus.Evaluating : RunStatus.Training }, cancellationToken);
+        if (!await AdvanceAsync(run, run with { EpochsCompleted = epoch, Status = finished ? RunStatus.Evaluating : RunStatus.Training }, cancellationToken))
+        {
+            return null;
+        }
+
         return finished ? new RunStep(run.Id, RunStepKind.Evaluate) : new RunStep(run.Id, RunStepKind.TrainEpoch, epoch + 1);
     }
 
@@ -127,7 +136,7 @@ public sealed partial class ExecuteRunStepHandler(
 
         var result = await evaluator.EvaluateAsync(new EvaluationRequest(run.Id, hyperparameters, version, checkpoint.Path), cancellationToken);
         await store.SaveEvaluationAsync(result, cancellationToken);
-        await UpdateAsync(run.Id, r => r with { Status = RunStatus.Succeeded }, cancellationToken);
+        await AdvanceAsync(run, run with { Status = RunStatus.Succeeded }, cancellationToken);
         return null;
     }
 
@@ -135,14 +144,32 @@ public sealed partial class ExecuteRunStepHandler(
         await store.GetDatasetVersionAsync(run.DatasetVersionHash ?? "", cancellationToken)
         ?? throw new InvalidOperationException($"Run {run.Id} has no preprocessed dataset version.");
 
-    private async Task UpdateAsync(Guid runId, Func<Run, Run> change, CancellationToken cancellationToken)
+    /// <summary>
+    /// Moves the run past this step only if no other execution of the step already did (a job store may hand a long job
+    /// out twice); the loser queues nothing, so a run never grows a second chain of steps.
+    /// </summary>
+    private async Task<bool> AdvanceAsync(Run atStart, Run advanced, CancellationToken cancellationToken)
     {
-        var run = await store.GetRunAsync(runId, cancellationToken) ?? throw new NotFoundException("Run", runId);
-        await store.UpdateRunAsync(change(run) with { UpdatedAt = clock.GetUtcNow() }, cancellationToken);
+        if (await store.TryAdvanceRunAsync(atStart, advanced with { UpdatedAt = clock.GetUtcNow() }, cancellationToken))
+        {
+            return true;
+        }
+
+        LogLostRace(atStart.Id, atStart.Status, atStart.EpochsCompleted);
+        return false;
+    }
+
+    private async Task MarkFailedAsync(Guid runId, string error)
+    {
+        var run = await store.GetRunAsync(runId, CancellationToken.None) ?? throw new NotFoundException("Run", runId);
+        await store.UpdateRunAsync(run with { Status = RunStatus.Failed, Error = error, UpdatedAt = clock.GetUtcNow() }, CancellationToken.None);
     }
 
     [LoggerMessage(LogLevel.Information, "Skipping {Step}: the run is {Status} with {Epochs} epochs done, so this step already ran")]
     private partial void LogStaleStep(RunStep step, RunStatus status, int epochs);
+
+    [LoggerMessage(LogLevel.Warning, "Run {RunId} was already moved past {Status} with {Epochs} epochs by another execution of the same step; this one stops here")]
+    private partial void LogLostRace(Guid runId, RunStatus status, int epochs);
 
     [LoggerMessage(LogLevel.Error, "{Step} failed")]
     private partial void LogStepFailed(Exception exception, RunStep step);
