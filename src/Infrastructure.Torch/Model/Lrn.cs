@@ -4,6 +4,16 @@ using static TorchSharp.torch;
 
 namespace AlexNet.Experiments.Infrastructure.Torch.Model;
 
+/// <summary>How <see cref="Lrn"/> computes; both give the same function up to float rounding.</summary>
+public enum LrnImplementation
+{
+    /// <summary><see cref="FusedLrn"/> where it applies (contiguous float32 on the CPU), libtorch elsewhere.</summary>
+    Fused,
+
+    /// <summary>libtorch's local_response_norm everywhere; on the CPU several times slower than Fused, kept for comparison.</summary>
+    LibTorch,
+}
+
 /// <summary>
 /// Local response normalisation across channels, b = a / (k + alpha' * sum a^2)^beta over a window of n channels,
 /// applied separately to each of <see cref="Groups"/> channel groups: on one device the two towers share a tensor,
@@ -11,7 +21,11 @@ namespace AlexNet.Experiments.Infrastructure.Torch.Model;
 /// </summary>
 public sealed class Lrn : nn.Module<Tensor, Tensor>
 {
-    public Lrn(LrnHyperparameters settings, int groups) : base(nameof(Lrn))
+    public Lrn(LrnHyperparameters settings, int groups) : this(settings, groups, LrnImplementation.Fused)
+    {
+    }
+
+    public Lrn(LrnHyperparameters settings, int groups, LrnImplementation implementation) : base(nameof(Lrn))
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentOutOfRangeException.ThrowIfLessThan(groups, 1);
@@ -20,9 +34,11 @@ public sealed class Lrn : nn.Module<Tensor, Tensor>
         K = settings.K;
         Beta = settings.Beta;
         Groups = groups;
+        Implementation = implementation;
 
         // libtorch computes alpha/n * sum; the paper's formula has alpha * sum.
         TorchAlpha = settings.Convention == LrnConvention.Paper ? settings.Alpha * settings.Size : settings.Alpha;
+        SumCoefficient = settings.Convention == LrnConvention.Paper ? settings.Alpha : settings.Alpha / settings.Size;
     }
 
     public long Size { get; }
@@ -34,10 +50,34 @@ public sealed class Lrn : nn.Module<Tensor, Tensor>
     /// <summary>The alpha handed to libtorch, whose formula divides it by <see cref="Size"/>.</summary>
     public double TorchAlpha { get; }
 
+    /// <summary>alpha' in the formula as written: what multiplies the window's sum of squares.</summary>
+    public double SumCoefficient { get; }
+
     public int Groups { get; }
+
+    /// <summary>Settable so a built network (whose layers create their own Lrn) can be switched for comparisons.</summary>
+    public LrnImplementation Implementation { get; set; }
+
+    /// <summary>Sets <see cref="Implementation"/> on every Lrn in <paramref name="model"/>; returns how many it found.</summary>
+    public static int UseImplementation(nn.Module model, LrnImplementation implementation)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var layers = model.modules().Prepend(model).OfType<Lrn>().Distinct().ToList();
+        foreach (var layer in layers)
+        {
+            layer.Implementation = implementation;
+        }
+
+        return layers.Count;
+    }
 
     public override Tensor forward(Tensor input)
     {
+        if (Implementation == LrnImplementation.Fused && FusedLrn.Supports(input, Groups))
+        {
+            return FusedLrn.Apply(input, (int)Size, SumCoefficient, Beta, K, Groups);
+        }
+
         if (Groups == 1)
         {
             return nn.functional.local_response_norm(input, Size, TorchAlpha, Beta, K);
