@@ -34,7 +34,7 @@ public static class BenchmarkCommand
         Console.WriteLine($"  {loader.ImagesPerSecond,8:F0} images/s total, {loader.ImagesPerSecondPerCore:F0} per core");
 
         var (_, store76) = await benchmark.PreprocessAsync(images, small.Data.ImageSize, ct);
-        var feed = PipelineBenchmark.MeasureLoaderVersusMemory(store76, small, epochs: 3, ct);
+        var feed = PipelineBenchmark.MeasureLoaderVersusMemory(store76, small, epochs: 5, ct);
         Console.WriteLine($"Training at the quickstart preset (batch {feed.BatchSize}, {feed.Steps} steps each way):");
         Console.WriteLine($"  real loader {feed.LoaderImagesPerSecond:F0} images/s, tensors in memory {feed.InMemoryImagesPerSecond:F0} images/s, ratio {feed.Ratio:F3}");
 
@@ -48,6 +48,11 @@ public static class BenchmarkCommand
                 $"= {compute.FractionOfMatmul:P0} of a {compute.MatmulSize}x{compute.MatmulSize} matmul's {compute.MatmulGflopPerSecond:F1} GFLOP/s");
         }
 
+        var lrn = new LrnBenchmark().Run(batchSize: 32, repetitions: 5, ct);
+        Console.WriteLine($"LRN forward+backward on {string.Join("x", lrn.LayerShape)} ({lrn.Threads} threads, median of {lrn.Repetitions}):");
+        Console.WriteLine($"  libtorch {lrn.LibTorchLrnMilliseconds:F0} ms, fused {lrn.FusedLrnMilliseconds:F1} ms, ReLU {lrn.ReluMilliseconds:F1} ms: fused is {lrn.LrnSpeedUp:F1}x faster");
+        Console.WriteLine($"Full-size training step, batch {lrn.BatchSize}: libtorch LRN {lrn.LibTorchStepMilliseconds:F0} ms, fused LRN {lrn.FusedStepMilliseconds:F0} ms, " +
+            $"no LRN {lrn.NoLrnStepMilliseconds:F0} ms: {lrn.StepSpeedUp:F2}x faster (at most {lrn.StepSpeedUpCeiling:F2}x if LRN cost nothing)");
         return 0;
     }
 }

@@ -88,7 +88,7 @@ public sealed class PipelineBenchmark(string workDirectory)
         {
             foreach (var batch in loader.ReadAll())
             {
-                inMemory.Add((tensor(batch.Pixels.AsSpan(0, batch.Count * 3 * crop * crop).ToArray(), [batch.Count, 3, crop, crop]).DetachFromDisposeScope(),
+                inMemory.Add((batch.Images(3, crop, crop).clone().DetachFromDisposeScope(),
                     tensor(batch.Labels).DetachFromDisposeScope()));
                 loader.Recycle(batch);
             }

@@ -1,13 +1,22 @@
 using System.Collections.Concurrent;
+using static TorchSharp.torch;
 
 namespace AlexNet.Experiments.Infrastructure.Torch.Training;
 
-/// <summary>A batch of prepared crops: <see cref="Pixels"/> holds Count x CropsPerImage CHW crops, image after image.</summary>
-public sealed record Batch(float[] Pixels, long[] Labels, int Count);
+/// <summary>
+/// A batch of prepared crops. <see cref="Pixels"/> is the loader's reusable CPU tensor (batch size x floats per image);
+/// its first <see cref="Count"/> rows hold this batch. Valid until the batch is recycled.
+/// </summary>
+public sealed record Batch(Tensor Pixels, long[] Labels, int Count)
+{
+    /// <summary>The batch's rows reshaped, e.g. Images(3, 227, 227) gives Count x 3 x 227 x 227, without copying.</summary>
+    public Tensor Images(params long[] imageShape) => Pixels.narrow(0, 0, Count).view([Count * Pixels.shape[1] / imageShape.Aggregate(1L, (a, b) => a * b), .. imageShape]);
+}
 
 /// <summary>
-/// Prepares batches on background threads while the caller trains on the current one. The queue is bounded and
-/// buffers are recycled, so memory stays at a few batches whatever the dataset size. Filling is a pure function of
+/// Prepares batches on background threads while the caller trains on the current one, writing the crops straight into
+/// the memory of reusable batch tensors (no copy between loader and model). The queue is bounded and buffers are
+/// recycled, so memory stays at a few batches whatever the dataset size. Filling is a pure function of
 /// (position, image index), so the batches do not depend on thread timing.
 /// </summary>
 public sealed class BatchLoader : IDisposable
@@ -15,7 +24,8 @@ public sealed class BatchLoader : IDisposable
     public delegate void FillCrops(int position, int imageIndex, Span<float> crops);
 
     private readonly BlockingCollection<Batch> ready;
-    private readonly BlockingCollection<float[]> free = new();
+    private readonly BlockingCollection<Tensor> free = new();
+    private readonly List<Tensor> buffers = [];
     private readonly CancellationTokenSource stop;
     private readonly Task producer;
 
@@ -24,7 +34,9 @@ public sealed class BatchLoader : IDisposable
         ready = new BlockingCollection<Batch>(prefetch);
         for (int i = 0; i < prefetch + 2; i++)
         {
-            free.Add(new float[batchSize * floatsPerImage]);
+            var buffer = empty(batchSize, floatsPerImage).DetachFromDisposeScope();
+            buffers.Add(buffer);
+            free.Add(buffer);
         }
 
         stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -42,7 +54,7 @@ public sealed class BatchLoader : IDisposable
                     {
                         int position = start + i, index = order[position];
                         labels[i] = labelOf(index);
-                        fill(position, index, pixels.AsSpan(i * floatsPerImage, floatsPerImage));
+                        fill(position, index, Row(pixels, i, floatsPerImage));
                     });
                     ready.Add(new Batch(pixels, labels, count), token);
                 }
@@ -67,6 +79,9 @@ public sealed class BatchLoader : IDisposable
 
     public void Recycle(Batch batch) => free.Add(batch.Pixels);
 
+    private static Span<float> Row(Tensor buffer, int row, int floatsPerImage) =>
+        System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(buffer.bytes).Slice(row * floatsPerImage, floatsPerImage);
+
     public void Dispose()
     {
         stop.Cancel();
@@ -82,6 +97,10 @@ public sealed class BatchLoader : IDisposable
         stop.Dispose();
         ready.Dispose();
         free.Dispose();
+        foreach (var buffer in buffers)
+        {
+            buffer.Dispose();
+        }
     }
 }
 

@@ -41,7 +41,7 @@ public static class CropEvaluation
         foreach (var batch in loader.ReadAll())
         {
             using var scope = NewDisposeScope();
-            var x = tensor(batch.Pixels, [batch.Count * crops, 3, crop, crop]).to(model.InputDevice);
+            var x = batch.Images(3, crop, crop).to(model.InputDevice);
             var y = tensor(batch.Labels).to(model.InputDevice);
             var probabilities = nn.functional.softmax(model.forward(x), dim: 1).reshape(batch.Count, crops, classes).mean([1]);
             lossSum += nn.functional.nll_loss(probabilities.clamp_min(1e-12).log(), y, reduction: nn.Reduction.Sum).item<float>();
@@ -55,7 +55,7 @@ public static class CropEvaluation
                 confusion[batch.Labels[i]][predicted[i]]++;
             }
 
-            loader.Recycle(batch); // only now: on CPU the batch tensor may share the buffer's memory
+            loader.Recycle(batch); // only now: on CPU the batch tensor is the buffer
         }
 
         int n = validation.Count;

@@ -47,7 +47,7 @@ public sealed partial class TorchTrainer(IAugmentationFactory augmentations, ILo
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 session.Step(batch, request.LearningRate, totals);
-                loader.Recycle(batch); // only after the step: on CPU the batch tensor may share the buffer's memory
+                loader.Recycle(batch); // only after the step: on CPU the batch tensor is the buffer
             }
         }
 

@@ -47,9 +47,7 @@ public sealed class TrainingSession : IDisposable
     public void Step(Batch batch, double learningRate, EpochTotals totals)
     {
         using var scope = NewDisposeScope();
-        var x = tensor(batch.Pixels, [batch.Count, 3, cropSize, cropSize]);
-        var y = tensor(batch.Labels);
-        Step(x, y, learningRate, totals);
+        Step(batch.Images(3, cropSize, cropSize), tensor(batch.Labels), learningRate, totals);
     }
 
     public void Step(Tensor images, Tensor labels, double learningRate, EpochTotals totals)

@@ -30,7 +30,7 @@ public sealed class BatchLoaderTests
             {
                 int position = seen.Count, index = order[position];
                 batch.Labels[i].ShouldBe(LabelOf(index));
-                batch.Pixels.AsSpan(i * FloatsPerImage, FloatsPerImage).ToArray().ShouldBe(Crops(position, index));
+                batch.Pixels[i].data<float>().ToArray().ShouldBe(Crops(position, index));
                 seen.Add(index);
             }
 
