@@ -19,11 +19,12 @@ public sealed record LoaderFigures(int Images, int BatchSize, int CropSize, doub
     public double ImagesPerSecondPerCore => ImagesPerSecond / Cores;
 }
 
-/// <summary>The same training steps fed by the real loader and by batches already in memory; Ratio = loader / memory.</summary>
-public sealed record LoaderVersusMemoryFigures(int Steps, int BatchSize, double LoaderImagesPerSecond, double InMemoryImagesPerSecond)
-{
-    public double Ratio => LoaderImagesPerSecond / InMemoryImagesPerSecond;
-}
+/// <summary>
+/// The same training steps fed by the real loader and by batches already in memory, alternating epoch by epoch.
+/// Rates are medians over rounds; Ratio (loader / memory) is the median of the per-round ratios, which cancels most of
+/// the drift in a shared machine's speed.
+/// </summary>
+public sealed record LoaderVersusMemoryFigures(int Rounds, int StepsPerEpoch, int BatchSize, double LoaderImagesPerSecond, double InMemoryImagesPerSecond, double Ratio);
 
 public sealed record ComputeFigures(string Model, int BatchSize, double StepSeconds, double TrainingGflopPerSecond, int MatmulSize, double MatmulGflopPerSecond)
 {
@@ -57,18 +58,24 @@ public sealed class PipelineBenchmark(string workDirectory)
         return (new PreprocessingFigures(total, shorterSide * 4 / 3, shorterSide, targetSize, seconds, Environment.ProcessorCount), version);
     }
 
+    /// <summary>Epoch 0 warms up (JIT, first touch of the batch buffers and the memory-mapped store) and is not counted.</summary>
     public static LoaderFigures MeasureLoader(DatasetVersion version, Hyperparameters hyperparameters, int epochs, CancellationToken cancellationToken)
     {
         var augmentation = new TorchAugmentationFactory().CreateTraining(hyperparameters, version);
         using var split = PreprocessedSplit.Open(version.StorePath, DatasetSplit.Train, version.Settings.ImageSize);
         int images = 0;
-        var clock = Stopwatch.StartNew();
-        for (int epoch = 1; epoch <= epochs; epoch++)
+        var clock = new Stopwatch();
+        for (int epoch = 0; epoch <= epochs; epoch++)
         {
+            if (epoch == 1)
+            {
+                clock.Start();
+            }
+
             using var loader = TrainingSession.TrainingBatches(split, augmentation, hyperparameters.BatchSize, hyperparameters.Model.InputSize, epoch, cancellationToken);
             foreach (var batch in loader.ReadAll())
             {
-                images += batch.Count;
+                images += epoch > 0 ? batch.Count : 0;
                 loader.Recycle(batch);
             }
         }
@@ -76,7 +83,7 @@ public sealed class PipelineBenchmark(string workDirectory)
         return new LoaderFigures(images, hyperparameters.BatchSize, hyperparameters.Model.InputSize, clock.Elapsed.TotalSeconds, Environment.ProcessorCount);
     }
 
-    public static LoaderVersusMemoryFigures MeasureLoaderVersusMemory(DatasetVersion version, Hyperparameters hyperparameters, int epochs, CancellationToken cancellationToken)
+    public static LoaderVersusMemoryFigures MeasureLoaderVersusMemory(DatasetVersion version, Hyperparameters hyperparameters, int rounds, CancellationToken cancellationToken)
     {
         var augmentation = new TorchAugmentationFactory().CreateTraining(hyperparameters, version);
         using var split = PreprocessedSplit.Open(version.StorePath, DatasetSplit.Train, version.Settings.ImageSize);
@@ -98,24 +105,22 @@ public sealed class PipelineBenchmark(string workDirectory)
         session.Step(inMemory[0].Images, inMemory[0].Labels, 0.001, new EpochTotals()); // warm-up
 
         // Alternate the two sides epoch by epoch so drift in machine load hits both equally.
-        double loaderSeconds = 0, memorySeconds = 0;
-        int loaderImages = 0, memoryImages = 0, steps = 0;
-        for (int epoch = 1; epoch <= epochs; epoch++)
+        var loaderRates = new List<double>();
+        var memoryRates = new List<double>();
+        for (int round = 1; round <= rounds; round++)
         {
             var totals = new EpochTotals();
             var clock = Stopwatch.StartNew();
-            using (var loader = TrainingSession.TrainingBatches(split, augmentation, hyperparameters.BatchSize, crop, epoch, cancellationToken))
+            using (var loader = TrainingSession.TrainingBatches(split, augmentation, hyperparameters.BatchSize, crop, round, cancellationToken))
             {
                 foreach (var batch in loader.ReadAll())
                 {
                     session.Step(batch, 0.001, totals);
                     loader.Recycle(batch);
-                    steps++;
                 }
             }
 
-            loaderSeconds += clock.Elapsed.TotalSeconds;
-            loaderImages += (int)totals.Images;
+            loaderRates.Add(totals.Images / clock.Elapsed.TotalSeconds);
 
             totals = new EpochTotals();
             clock.Restart();
@@ -124,8 +129,7 @@ public sealed class PipelineBenchmark(string workDirectory)
                 session.Step(images, labels, 0.001, totals);
             }
 
-            memorySeconds += clock.Elapsed.TotalSeconds;
-            memoryImages += (int)totals.Images;
+            memoryRates.Add(totals.Images / clock.Elapsed.TotalSeconds);
         }
 
         foreach (var (images, labels) in inMemory)
@@ -134,7 +138,9 @@ public sealed class PipelineBenchmark(string workDirectory)
             labels.Dispose();
         }
 
-        return new LoaderVersusMemoryFigures(steps, hyperparameters.BatchSize, loaderImages / loaderSeconds, memoryImages / memorySeconds);
+        return new LoaderVersusMemoryFigures(
+            rounds, inMemory.Count, hyperparameters.BatchSize, Median(loaderRates), Median(memoryRates),
+            Median(loaderRates.Zip(memoryRates, (l, m) => l / m).ToList()));
     }
 
     public static ComputeFigures MeasureCompute(string name, Hyperparameters hyperparameters, int classCount, int steps, int matmulSize)
@@ -153,6 +159,12 @@ public sealed class PipelineBenchmark(string workDirectory)
         double stepSeconds = clock.Elapsed.TotalSeconds / steps;
         double trainingGflops = AlexNetFlops.TrainingStep(hyperparameters.Model, classCount) * batch / stepSeconds / 1e9;
         return new ComputeFigures(name, batch, stepSeconds, trainingGflops, matmulSize, MatmulGflopPerSecond(matmulSize));
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     private static double MatmulGflopPerSecond(int n)
