@@ -14,7 +14,7 @@ public static class ExperimentsHost
 {
     public const string DefaultUrl = "http://localhost:5080";
 
-    public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
+    public static WebApplication Create(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
         var dataDirectory = Path.GetFullPath(builder.Configuration["AlexNet:DataDirectory"] ?? "data");
@@ -24,7 +24,9 @@ public static class ExperimentsHost
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
-        configure?.Invoke(builder);
+        // Defaults in code: appsettings.json would be looked up in the caller's folder, not next to the binary.
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
         builder.Services
             .AddApplication()
