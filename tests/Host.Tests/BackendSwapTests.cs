@@ -65,7 +65,7 @@ public sealed class BackendSwapTests : IAsyncLifetime
             Epochs.Add(request.Epoch);
             Directory.CreateDirectory(request.CheckpointDirectory);
             var path = Path.Combine(request.CheckpointDirectory, $"epoch-{request.Epoch:D3}.ckpt");
-            using (var model = Infrastructure.Torch.Model.AlexNet.Create(request.Hyperparameters.Model, request.Dataset.ClassNames.Count, request.Hyperparameters.Seed))
+            using (var model = Infrastructure.Torch.Model.AlexNetModel.Create(request.Hyperparameters.Model, request.Dataset.ClassNames.Count, request.Hyperparameters.Seed))
             {
                 model.save(path);
             }

@@ -15,7 +15,7 @@ public sealed class TorchModelInspector : IModelInspector
 
     public ModelSummary Describe(ModelHyperparameters model, int classCount)
     {
-        using var net = AlexNet.Build(model, classCount, Meta);
+        using var net = AlexNetModel.Build(model, classCount, Meta);
         net.eval();
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using AlexNet.Experiments.Domain.Training;
-using AlexNetModel = AlexNet.Experiments.Infrastructure.Torch.Model.AlexNet;
+using AlexNet.Experiments.Infrastructure.Torch.Model;
 
 namespace AlexNet.Experiments.Infrastructure.Torch.Training;
 

@@ -1,7 +1,7 @@
 using AlexNet.Experiments.Domain.Datasets;
 using AlexNet.Experiments.Domain.Experiments;
 using AlexNet.Experiments.Infrastructure.Torch.Data;
-using AlexNetModel = AlexNet.Experiments.Infrastructure.Torch.Model.AlexNet;
+using AlexNet.Experiments.Infrastructure.Torch.Model;
 using static TorchSharp.torch;
 
 namespace AlexNet.Experiments.Infrastructure.Torch.Training;

@@ -1,5 +1,5 @@
 using AlexNet.Experiments.Domain.Training;
-using AlexNetModel = AlexNet.Experiments.Infrastructure.Torch.Model.AlexNet;
+using AlexNet.Experiments.Infrastructure.Torch.Model;
 
 namespace AlexNet.Experiments.Infrastructure.Torch.Training;
 

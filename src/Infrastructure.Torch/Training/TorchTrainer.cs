@@ -2,7 +2,7 @@ using System.Diagnostics;
 using AlexNet.Experiments.Domain.Datasets;
 using AlexNet.Experiments.Domain.Training;
 using AlexNet.Experiments.Infrastructure.Torch.Data;
-using AlexNetModel = AlexNet.Experiments.Infrastructure.Torch.Model.AlexNet;
+using AlexNet.Experiments.Infrastructure.Torch.Model;
 using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
 

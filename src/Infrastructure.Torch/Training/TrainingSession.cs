@@ -2,7 +2,7 @@ using AlexNet.Experiments.Domain.Experiments;
 using AlexNet.Experiments.Domain.Training;
 using AlexNet.Experiments.Infrastructure.Torch.Data;
 using static TorchSharp.torch;
-using AlexNetModel = AlexNet.Experiments.Infrastructure.Torch.Model.AlexNet;
+using AlexNet.Experiments.Infrastructure.Torch.Model;
 
 namespace AlexNet.Experiments.Infrastructure.Torch.Training;
 

@@ -2,7 +2,6 @@ using AlexNet.Experiments.Domain.Experiments;
 using AlexNet.Experiments.Infrastructure.Torch.Model;
 using TorchSharp;
 using static TorchSharp.torch;
-using AlexNetModel = AlexNet.Experiments.Infrastructure.Torch.Model.AlexNet;
 
 namespace AlexNet.Experiments.Infrastructure.Torch.Tests.Model;
 

@@ -12,14 +12,14 @@ public sealed record ShardedParameter(string Name, IReadOnlyList<Parameter> Shar
 /// Krizhevsky et al. (2012). With one device both towers share grouped convolutions; with two devices each tower
 /// is its own module on its own device, and activations cross devices only into conv3, fc6, fc7 and fc8.
 /// </summary>
-public sealed class AlexNet : nn.Module<Tensor, Tensor>
+public sealed class AlexNetModel : nn.Module<Tensor, Tensor>
 {
     private readonly ModuleList<Tower> towers;
     private readonly Dropout dropout7;
     private readonly Linear fc8;
     private readonly string[] deviceNames;
 
-    private AlexNet(ModelHyperparameters model, int classCount, AlexNetGeometry geometry, IReadOnlyList<Device> devices) : base(nameof(AlexNet))
+    private AlexNetModel(ModelHyperparameters model, int classCount, AlexNetGeometry geometry, IReadOnlyList<Device> devices) : base("AlexNet")
     {
         Hyperparameters = model;
         ClassCount = classCount;
@@ -47,7 +47,7 @@ public sealed class AlexNet : nn.Module<Tensor, Tensor>
     /// Weights are drawn for the grouped layout and then split, so a seed gives the same network whatever the device plan.
     /// The global generator is left as it was, so building a model never shifts the dropout or augmentation streams.
     /// </remarks>
-    public static AlexNet Create(ModelHyperparameters model, int classCount, long seed)
+    public static AlexNetModel Create(ModelHyperparameters model, int classCount, long seed)
     {
         using var state = get_rng_state();
         try
@@ -63,7 +63,7 @@ public sealed class AlexNet : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>Validates the plan and builds the layers, uninitialised; <paramref name="deviceOverride"/> puts every tower on one device (e.g. meta) but keeps the plan's layout.</summary>
-    internal static AlexNet Build(ModelHyperparameters model, int classCount, Device? deviceOverride)
+    internal static AlexNetModel Build(ModelHyperparameters model, int classCount, Device? deviceOverride)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (classCount < 1)
@@ -106,7 +106,7 @@ public sealed class AlexNet : nn.Module<Tensor, Tensor>
             TorchDevices.EnsureAvailable(device, name);
             return device;
         }).ToList();
-        return new AlexNet(model, classCount, geometry, devices);
+        return new AlexNetModel(model, classCount, geometry, devices);
     }
 
     public override Tensor forward(Tensor input)
@@ -141,7 +141,7 @@ public sealed class AlexNet : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>Copies another network's weights into this one, converting between the grouped and the two-tower layout.</summary>
-    public void LoadFrom(AlexNet other)
+    public void LoadFrom(AlexNetModel other)
     {
         ArgumentNullException.ThrowIfNull(other);
         var source = other.ShardedParameters();
