@@ -21,7 +21,7 @@ public sealed class TrainingAugmentation : IAugmentation
         _data = hyperparameters.Data;
         StoredSize = dataset.Settings.ImageSize;
         CropSize = hyperparameters.Model.InputSize;
-        EvaluationCrops.CentreOffset(StoredSize, CropSize);
+        EvaluationCropWriter.CentreOffset(StoredSize, CropSize);
         if (meanImage.Length != StoredSize * StoredSize * 3)
         {
             throw new ArgumentException($"Expected a {StoredSize}x{StoredSize}x3 mean image, got {meanImage.Length} values.", nameof(meanImage));

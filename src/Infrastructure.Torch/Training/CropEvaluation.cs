@@ -29,11 +29,11 @@ public static class CropEvaluation
             {
                 if (tenCrop)
                 {
-                    EvaluationCrops.WriteTenCrops(validation.Image(index), imageSize, mean, crop, pixels);
+                    EvaluationCropWriter.WriteTenCrops(validation.Image(index), imageSize, mean, crop, pixels);
                 }
                 else
                 {
-                    EvaluationCrops.WriteCentreCrop(validation.Image(index), imageSize, mean, crop, pixels);
+                    EvaluationCropWriter.WriteCentreCrop(validation.Image(index), imageSize, mean, crop, pixels);
                 }
             },
             prefetch: 2, cancellationToken);

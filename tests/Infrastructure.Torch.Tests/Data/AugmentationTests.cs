@@ -27,7 +27,7 @@ public sealed class AugmentationTests
 
         crop.ShouldBe(Expected(1, 1, flip: false, subtractMean: true));
         var centre = new float[3 * Plane];
-        EvaluationCrops.WriteCentreCrop(Stored, S, Mean, C, centre);
+        EvaluationCropWriter.WriteCentreCrop(Stored, S, Mean, C, centre);
         centre.ShouldBe(crop);
     }
 
@@ -129,9 +129,9 @@ public sealed class AugmentationTests
     [Fact]
     public void Ten_crops_are_the_corners_and_centre_then_their_mirrors()
     {
-        var crops = new float[EvaluationCrops.TenCropCount * 3 * Plane];
+        var crops = new float[EvaluationCropWriter.TenCropCount * 3 * Plane];
 
-        EvaluationCrops.WriteTenCrops(Stored, S, Mean, C, crops);
+        EvaluationCropWriter.WriteTenCrops(Stored, S, Mean, C, crops);
 
         (int Left, int Top)[] corners = [(0, 0), (2, 0), (0, 2), (2, 2), (1, 1)];
         for (int i = 0; i < 10; i++)

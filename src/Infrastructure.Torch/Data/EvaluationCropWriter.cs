@@ -1,10 +1,7 @@
 namespace AlexNet.Experiments.Infrastructure.Torch.Data;
 
-/// <summary>
-/// Deterministic test-time crops (no colour noise). Shares its name with Domain.Training.EvaluationCrops (the enum):
-/// a file importing both namespaces has to qualify one of them.
-/// </summary>
-public static class EvaluationCrops
+/// <summary>Deterministic test-time crops (no colour noise): the centre crop, or the paper's ten.</summary>
+public static class EvaluationCropWriter
 {
     public const int TenCropCount = 10;
 
