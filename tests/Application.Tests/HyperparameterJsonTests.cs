@@ -84,6 +84,15 @@ public sealed class HyperparameterJsonTests
     }
 
     [Fact]
+    public void Without_a_device_list_any_well_formed_device_name_is_accepted()
+    {
+        var twoGpus = JsonNode.Parse("""{ "model": { "devices": ["cuda:0", "cuda:1"] } }""")!.AsObject();
+        var tpu = JsonNode.Parse("""{ "model": { "devices": ["tpu:0"] } }""")!.AsObject();
+        HyperparameterResolution.Resolve("paper-2012", twoGpus, availableDevices: null).Failures.ShouldBeEmpty();
+        HyperparameterResolution.Resolve("paper-2012", tpu, availableDevices: null).Failures.Single().PropertyName.ShouldBe("hyperparameters.model.devices[0]");
+    }
+
+    [Fact]
     public void Unknown_preset_is_rejected()
     {
         var (_, failures) = HyperparameterResolution.Resolve("resnet", null, Cpu);

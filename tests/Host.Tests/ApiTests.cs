@@ -83,9 +83,19 @@ public sealed class ApiTests(ApiTests.Host host) : IClassFixture<ApiTests.Host>
     }
 
     [Fact]
-    public async Task The_model_summary_rejects_a_plan_for_devices_this_machine_lacks()
+    public async Task The_model_summary_describes_the_papers_two_gpu_plan_on_a_machine_without_gpus()
     {
-        var (response, problem) = await Client.PostAsync("/api/models/summary", """{ "hyperparameters": { "model": { "devices": ["cuda:0", "cuda:1"] } } }""");
+        var (response, summary) = await Client.PostAsync("/api/models/summary",
+            """{ "preset": "paper-2012", "hyperparameters": { "model": { "devices": ["cuda:0", "cuda:1"] } } }""");
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, summary?.ToJsonString());
+        summary!["totalParameters"]!.GetValue<long>().ShouldBe(60_965_224);
+        summary["layers"]!.AsArray().Select(l => l!["device"]!.GetValue<string>()).Distinct().ShouldBe(["cuda:0", "cuda:1"], ignoreOrder: true);
+    }
+
+    [Fact]
+    public async Task The_model_summary_rejects_a_device_name_that_is_not_one()
+    {
+        var (response, problem) = await Client.PostAsync("/api/models/summary", """{ "hyperparameters": { "model": { "devices": ["tpu:0"] } } }""");
         response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         problem!["errors"]!.AsObject().Select(e => e.Key).ShouldContain("hyperparameters.model.devices[0]");
     }

@@ -44,6 +44,8 @@ public sealed class EndToEndTests : IAsyncLifetime
         run["run"]!["status"]!.GetValue<string>().ShouldBe("Succeeded", run.ToJsonString());
         run["record"]!["sha256"]!.GetValue<string>().ShouldBe(submitted["hyperparametersSha256"]!.GetValue<string>());
         run["record"]!["datasetVersionHash"]!.GetValue<string>().Length.ShouldBe(64);
+        run["datasetVersion"]!["trainCount"]!.GetValue<int>().ShouldBe(48);
+        run["datasetVersion"]!["skippedCount"]!.GetValue<int>().ShouldBe(0);
         run["evaluation"]!["imageCount"]!.GetValue<int>().ShouldBe(12);
         run["evaluation"]!["crops"]!.GetValue<string>().ShouldBe("TenCrop");
         run["artifacts"]!.AsArray().Count.ShouldBe(2);
@@ -57,7 +59,8 @@ public sealed class EndToEndTests : IAsyncLifetime
             .IgnoreFields("run.createdAt").IgnoreFields("run.updatedAt")
             .IgnoreFields("record.runId").IgnoreFields("record.datasetVersionHash").IgnoreFields("record.createdAt")
             .IgnoreFields("record.codeVersion").IgnoreFields("record.torchSharpVersion").IgnoreFields("record.libTorchVersion")
-            .IgnoreFields("evaluation").IgnoreFields("artifacts"));
+            .IgnoreFields("datasetVersion.contentHash").IgnoreFields("datasetVersion.datasetId").IgnoreFields("datasetVersion.storePath")
+            .IgnoreFields("datasetVersion.createdAt").IgnoreFields("evaluation").IgnoreFields("artifacts"));
 
         await using var db = new SqliteConnection($"Data Source={factory.ResultsDatabasePath};Mode=ReadOnly");
         await db.OpenAsync();

@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using AlexNet.Experiments.Application.Common;
 using AlexNet.Experiments.Domain.Experiments;
-using AlexNet.Experiments.Domain.Training;
 using FluentValidation;
 using FluentValidation.Results;
 
@@ -14,7 +13,7 @@ public static class HyperparameterResolution
     public const string Field = "hyperparameters";
 
     public static (Hyperparameters? Resolved, IReadOnlyList<ValidationFailure> Failures) Resolve(
-        string preset, JsonObject? overrides, IReadOnlyList<string> availableDevices)
+        string preset, JsonObject? overrides, IReadOnlyList<string>? availableDevices)
     {
         if (!HyperparameterPresets.All.TryGetValue(preset, out var baseline))
         {
@@ -40,11 +39,12 @@ public static class HyperparameterResolution
     }
 
     /// <summary>The validator rule for a message carrying a preset name and hyperparameter overrides.</summary>
+    /// <param name="availableDevices">As for <see cref="Resolve"/>: null accepts any well-formed device name.</param>
     public static IRuleBuilderOptionsConditions<T, JsonObject?> MustResolve<T>(
-        this IRuleBuilder<T, JsonObject?> rule, Func<T, string?> preset, IRuntimeEnvironment runtime) =>
+        this IRuleBuilder<T, JsonObject?> rule, Func<T, string?> preset, IReadOnlyList<string>? availableDevices) =>
         rule.Custom((overrides, context) =>
         {
-            foreach (var failure in Resolve(preset(context.InstanceToValidate) ?? "", overrides, runtime.AvailableDevices).Failures)
+            foreach (var failure in Resolve(preset(context.InstanceToValidate) ?? "", overrides, availableDevices).Failures)
             {
                 context.AddFailure(failure);
             }

@@ -6,7 +6,8 @@ namespace AlexNet.Experiments.Application.Experiments;
 /// <summary>Rejects hyperparameters that cannot run here, before anything is stored or scheduled.</summary>
 internal sealed class HyperparametersValidator : AbstractValidator<Hyperparameters>
 {
-    public HyperparametersValidator(IReadOnlyList<string> availableDevices)
+    /// <param name="availableDevices">Devices a run may use here; null when only describing a model, where any well-formed device name will do.</param>
+    public HyperparametersValidator(IReadOnlyList<string>? availableDevices)
     {
         RuleFor(h => h.Seed).GreaterThanOrEqualTo(0);
         RuleFor(h => h.Epochs).InclusiveBetween(1, 1000);
@@ -27,7 +28,7 @@ internal sealed class HyperparametersValidator : AbstractValidator<Hyperparamete
 
     private sealed class ModelValidator : AbstractValidator<ModelHyperparameters>
     {
-        public ModelValidator(DataHyperparameters data, IReadOnlyList<string> availableDevices)
+        public ModelValidator(DataHyperparameters data, IReadOnlyList<string>? availableDevices)
         {
             RuleFor(m => m.WidthMultiplier).GreaterThan(0).LessThanOrEqualTo(4);
             RuleFor(m => m.InputSize)
@@ -39,9 +40,10 @@ internal sealed class HyperparametersValidator : AbstractValidator<Hyperparamete
             RuleFor(m => m.Towers).InclusiveBetween(1, 2);
             RuleFor(m => m.Devices).NotEmpty().Must(d => d.Count <= 2).WithMessage("'Devices' names one device (both towers) or two (tower A, tower B).");
             RuleFor(m => m.Devices).Must(d => d.Count < 2).When(m => m.Towers == 1).WithMessage("A one-tower model runs on one device.");
-            RuleForEach(m => m.Devices)
-                .Must(device => availableDevices.Contains(device, StringComparer.OrdinalIgnoreCase))
-                .WithMessage((_, device) => $"Device '{device}' is not available on this machine (available: {string.Join(", ", availableDevices)}).");
+            RuleForEach(m => m.Devices).Cascade(CascadeMode.Stop)
+                .Must(IsDeviceName).WithMessage((_, device) => $"'{device}' is not a device name; use \"cpu\" or \"cuda:N\".")
+                .Must(device => availableDevices is null || availableDevices.Contains(device, StringComparer.OrdinalIgnoreCase))
+                .WithMessage((_, device) => $"Device '{device}' is not available on this machine (available: {string.Join(", ", availableDevices ?? [])}).");
             RuleFor(m => m.Lrn.Convention).IsInEnum();
             RuleFor(m => m.Lrn.K).GreaterThan(0);
             RuleFor(m => m.Lrn.Size).GreaterThanOrEqualTo(1).Must(n => n % 2 == 1).WithMessage("'Size' of the LRN window must be odd.");
@@ -51,5 +53,8 @@ internal sealed class HyperparametersValidator : AbstractValidator<Hyperparamete
             RuleFor(m => m.Pooling.Stride).InclusiveBetween(1, 7);
             RuleFor(m => m.Init.WeightStd).GreaterThan(0).LessThanOrEqualTo(1);
         }
+
+        private static bool IsDeviceName(string device) =>
+            device == "cpu" || (device.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(device.AsSpan(5), out int index) && index >= 0);
     }
 }

@@ -24,7 +24,7 @@ public sealed class SubmitExperimentValidator : AbstractValidator<SubmitExperime
             .NotEmpty()
             .MustAsync(async (id, ct) => await store.GetDatasetAsync(id, ct) is not null)
             .WithMessage(c => $"Dataset '{c.DatasetId}' is not registered.");
-        RuleFor(c => c.Hyperparameters).MustResolve(c => c.Preset, runtime);
+        RuleFor(c => c.Hyperparameters).MustResolve(c => c.Preset, runtime.AvailableDevices);
     }
 }
 

@@ -6,23 +6,26 @@ using Mediator;
 
 namespace AlexNet.Experiments.Application.Models.DescribeModel;
 
-/// <summary>Per-layer output shape, parameters and device of the model a preset plus overrides would build.</summary>
+/// <summary>
+/// Per-layer output shape, parameters and device of the model a preset plus overrides would build. A description
+/// allocates nothing, so a plan may name devices this machine lacks (e.g. the paper's two GPUs).
+/// </summary>
 public sealed record DescribeModelQuery(string Preset, JsonObject? Hyperparameters, int ClassCount) : IQuery<ModelSummary>;
 
 public sealed class DescribeModelValidator : AbstractValidator<DescribeModelQuery>
 {
-    public DescribeModelValidator(IRuntimeEnvironment runtime)
+    public DescribeModelValidator()
     {
         RuleFor(q => q.ClassCount).InclusiveBetween(2, 100_000);
-        RuleFor(q => q.Hyperparameters).MustResolve(q => q.Preset, runtime);
+        RuleFor(q => q.Hyperparameters).MustResolve(q => q.Preset, availableDevices: null);
     }
 }
 
-public sealed class DescribeModelHandler(IModelInspector inspector, IRuntimeEnvironment runtime) : IQueryHandler<DescribeModelQuery, ModelSummary>
+public sealed class DescribeModelHandler(IModelInspector inspector) : IQueryHandler<DescribeModelQuery, ModelSummary>
 {
     public ValueTask<ModelSummary> Handle(DescribeModelQuery query, CancellationToken cancellationToken)
     {
-        var hyperparameters = HyperparameterResolution.Resolve(query.Preset, query.Hyperparameters, runtime.AvailableDevices).Resolved!;
+        var hyperparameters = HyperparameterResolution.Resolve(query.Preset, query.Hyperparameters, availableDevices: null).Resolved!;
         return ValueTask.FromResult(inspector.Describe(hyperparameters.Model, query.ClassCount));
     }
 }

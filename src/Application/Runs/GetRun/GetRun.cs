@@ -1,4 +1,5 @@
 using AlexNet.Experiments.Application.Common;
+using AlexNet.Experiments.Domain.Datasets;
 using AlexNet.Experiments.Domain.Experiments;
 using AlexNet.Experiments.Domain.Storage;
 using AlexNet.Experiments.Domain.Training;
@@ -12,6 +13,7 @@ public sealed record RunDetails(
     Run Run,
     Hyperparameters Hyperparameters,
     HyperparameterRecord? Record,
+    DatasetVersion? DatasetVersion,
     EvaluationResult? Evaluation,
     IReadOnlyList<Artifact> Artifacts,
     RunProgress? Progress);
@@ -30,6 +32,7 @@ public sealed class GetRunHandler(IResultsStore store, RunProgressBoard progress
             run,
             HyperparameterJson.FromJson(run.HyperparametersJson),
             await store.GetHyperparameterRecordAsync(run.Id, cancellationToken),
+            run.DatasetVersionHash is { } hash ? await store.GetDatasetVersionAsync(hash, cancellationToken) : null,
             await store.GetEvaluationAsync(run.Id, cancellationToken),
             await store.ListArtifactsAsync(run.Id, cancellationToken),
             run.IsFinished ? null : progress.Get(run.Id));
