@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using AlexNet.Experiments.Application.Common;
 using AlexNet.Experiments.Application.Datasets.GenerateSyntheticDataset;
 using AlexNet.Experiments.Application.Datasets.ListDatasets;
@@ -15,6 +16,7 @@ namespace AlexNet.Experiments.Host.Cli;
 /// <summary>
 /// The main job end to end, in-process, through the same use cases and Hangfire as the API: generate the synthetic
 /// dataset, register it, submit the quickstart preset, and follow the run until it is evaluated.
+/// Option: --epochs N overrides the preset's epoch count.
 /// </summary>
 public static class QuickstartCommand
 {
@@ -30,7 +32,8 @@ public static class QuickstartCommand
             await using var scope = app.Services.CreateAsyncScope();
             var mediator = scope.ServiceProvider.GetRequiredService<IMediator>();
             var storage = app.Services.GetRequiredService<StorageOptions>();
-            return await RunQuickstartAsync(mediator, storage, stop.Token);
+            var epochs = app.Configuration.GetValue<int?>("epochs");
+            return await RunQuickstartAsync(mediator, storage, epochs, stop.Token);
         }
         finally
         {
@@ -39,7 +42,7 @@ public static class QuickstartCommand
         }
     }
 
-    private static async Task<int> RunQuickstartAsync(IMediator mediator, StorageOptions storage, CancellationToken cancellationToken)
+    private static async Task<int> RunQuickstartAsync(IMediator mediator, StorageOptions storage, int? epochs, CancellationToken cancellationToken)
     {
         var sourcePath = Path.Combine(storage.DataDirectory, "sources", "synthetic-shapes");
         Console.WriteLine($"Data folder: {storage.DataDirectory}");
@@ -51,7 +54,10 @@ public static class QuickstartCommand
             ?? await mediator.Send(new RegisterDatasetCommand("synthetic-shapes", sourcePath), cancellationToken);
 
         var submitted = await mediator.Send(
-            new SubmitExperimentCommand($"quickstart {DateTimeOffset.Now:yyyy-MM-dd HH:mm}", dataset.Id, HyperparameterPresets.Quickstart, null), cancellationToken);
+            new SubmitExperimentCommand(
+                $"quickstart {DateTimeOffset.Now:yyyy-MM-dd HH:mm}", dataset.Id, HyperparameterPresets.Quickstart,
+                epochs is { } n ? new JsonObject { ["epochs"] = n } : null),
+            cancellationToken);
         Console.WriteLine($"Submitted run {submitted.RunId} (hyperparameters sha256 {submitted.HyperparametersSha256[..12]}), {submitted.Hyperparameters.Epochs} epochs.");
 
         var status = (RunStatus?)null;
