@@ -9,10 +9,7 @@ public enum DatasetSplit { Train, Validation }
 public sealed record LabelledImage(string Path, int ClassIndex, DatasetSplit Split);
 
 /// <summary>How a source is turned into the compact store: shorter side to <see cref="ImageSize"/>, centre crop square.</summary>
-public sealed record PreprocessingSettings(int ImageSize)
-{
-    public static PreprocessingSettings Paper { get; } = new(256);
-}
+public sealed record PreprocessingSettings(int ImageSize);
 
 /// <summary>
 /// The 3x3 RGB covariance of the training pixels, eigen-decomposed for the paper's PCA colour augmentation.
