@@ -10,7 +10,13 @@ public sealed record TrainingRequest(
     DatasetVersion Dataset,
     int Epoch,
     double LearningRate,
-    string CheckpointDirectory);
+    string CheckpointDirectory)
+{
+    /// <summary>Receives the training images done so far in this epoch; an epoch on ImageNet takes hours.</summary>
+    public IProgress<TrainingProgress>? Progress { get; init; }
+}
+
+public sealed record TrainingProgress(int ImagesDone, int ImagesTotal);
 
 public sealed record EpochOutcome(EpochMetrics Metrics, string CheckpointPath);
 

@@ -47,6 +47,7 @@ public sealed partial class TorchTrainer(IAugmentationFactory augmentations, ILo
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 session.Step(batch, request.LearningRate, totals);
+                request.Progress?.Report(new TrainingProgress((int)totals.Images, train.Count));
                 loader.Recycle(batch); // only after the step: on CPU the batch tensor is the buffer
             }
         }

@@ -95,6 +95,26 @@ public sealed class TorchTrainerTests(TrainedRunFixture fixture)
     }
 
     [Fact]
+    public async Task Training_reports_images_done_after_every_batch()
+    {
+        var reports = new RecordingProgress();
+        var request = fixture.Request(1, fixture.NewDirectory("progress")) with { Progress = reports };
+
+        await TrainedRunFixture.CreateTrainer().TrainEpochAsync(request, CancellationToken.None);
+
+        int total = TrainedRunFixture.Classes * TrainedRunFixture.TrainPerClass;
+        reports.Values.Select(p => p.ImagesDone).ShouldBe(Enumerable.Range(1, total / 8).Select(b => b * 8).Append(total).Distinct());
+        reports.Values.ShouldAllBe(p => p.ImagesTotal == total);
+    }
+
+    private sealed class RecordingProgress : IProgress<TrainingProgress>
+    {
+        public List<TrainingProgress> Values { get; } = [];
+
+        public void Report(TrainingProgress value) => Values.Add(value);
+    }
+
+    [Fact]
     public async Task A_different_seed_gives_a_different_first_epoch()
     {
         string directory = fixture.NewDirectory("seed-2");

@@ -111,8 +111,10 @@ public sealed partial class ExecuteRunStepHandler(
         var history = await store.GetEpochMetricsAsync(run.Id, cancellationToken);
         var learningRate = LearningRateSchedule.For(hyperparameters.Optimizer, hyperparameters.Schedule, epoch, history);
 
+        var progress = new Progress<TrainingProgress>(p => progressBoard.Report(run.Id, $"training epoch {epoch}", p.ImagesDone, p.ImagesTotal, 0));
         var outcome = await trainer.TrainEpochAsync(
-            new TrainingRequest(run.Id, hyperparameters, version, epoch, learningRate, artifacts.GetRunDirectory(run.Id)), cancellationToken);
+            new TrainingRequest(run.Id, hyperparameters, version, epoch, learningRate, artifacts.GetRunDirectory(run.Id)) { Progress = progress },
+            cancellationToken);
         await store.AddEpochMetricsAsync(outcome.Metrics, cancellationToken);
         await store.AddArtifactAsync(await artifacts.DescribeAsync(run.Id, CheckpointKind, outcome.CheckpointPath, cancellationToken), cancellationToken);
 
