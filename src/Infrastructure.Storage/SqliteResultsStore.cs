@@ -116,7 +116,7 @@ public sealed class SqliteResultsStore(IDbContextFactory<ResultsDbContext> conte
         if (expected is not null)
         {
             var expectedRow = RunRow.From(expected);
-            query = query.Where(r => r.Status == expectedRow.Status && r.EpochsCompleted == expectedRow.EpochsCompleted);
+            query = query.Where(r => r.Status == expectedRow.Status && r.EpochsCompleted == expectedRow.EpochsCompleted && r.UpdatedAt == expectedRow.UpdatedAt);
         }
 
         return await query.ExecuteUpdateAsync(set => set
@@ -129,12 +129,12 @@ public sealed class SqliteResultsStore(IDbContextFactory<ResultsDbContext> conte
     }
 
     /// <summary>Sets only the job id and update time, in one statement, so it cannot undo a concurrent update of the run's other fields.</summary>
-    public async Task SetRunJobAsync(Guid runId, string jobId, DateTimeOffset updatedAt, CancellationToken cancellationToken)
+    public async Task SetRunJobAsync(Guid runId, string jobId, CancellationToken cancellationToken)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         int updated = await db.Runs
             .Where(r => r.Id == runId)
-            .ExecuteUpdateAsync(set => set.SetProperty(r => r.CurrentJobId, jobId).SetProperty(r => r.UpdatedAt, updatedAt), cancellationToken);
+            .ExecuteUpdateAsync(set => set.SetProperty(r => r.CurrentJobId, jobId), cancellationToken);
         if (updated == 0)
         {
             throw new InvalidOperationException($"Run {runId} does not exist.");

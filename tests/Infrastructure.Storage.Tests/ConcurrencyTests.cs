@@ -27,7 +27,7 @@ public sealed class ConcurrencyTests : StorageTest
             {
                 await Store.AddEpochMetricsAsync(Samples.Metrics(run.Id, epoch), Ct);
                 await Store.UpdateRunAsync(run with { Status = RunStatus.Training, EpochsCompleted = epoch, UpdatedAt = Samples.T0.AddHours(epoch) }, Ct);
-                await Store.SetRunJobAsync(run.Id, $"job-{epoch}", Samples.T0.AddHours(epoch), Ct);
+                await Store.SetRunJobAsync(run.Id, $"job-{epoch}", Ct);
             }
         })).ToList();
         var reader = Task.Run(async () =>

@@ -27,7 +27,7 @@ public sealed class RegistrationTests
         var store = storage.Store;
         var running = seeded.Run with { Status = RunStatus.Training, DatasetVersionHash = seeded.Version.ContentHash, EpochsCompleted = 1, CurrentJobId = "3" };
         await store.UpdateRunAsync(running, CancellationToken.None);
-        await store.SetRunJobAsync(running.Id, "3", running.UpdatedAt, CancellationToken.None);
+        await store.SetRunJobAsync(running.Id, "3", CancellationToken.None);
         var record = Samples.Record(seeded.Run.Id, seeded.Version.ContentHash);
         await store.SaveHyperparameterRecordAsync(record, CancellationToken.None);
         var metrics = Samples.Metrics(seeded.Run.Id, 1);

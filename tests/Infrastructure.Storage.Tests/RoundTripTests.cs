@@ -88,6 +88,7 @@ public sealed class RoundTripTests : StorageTest
 
         (await Store.TryAdvanceRunAsync(training, advanced, Ct)).ShouldBeTrue();
         (await Store.TryAdvanceRunAsync(training, advanced with { EpochsCompleted = 3 }, Ct)).ShouldBeFalse();
+        (await Store.TryAdvanceRunAsync(advanced with { UpdatedAt = Samples.T0 }, advanced with { EpochsCompleted = 3 }, Ct)).ShouldBeFalse("a stale update time loses too");
 
         (await Store.GetRunAsync(seeded.Run.Id, Ct)).ShouldBe(advanced);
     }
@@ -100,16 +101,16 @@ public sealed class RoundTripTests : StorageTest
     }
 
     [Fact]
-    public async Task Setting_the_run_job_touches_only_the_job_and_update_time()
+    public async Task Setting_the_run_job_touches_only_the_job()
     {
         var seeded = await Samples.SeedAsync(Store);
         var running = seeded.Run with { Status = RunStatus.Training, EpochsCompleted = 3, DatasetVersionHash = seeded.Version.ContentHash, Error = "kept" };
         await Store.UpdateRunAsync(running, Ct);
 
-        await Store.SetRunJobAsync(seeded.Run.Id, "job-9", Samples.T0.AddDays(2), Ct);
+        await Store.SetRunJobAsync(seeded.Run.Id, "job-9", Ct);
 
-        (await Store.GetRunAsync(seeded.Run.Id, Ct)).ShouldBe(running with { CurrentJobId = "job-9", UpdatedAt = Samples.T0.AddDays(2) });
-        await Should.ThrowAsync<InvalidOperationException>(() => Store.SetRunJobAsync(Guid.NewGuid(), "job-10", Samples.T0, Ct));
+        (await Store.GetRunAsync(seeded.Run.Id, Ct)).ShouldBe(running with { CurrentJobId = "job-9" });
+        await Should.ThrowAsync<InvalidOperationException>(() => Store.SetRunJobAsync(Guid.NewGuid(), "job-10", Ct));
     }
 
     [Fact]

@@ -21,6 +21,6 @@ public static class RunJobs
     public static async Task EnqueueAsync(IResultsStore store, IJobScheduler scheduler, RunStep step, TimeProvider clock, CancellationToken cancellationToken)
     {
         var jobId = scheduler.Enqueue(step);
-        await store.SetRunJobAsync(step.RunId, jobId, clock.GetUtcNow(), cancellationToken);
+        await store.SetRunJobAsync(step.RunId, jobId, cancellationToken);
     }
 }

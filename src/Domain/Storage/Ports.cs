@@ -29,12 +29,15 @@ public interface IResultsStore
 
     /// <summary>
     /// Compare-and-set: writes <paramref name="updated"/> as <see cref="UpdateRunAsync"/> does, but only while the stored run still has
-    /// <paramref name="expected"/>'s status and epochs completed. False means another execution of the same step got there first.
+    /// <paramref name="expected"/>'s status, epochs completed and update time. False means another execution of the same step got there first.
     /// </summary>
     Task<bool> TryAdvanceRunAsync(Run expected, Run updated, CancellationToken cancellationToken);
 
-    /// <summary>Records the scheduler job that carries the run's next step, touching no other field (the job may already be updating the run).</summary>
-    Task SetRunJobAsync(Guid runId, string jobId, DateTimeOffset updatedAt, CancellationToken cancellationToken);
+    /// <summary>
+    /// Records the scheduler job that carries the run's next step, touching no other field, not even the update time: the job may
+    /// already be running, and the update time is its compare-and-set token.
+    /// </summary>
+    Task SetRunJobAsync(Guid runId, string jobId, CancellationToken cancellationToken);
 
     /// <summary>Writes the record once. Writing an identical record again is a no-op; a different one throws.</summary>
     Task SaveHyperparameterRecordAsync(HyperparameterRecord record, CancellationToken cancellationToken);

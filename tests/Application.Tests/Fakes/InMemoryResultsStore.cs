@@ -50,7 +50,7 @@ public sealed class InMemoryResultsStore : IResultsStore
         lock (Runs)
         {
             var stored = Runs[expected.Id];
-            if (stored.Status != expected.Status || stored.EpochsCompleted != expected.EpochsCompleted)
+            if (stored.Status != expected.Status || stored.EpochsCompleted != expected.EpochsCompleted || stored.UpdatedAt != expected.UpdatedAt)
             {
                 return Task.FromResult(false);
             }
@@ -60,8 +60,8 @@ public sealed class InMemoryResultsStore : IResultsStore
         }
     }
 
-    public Task SetRunJobAsync(Guid runId, string jobId, DateTimeOffset updatedAt, CancellationToken cancellationToken) =>
-        Done(Runs[runId] = Runs[runId] with { CurrentJobId = jobId, UpdatedAt = updatedAt });
+    public Task SetRunJobAsync(Guid runId, string jobId, CancellationToken cancellationToken) =>
+        Done(Runs[runId] = Runs[runId] with { CurrentJobId = jobId });
 
     public Task SaveHyperparameterRecordAsync(HyperparameterRecord record, CancellationToken cancellationToken)
     {

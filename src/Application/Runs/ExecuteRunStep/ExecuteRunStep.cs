@@ -68,8 +68,8 @@ public sealed partial class ExecuteRunStepHandler(
         var dataset = await store.GetDatasetAsync(experiment.DatasetId, cancellationToken) ?? throw new NotFoundException("Dataset", experiment.DatasetId);
         if (run.Status == RunStatus.Queued)
         {
-            run = run with { Status = RunStatus.Preprocessing, UpdatedAt = clock.GetUtcNow() };
-            await store.UpdateRunAsync(run, cancellationToken);
+            await store.UpdateRunAsync(run with { Status = RunStatus.Preprocessing, UpdatedAt = clock.GetUtcNow() }, cancellationToken);
+            run = await store.GetRunAsync(run.Id, cancellationToken) ?? throw new NotFoundException("Run", run.Id); // as stored: the compare-and-set token
         }
 
         var lastLogged = DateTimeOffset.MinValue;
