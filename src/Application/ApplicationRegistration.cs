@@ -3,6 +3,7 @@ using AlexNet.Experiments.Application.Runs;
 using FluentValidation;
 using Mediator;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace AlexNet.Experiments.Application;
 
@@ -18,6 +19,7 @@ public static class ApplicationRegistration
         services.AddValidatorsFromAssembly(typeof(ApplicationRegistration).Assembly, ServiceLifetime.Scoped, includeInternalTypes: false);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<RunProgressBoard>();
+        services.TryAddSingleton(RunStepOptions.Default);
         return services;
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using AlexNet.Experiments.Application;
+using AlexNet.Experiments.Application.Runs;
 using AlexNet.Experiments.Host.Api;
 using AlexNet.Experiments.Host.Jobs;
 using AlexNet.Experiments.Infrastructure.Storage;
@@ -28,6 +29,7 @@ public static class ExperimentsHost
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
+        builder.Services.AddSingleton(new RunStepOptions(TimeSpan.FromMinutes(builder.Configuration.GetValue("AlexNet:TrainingStepMinutes", 20.0))));
         builder.Services
             .AddApplication()
             .AddTorchBackend()

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using AlexNet.Experiments.Application.Experiments.SubmitExperiment;
+using AlexNet.Experiments.Application.Runs;
 using AlexNet.Experiments.Application.Runs.ExecuteRunStep;
 using AlexNet.Experiments.Application.Runs.ReconcileRuns;
 using AlexNet.Experiments.Application.Tests.Fakes;
@@ -92,6 +93,36 @@ public sealed class RunPipelineTests : IDisposable
         await harness.DrainAsync();
         harness.Store.Runs[submitted.RunId].Status.ShouldBe(RunStatus.Succeeded);
         harness.Trainer.Requests.Count.ShouldBe(4);
+    }
+
+    [Fact]
+    public async Task An_epoch_that_outlasts_its_time_budget_continues_in_new_jobs()
+    {
+        harness.Trainer.PausesPerEpoch = 2;
+        var submitted = await SubmitAsync("""{ "epochs": 2 }""");
+
+        await harness.DrainAsync();
+
+        harness.Store.Runs[submitted.RunId].Status.ShouldBe(RunStatus.Succeeded);
+        harness.Scheduler.Enqueued.Count(s => s.Kind == RunStepKind.TrainEpoch).ShouldBe(6);
+        harness.Trainer.Pauses.ShouldAllBe(r => r.TimeBudget == RunStepOptions.Default.TrainingStepBudget);
+        harness.Store.Metrics.Count.ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task A_paused_step_handed_out_twice_queues_one_continuation()
+    {
+        harness.Trainer.PausesPerEpoch = 2;
+        var submitted = await SubmitAsync();
+        await harness.SendAsync(new ExecuteRunStepCommand(harness.Scheduler.Pending.Dequeue().Step)); // preprocess
+        var epoch1 = harness.Scheduler.Pending.Dequeue().Step;
+        harness.Trainer.WhileTraining = _ => harness.SendAsync(new ExecuteRunStepCommand(epoch1));
+
+        await harness.SendAsync(new ExecuteRunStepCommand(epoch1));
+
+        harness.Trainer.Pauses.Count.ShouldBe(2);
+        harness.Scheduler.Pending.Select(p => p.Step).ShouldBe([epoch1]);
+        harness.Store.Runs[submitted.RunId].EpochsCompleted.ShouldBe(0);
     }
 
     [Fact]

@@ -60,7 +60,7 @@ public sealed class BackendSwapTests : IAsyncLifetime
     {
         public List<int> Epochs { get; } = [];
 
-        public Task<EpochOutcome> TrainEpochAsync(TrainingRequest request, CancellationToken cancellationToken)
+        public Task<EpochOutcome?> TrainEpochAsync(TrainingRequest request, CancellationToken cancellationToken)
         {
             Epochs.Add(request.Epoch);
             Directory.CreateDirectory(request.CheckpointDirectory);
@@ -71,7 +71,7 @@ public sealed class BackendSwapTests : IAsyncLifetime
             }
 
             var metrics = new EpochMetrics(request.RunId, request.Epoch, 1.0 / request.Epoch, 0.5, 0, 1, 0.5, 0, request.LearningRate, 1, DateTimeOffset.UtcNow);
-            return Task.FromResult(new EpochOutcome(metrics, path));
+            return Task.FromResult<EpochOutcome?>(new EpochOutcome(metrics, path));
         }
     }
 }

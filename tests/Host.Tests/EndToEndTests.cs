@@ -13,7 +13,8 @@ public sealed class EndToEndTests : IAsyncLifetime
         { "epochs": 2, "batchSize": 16, "model": { "widthMultiplier": 0.125 }, "data": { "imageSize": 72 } }
         """;
 
-    private readonly HostFactory factory = new();
+    // A zero time budget makes every training batch its own Hangfire job, so epochs are split and resumed for real.
+    private readonly HostFactory factory = new(settings: new Dictionary<string, string> { ["AlexNet:TrainingStepMinutes"] = "0" });
     private HttpClient client = null!;
     private string sourcePath = null!;
 
@@ -49,6 +50,9 @@ public sealed class EndToEndTests : IAsyncLifetime
         run["evaluation"]!["imageCount"]!.GetValue<int>().ShouldBe(12);
         run["evaluation"]!["crops"]!.GetValue<string>().ShouldBe("TenCrop");
         run["artifacts"]!.AsArray().Count.ShouldBe(2);
+
+        // preprocess, 2 epochs x 3 batches (each its own job under the zero budget), evaluate
+        factory.Services.GetRequiredService<Hangfire.JobStorage>().GetMonitoringApi().SucceededListCount().ShouldBe(8);
 
         var metrics = (await client.GetJsonAsync($"/api/runs/{runId}/metrics")).AsArray();
         metrics.Select(m => m!["epoch"]!.GetValue<int>()).ShouldBe([1, 2]);

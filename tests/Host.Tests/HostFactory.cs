@@ -11,10 +11,12 @@ namespace AlexNet.Experiments.Host.Tests;
 public sealed class HostFactory : WebApplicationFactory<Program>
 {
     private readonly Action<IServiceCollection>? replaceServices;
+    private readonly IReadOnlyDictionary<string, string> settings;
 
-    public HostFactory(Action<IServiceCollection>? replaceServices = null)
+    public HostFactory(Action<IServiceCollection>? replaceServices = null, IReadOnlyDictionary<string, string>? settings = null)
     {
         this.replaceServices = replaceServices;
+        this.settings = settings ?? new Dictionary<string, string>();
         DataDirectory = Path.Combine(Path.GetTempPath(), "alexnet-host-tests", Guid.NewGuid().ToString("N"));
     }
 
@@ -26,6 +28,11 @@ public sealed class HostFactory : WebApplicationFactory<Program>
     {
         builder.UseSetting("AlexNet:DataDirectory", DataDirectory);
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        foreach (var (key, value) in settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
         if (replaceServices is not null)
         {
             builder.ConfigureTestServices(replaceServices);

@@ -14,6 +14,12 @@ public sealed record TrainingRequest(
 {
     /// <summary>Receives the training images done so far in this epoch; an epoch on ImageNet takes hours.</summary>
     public IProgress<TrainingProgress>? Progress { get; init; }
+
+    /// <summary>
+    /// Stop at the first batch boundary after this much training and save the epoch's state, so no job outlives the job
+    /// store's timeout; null trains the whole epoch. Where an epoch is split does not change its result.
+    /// </summary>
+    public TimeSpan? TimeBudget { get; init; }
 }
 
 public sealed record TrainingProgress(int ImagesDone, int ImagesTotal);
@@ -22,8 +28,11 @@ public sealed record EpochOutcome(EpochMetrics Metrics, string CheckpointPath);
 
 public interface ITrainer
 {
-    /// <summary>Trains epoch <see cref="TrainingRequest.Epoch"/> (1-based), validates, and writes its checkpoint. Deterministic given the seed and epoch.</summary>
-    Task<EpochOutcome> TrainEpochAsync(TrainingRequest request, CancellationToken cancellationToken);
+    /// <summary>
+    /// Trains epoch <see cref="TrainingRequest.Epoch"/> (1-based), validates, and writes its checkpoint. Deterministic given the
+    /// seed and epoch. Null when the time budget ran out first: the epoch's state is saved, and the next call continues it.
+    /// </summary>
+    Task<EpochOutcome?> TrainEpochAsync(TrainingRequest request, CancellationToken cancellationToken);
 }
 
 public sealed record EvaluationRequest(Guid RunId, Hyperparameters Hyperparameters, DatasetVersion Dataset, string CheckpointPath);

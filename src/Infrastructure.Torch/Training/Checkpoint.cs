@@ -1,4 +1,5 @@
 using System.Text.Json;
+using TorchSharp;
 using AlexNet.Experiments.Domain.Training;
 using AlexNet.Experiments.Infrastructure.Torch.Model;
 
@@ -11,6 +12,49 @@ namespace AlexNet.Experiments.Infrastructure.Torch.Training;
 public static class Checkpoint
 {
     public static string PathFor(string directory, int epoch) => Path.Combine(directory, $"epoch-{epoch:D3}.ckpt");
+
+    /// <summary>Where an epoch interrupted by its time budget keeps its state until it is finished.</summary>
+    public static string PartialPathFor(string directory, int epoch) => Path.Combine(directory, $"epoch-{epoch:D3}.partial.ckpt");
+
+    /// <summary>Everything a split epoch needs to continue exactly as if it had not stopped, including the dropout generator.</summary>
+    public static void SavePartial(string path, AlexNetModel model, SgdOptimizer optimizer, EpochTotals totals, double seconds) =>
+        WriteAtomically(path, stream =>
+        {
+            using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+            writer.Write(totals.LossSum);
+            writer.Write(totals.Top1Correct);
+            writer.Write(totals.Top5Correct);
+            writer.Write(totals.Images);
+            writer.Write(seconds);
+            using (var generator = TorchSharp.torch.get_rng_state())
+            {
+                generator.Save(writer);
+            }
+
+            model.save(writer);
+            optimizer.Save(writer);
+        });
+
+    /// <summary>Restores a split epoch into <paramref name="model"/>, <paramref name="optimizer"/> and the global generator; null if there is none.</summary>
+    public static (EpochTotals Totals, double Seconds)? TryLoadPartial(string path, AlexNetModel model, SgdOptimizer optimizer)
+    {
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        using var reader = new BinaryReader(File.OpenRead(path));
+        var totals = new EpochTotals(reader.ReadDouble(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64());
+        double seconds = reader.ReadDouble();
+        using (var generator = TorchSharp.TensorExtensionMethods.Load(reader))
+        {
+            TorchSharp.torch.set_rng_state(generator);
+        }
+
+        model.load(reader);
+        optimizer.Load(reader);
+        return (totals, seconds);
+    }
 
     public static void Save(string path, AlexNetModel model, SgdOptimizer optimizer) =>
         WriteAtomically(path, stream =>

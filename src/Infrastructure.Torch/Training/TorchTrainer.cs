@@ -11,13 +11,15 @@ namespace AlexNet.Experiments.Infrastructure.Torch.Training;
 /// <summary>
 /// Trains one epoch from the previous epoch's checkpoint. Shuffling, augmentation and dropout are seeded from
 /// (seed, epoch), so re-running an epoch reproduces it; an epoch whose checkpoint exists is not trained again.
+/// An epoch stopped by its time budget saves a partial checkpoint (weights, velocities, totals, generator state) and
+/// the next call continues from it, with the same result as an unbroken epoch.
 /// </summary>
 public sealed partial class TorchTrainer(IAugmentationFactory augmentations, ILogger<TorchTrainer> logger) : ITrainer
 {
-    public Task<EpochOutcome> TrainEpochAsync(TrainingRequest request, CancellationToken cancellationToken) =>
+    public Task<EpochOutcome?> TrainEpochAsync(TrainingRequest request, CancellationToken cancellationToken) =>
         Task.Run(() => TrainEpoch(request, cancellationToken), cancellationToken);
 
-    private EpochOutcome TrainEpoch(TrainingRequest request, CancellationToken cancellationToken)
+    private EpochOutcome? TrainEpoch(TrainingRequest request, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(request.CheckpointDirectory);
         var checkpointPath = Checkpoint.PathFor(request.CheckpointDirectory, request.Epoch);
@@ -29,19 +31,26 @@ public sealed partial class TorchTrainer(IAugmentationFactory augmentations, ILo
         var hp = request.Hyperparameters;
         var dataset = request.Dataset;
         int epochSeed = DeterministicSeed.For(hp.Seed, request.Epoch);
-        manual_seed(epochSeed);
+        var partialPath = Checkpoint.PartialPathFor(request.CheckpointDirectory, request.Epoch);
 
         using var session = new TrainingSession(hp, dataset.ClassNames.Count);
-        if (request.Epoch > 1)
+        var resumed = Checkpoint.TryLoadPartial(partialPath, session.Model, session.Optimizer);
+        if (resumed is null)
         {
-            Checkpoint.Load(Checkpoint.PathFor(request.CheckpointDirectory, request.Epoch - 1), session.Model, session.Optimizer);
+            manual_seed(epochSeed);
+            if (request.Epoch > 1)
+            {
+                Checkpoint.Load(Checkpoint.PathFor(request.CheckpointDirectory, request.Epoch - 1), session.Model, session.Optimizer);
+            }
         }
 
         var augmentation = augmentations.CreateTraining(hp, dataset);
         using var train = PreprocessedSplit.Open(dataset.StorePath, DatasetSplit.Train, dataset.Settings.ImageSize);
-        var totals = new EpochTotals();
+        var totals = resumed?.Totals ?? new EpochTotals();
+        double secondsBefore = resumed?.Seconds ?? 0;
         var clock = Stopwatch.StartNew();
-        using (var loader = TrainingSession.TrainingBatches(train, augmentation, hp.BatchSize, hp.Model.InputSize, epochSeed, cancellationToken))
+        using (var loader = TrainingSession.TrainingBatches(
+            train, augmentation, hp.BatchSize, hp.Model.InputSize, epochSeed, cancellationToken, firstPosition: (int)totals.Images))
         {
             foreach (var batch in loader.ReadAll())
             {
@@ -49,11 +58,17 @@ public sealed partial class TorchTrainer(IAugmentationFactory augmentations, ILo
                 session.Step(batch, request.LearningRate, totals);
                 request.Progress?.Report(new TrainingProgress((int)totals.Images, train.Count));
                 loader.Recycle(batch); // only after the step: on CPU the batch tensor is the buffer
+                if (request.TimeBudget is { } budget && clock.Elapsed >= budget && totals.Images < train.Count)
+                {
+                    Checkpoint.SavePartial(partialPath, session.Model, session.Optimizer, totals, secondsBefore + clock.Elapsed.TotalSeconds);
+                    LogPaused(request.RunId, request.Epoch, totals.Images, train.Count);
+                    return null;
+                }
             }
         }
 
         long seen = totals.Images;
-        double imagesPerSecond = seen / clock.Elapsed.TotalSeconds;
+        double imagesPerSecond = seen / (secondsBefore + clock.Elapsed.TotalSeconds);
         var validation = Validate(session.Model, request, cancellationToken);
         var metrics = new EpochMetrics(
             request.RunId, request.Epoch, totals.LossSum / seen, 1 - (double)totals.Top1Correct / seen, 1 - (double)totals.Top5Correct / seen,
@@ -61,6 +76,7 @@ public sealed partial class TorchTrainer(IAugmentationFactory augmentations, ILo
 
         Checkpoint.Save(checkpointPath, session.Model, session.Optimizer);
         Checkpoint.SaveMetrics(checkpointPath, metrics);
+        File.Delete(partialPath);
         LogEpoch(request.RunId, request.Epoch, metrics.TrainLoss, metrics.ValidationTop1Error, metrics.ValidationTop5Error, imagesPerSecond);
         return new EpochOutcome(metrics, checkpointPath);
     }
@@ -71,6 +87,9 @@ public sealed partial class TorchTrainer(IAugmentationFactory augmentations, ILo
         var result = CropEvaluation.Run(model, request.Hyperparameters, request.Dataset, tenCrop: false, cancellationToken);
         return (result.Loss, result.Top1Error, result.Top5Error);
     }
+
+    [LoggerMessage(LogLevel.Information, "Run {RunId} epoch {Epoch}: time budget used after {Done}/{Total} images; the next step continues the epoch")]
+    private partial void LogPaused(Guid runId, int epoch, long done, int total);
 
     [LoggerMessage(LogLevel.Information, "Run {RunId} epoch {Epoch}: train loss {Loss:F4}, validation top-1 error {Top1:P1}, top-5 {Top5:P1}, {Rate:F0} images/s")]
     private partial void LogEpoch(Guid runId, int epoch, double loss, double top1, double top5, double rate);

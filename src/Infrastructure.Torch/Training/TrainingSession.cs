@@ -9,6 +9,19 @@ namespace AlexNet.Experiments.Infrastructure.Torch.Training;
 /// <summary>Running totals of one epoch's training batches.</summary>
 public sealed class EpochTotals
 {
+    public EpochTotals()
+    {
+    }
+
+    /// <summary>Totals of an epoch resumed from a partial checkpoint.</summary>
+    public EpochTotals(double lossSum, long top1Correct, long top5Correct, long images)
+    {
+        LossSum = lossSum;
+        Top1Correct = top1Correct;
+        Top5Correct = top5Correct;
+        Images = images;
+    }
+
     public double LossSum { get; private set; }
     public long Top1Correct { get; private set; }
     public long Top5Correct { get; private set; }
@@ -38,10 +51,15 @@ public sealed class TrainingSession : IDisposable
     public AlexNetModel Model { get; }
     public SgdOptimizer Optimizer { get; }
 
-    /// <summary>Reproducible training batches for one epoch: order and every image's augmentation are seeded from the epoch seed.</summary>
-    public static BatchLoader TrainingBatches(PreprocessedSplit split, IAugmentation augmentation, int batchSize, int cropSize, int epochSeed, CancellationToken cancellationToken) =>
-        new(DeterministicSeed.Shuffle(split.Count, epochSeed), split.Label, batchSize, 3 * cropSize * cropSize,
-            (position, index, pixels) => augmentation.Apply(split.Image(index), pixels, new Random(DeterministicSeed.For(epochSeed, position, 1))),
+    /// <summary>
+    /// Reproducible training batches for one epoch, from <paramref name="firstPosition"/> on: the order and every image's
+    /// augmentation are seeded from the epoch seed and the image's position, so a resumed epoch sees the same batches.
+    /// </summary>
+    public static BatchLoader TrainingBatches(
+        PreprocessedSplit split, IAugmentation augmentation, int batchSize, int cropSize, int epochSeed, CancellationToken cancellationToken, int firstPosition = 0) =>
+        new(DeterministicSeed.Shuffle(split.Count, epochSeed)[firstPosition..], split.Label, batchSize, 3 * cropSize * cropSize,
+            (position, index, pixels) => augmentation.Apply(
+                split.Image(index), pixels, new Random(DeterministicSeed.For(epochSeed, firstPosition + position, 1))),
             prefetch: 3, cancellationToken);
 
     public void Step(Batch batch, double learningRate, EpochTotals totals)

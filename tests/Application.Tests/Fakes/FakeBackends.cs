@@ -46,17 +46,28 @@ public sealed class FakeTrainer : ITrainer
     /// <summary>Runs while an epoch is "training", e.g. to start a second execution of the same step.</summary>
     public Func<TrainingRequest, Task>? WhileTraining { get; set; }
 
-    public async Task<EpochOutcome> TrainEpochAsync(TrainingRequest request, CancellationToken cancellationToken)
-    {
-        if (Failure(request) is { } failure)
-        {
-            throw failure;
-        }
+    /// <summary>How many calls per epoch end with the time budget spent, before the call that finishes the epoch.</summary>
+    public int PausesPerEpoch { get; set; }
 
+    public List<TrainingRequest> Pauses { get; } = [];
+
+    public async Task<EpochOutcome?> TrainEpochAsync(TrainingRequest request, CancellationToken cancellationToken)
+    {
         if (WhileTraining is { } whileTraining)
         {
             WhileTraining = null;
             await whileTraining(request);
+        }
+
+        if (Pauses.Count(p => p.Epoch == request.Epoch) < PausesPerEpoch)
+        {
+            Pauses.Add(request);
+            return null;
+        }
+
+        if (Failure(request) is { } failure)
+        {
+            throw failure;
         }
 
         Requests.Add(request);

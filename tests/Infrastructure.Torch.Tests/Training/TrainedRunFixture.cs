@@ -66,8 +66,8 @@ public sealed class TrainedRunFixture : IAsyncLifetime
         Dataset = await new DatasetPreprocessor(new ImageFolderDatasetReader()).PreprocessAsync(
             dataset, new PreprocessingSettings(StoredSize), _root.Combine("store"), null, CancellationToken.None);
 
-        Epoch1 = await CreateTrainer().TrainEpochAsync(Request(1, RunDirectory), CancellationToken.None);
-        Epoch2 = await CreateTrainer().TrainEpochAsync(Request(2, RunDirectory), CancellationToken.None);
+        Epoch1 = await CreateTrainer().TrainWholeEpochAsync(Request(1, RunDirectory));
+        Epoch2 = await CreateTrainer().TrainWholeEpochAsync(Request(2, RunDirectory));
     }
 
     public Task DisposeAsync()
@@ -75,4 +75,11 @@ public sealed class TrainedRunFixture : IAsyncLifetime
         _root.Dispose();
         return Task.CompletedTask;
     }
+}
+
+public static class TrainerExtensions
+{
+    /// <summary>Trains an epoch in one call; the requests here set no time budget, so the epoch must finish.</summary>
+    public static async Task<EpochOutcome> TrainWholeEpochAsync(this ITrainer trainer, TrainingRequest request) =>
+        await trainer.TrainEpochAsync(request, CancellationToken.None) ?? throw new InvalidOperationException("The epoch stopped early without a time budget.");
 }

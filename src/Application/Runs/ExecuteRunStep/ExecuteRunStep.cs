@@ -21,6 +21,7 @@ public sealed partial class ExecuteRunStepHandler(
     IJobScheduler scheduler,
     IRuntimeEnvironment runtime,
     RunProgressBoard progressBoard,
+    RunStepOptions options,
     TimeProvider clock,
     ILogger<ExecuteRunStepHandler> logger) : ICommandHandler<ExecuteRunStepCommand>
 {
@@ -113,8 +114,18 @@ public sealed partial class ExecuteRunStepHandler(
 
         var progress = new Progress<TrainingProgress>(p => progressBoard.Report(run.Id, $"training epoch {epoch}", p.ImagesDone, p.ImagesTotal, 0));
         var outcome = await trainer.TrainEpochAsync(
-            new TrainingRequest(run.Id, hyperparameters, version, epoch, learningRate, artifacts.GetRunDirectory(run.Id)) { Progress = progress },
+            new TrainingRequest(run.Id, hyperparameters, version, epoch, learningRate, artifacts.GetRunDirectory(run.Id))
+            {
+                Progress = progress,
+                TimeBudget = options.TrainingStepBudget,
+            },
             cancellationToken);
+        if (outcome is null)
+        {
+            // The epoch continues in a new job; bumping the update time lets only one execution queue it.
+            return await AdvanceAsync(run, run, cancellationToken) ? new RunStep(run.Id, RunStepKind.TrainEpoch, epoch) : null;
+        }
+
         await store.AddEpochMetricsAsync(outcome.Metrics, cancellationToken);
         await store.AddArtifactAsync(await artifacts.DescribeAsync(run.Id, CheckpointKind, outcome.CheckpointPath, cancellationToken), cancellationToken);
 
