@@ -49,6 +49,9 @@ public sealed class SqliteResultsStore(IDbContextFactory<ResultsDbContext> conte
         }, cancellationToken);
     }
 
+    public Task AddRunAsync(Run run, CancellationToken cancellationToken) =>
+        WriteAsync(db => db.Runs.Add(RunRow.From(run)), cancellationToken);
+
     public Task<IReadOnlyList<ExperimentSummary>> ListExperimentsAsync(CancellationToken cancellationToken) =>
         ReadAsync<IReadOnlyList<ExperimentSummary>>(async db =>
         {

@@ -3,6 +3,8 @@ using AlexNet.Experiments.Application.Experiments.SubmitExperiment;
 using AlexNet.Experiments.Application.Runs;
 using AlexNet.Experiments.Application.Runs.ExecuteRunStep;
 using AlexNet.Experiments.Application.Runs.ReconcileRuns;
+using AlexNet.Experiments.Application.Runs.ReproduceRun;
+using AlexNet.Experiments.Application.Common;
 using AlexNet.Experiments.Application.Tests.Fakes;
 using AlexNet.Experiments.Domain.Experiments;
 using AlexNet.Experiments.Domain.Jobs;
@@ -124,6 +126,27 @@ public sealed class RunPipelineTests : IDisposable
         harness.Scheduler.Pending.Select(p => p.Step).ShouldBe([epoch1]);
         harness.Store.Runs[submitted.RunId].EpochsCompleted.ShouldBe(0);
     }
+
+    [Fact]
+    public async Task Reproducing_a_run_queues_a_new_run_with_the_same_hyperparameters_byte_for_byte()
+    {
+        var original = await SubmitAsync();
+        await harness.DrainAsync();
+
+        var copy = await harness.SendAsync(new ReproduceRunCommand(original.RunId));
+        await harness.DrainAsync();
+
+        copy.RunId.ShouldNotBe(original.RunId);
+        copy.ExperimentId.ShouldBe(original.ExperimentId);
+        copy.HyperparametersSha256.ShouldBe(original.HyperparametersSha256);
+        harness.Store.Runs[copy.RunId].HyperparametersJson.ShouldBe(harness.Store.Runs[original.RunId].HyperparametersJson);
+        harness.Store.Runs[copy.RunId].Status.ShouldBe(RunStatus.Succeeded);
+        harness.Store.Records[copy.RunId].Sha256.ShouldBe(harness.Store.Records[original.RunId].Sha256);
+    }
+
+    [Fact]
+    public async Task Reproducing_an_unknown_run_is_not_found() =>
+        await Should.ThrowAsync<NotFoundException>(() => harness.SendAsync(new ReproduceRunCommand(Guid.NewGuid())));
 
     [Fact]
     public async Task The_learning_rate_of_each_epoch_follows_the_schedule()

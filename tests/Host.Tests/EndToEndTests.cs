@@ -66,6 +66,17 @@ public sealed class EndToEndTests : IAsyncLifetime
             .IgnoreFields("datasetVersion.contentHash").IgnoreFields("datasetVersion.datasetId").IgnoreFields("datasetVersion.storePath")
             .IgnoreFields("datasetVersion.createdAt").IgnoreFields("evaluation").IgnoreFields("artifacts"));
 
+        // The recorded hyperparameters reproduce the run: same losses and errors to the last bit.
+        var (reproduced, queued) = await client.PostAsync($"/api/runs/{runId}/reproduce", "");
+        reproduced.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        var copyId = queued!["runId"]!.GetValue<string>();
+        (await client.WaitForRunAsync(copyId, TimeSpan.FromMinutes(4)))["run"]!["status"]!.GetValue<string>().ShouldBe("Succeeded");
+        var copyMetrics = (await client.GetJsonAsync($"/api/runs/{copyId}/metrics")).AsArray();
+        string Reproducible(System.Text.Json.Nodes.JsonNode? m) =>
+            $"{m!["trainLoss"]} {m["trainTop1Error"]} {m["validationLoss"]} {m["validationTop1Error"]} {m["validationTop5Error"]} {m["learningRate"]}";
+        copyMetrics.Select(Reproducible).ShouldBe(metrics.Select(Reproducible));
+        (await client.PostAsync($"/api/runs/{Guid.NewGuid()}/reproduce", "")).Response.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+
         await using var db = new SqliteConnection($"Data Source={factory.ResultsDatabasePath};Mode=ReadOnly");
         await db.OpenAsync();
         (await CountAsync(db, $"SELECT COUNT(*) FROM EpochMetrics WHERE RunId = '{runId.ToUpperInvariant()}' OR RunId = '{runId}'")).ShouldBe(2);

@@ -79,6 +79,19 @@ public sealed class RoundTripTests : StorageTest
     }
 
     [Fact]
+    public async Task A_second_run_joins_its_experiment()
+    {
+        var seeded = await Samples.SeedAsync(Store);
+        var second = Samples.Run(seeded.Experiment.Id, Samples.T0.AddHours(1));
+
+        await Store.AddRunAsync(second, Ct);
+
+        (await Store.GetRunAsync(second.Id, Ct)).ShouldBe(second);
+        (await Store.ListRunsAsync(seeded.Experiment.Id, Ct)).ShouldBe([seeded.Run, second]);
+        (await Store.ListExperimentsAsync(Ct)).Single().LatestRunId.ShouldBe(second.Id);
+    }
+
+    [Fact]
     public async Task Advancing_a_run_succeeds_once_from_the_expected_state()
     {
         var seeded = await Samples.SeedAsync(Store);

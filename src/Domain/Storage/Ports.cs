@@ -21,6 +21,9 @@ public interface IResultsStore
     Task<IReadOnlyList<ExperimentSummary>> ListExperimentsAsync(CancellationToken cancellationToken);
     Task<Experiment?> GetExperimentAsync(Guid experimentId, CancellationToken cancellationToken);
 
+    /// <summary>Adds another run to an existing experiment (e.g. a reproduction of an earlier run).</summary>
+    Task AddRunAsync(Run run, CancellationToken cancellationToken);
+
     Task<Run?> GetRunAsync(Guid runId, CancellationToken cancellationToken);
     Task<IReadOnlyList<Run>> ListRunsAsync(Guid experimentId, CancellationToken cancellationToken);
     Task<IReadOnlyList<Run>> ListUnfinishedRunsAsync(CancellationToken cancellationToken);

@@ -36,6 +36,9 @@ public sealed class InMemoryResultsStore : IResultsStore
             .Select(e => Runs.Values.Where(r => r.ExperimentId == e.Id).OrderBy(r => r.CreatedAt).Last() is var run ? new ExperimentSummary(e, run.Id, run.Status) : null!)
             .ToList());
 
+    public Task AddRunAsync(Run run, CancellationToken cancellationToken) =>
+        Experiments.ContainsKey(run.ExperimentId) ? Done(Runs[run.Id] = run) : throw new InvalidOperationException("No such experiment.");
+
     public Task<Experiment?> GetExperimentAsync(Guid experimentId, CancellationToken cancellationToken) => Task.FromResult(Experiments.GetValueOrDefault(experimentId));
     public Task<Run?> GetRunAsync(Guid runId, CancellationToken cancellationToken) => Task.FromResult(Runs.GetValueOrDefault(runId));
     public Task<IReadOnlyList<Run>> ListRunsAsync(Guid experimentId, CancellationToken cancellationToken) =>

@@ -1,0 +1,49 @@
+using AlexNet.Experiments.Application.Common;
+using AlexNet.Experiments.Application.Experiments;
+using AlexNet.Experiments.Domain.Experiments;
+using AlexNet.Experiments.Domain.Jobs;
+using AlexNet.Experiments.Domain.Storage;
+using AlexNet.Experiments.Domain.Training;
+using FluentValidation;
+using Mediator;
+
+namespace AlexNet.Experiments.Application.Runs.ReproduceRun;
+
+/// <summary>Queues a new run of the same experiment from an earlier run's canonical hyperparameters, byte for byte.</summary>
+public sealed record ReproduceRunCommand(Guid RunId) : ICommand<QueuedRun>;
+
+public sealed record QueuedRun(Guid ExperimentId, Guid RunId, string HyperparametersSha256);
+
+public sealed class ReproduceRunValidator : AbstractValidator<ReproduceRunCommand>
+{
+    public ReproduceRunValidator(IResultsStore store, IRuntimeEnvironment runtime)
+    {
+        // An unknown run is a 404 from the handler; here only what would make the copy fail on this machine.
+        RuleFor(c => c.RunId).CustomAsync(async (runId, context, ct) =>
+        {
+            if (await store.GetRunAsync(runId, ct) is not { } run)
+            {
+                return;
+            }
+
+            var result = new HyperparametersValidator(runtime.AvailableDevices).Validate(HyperparameterJson.FromJson(run.HyperparametersJson));
+            foreach (var failure in result.Errors)
+            {
+                context.AddFailure($"{HyperparameterResolution.Field}.{failure.PropertyName}", failure.ErrorMessage);
+            }
+        });
+    }
+}
+
+public sealed class ReproduceRunHandler(IResultsStore store, IJobScheduler scheduler, TimeProvider clock) : ICommandHandler<ReproduceRunCommand, QueuedRun>
+{
+    public async ValueTask<QueuedRun> Handle(ReproduceRunCommand command, CancellationToken cancellationToken)
+    {
+        var original = await store.GetRunAsync(command.RunId, cancellationToken) ?? throw new NotFoundException("Run", command.RunId);
+        var now = clock.GetUtcNow();
+        var run = new Run(Guid.NewGuid(), original.ExperimentId, RunStatus.Queued, original.HyperparametersJson, null, 0, null, null, now, now);
+        await store.AddRunAsync(run, cancellationToken);
+        await RunJobs.EnqueueAsync(store, scheduler, new RunStep(run.Id, RunStepKind.Preprocess), clock, cancellationToken);
+        return new QueuedRun(run.ExperimentId, run.Id, HyperparameterJson.Sha256(run.HyperparametersJson));
+    }
+}
