@@ -2,6 +2,7 @@ using AlexNet.Experiments.Domain.Datasets;
 using AlexNet.Experiments.Domain.Experiments;
 using AlexNet.Experiments.Domain.Storage;
 using AlexNet.Experiments.Domain.Training;
+using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
 
 namespace AlexNet.Experiments.Infrastructure.Storage;
@@ -27,13 +28,7 @@ public sealed class SqliteResultsStore(IDbContextFactory<ResultsDbContext> conte
         ReadAsync(async db => (await db.DatasetVersions.FirstOrDefaultAsync(v => v.ContentHash == contentHash, cancellationToken))?.ToDomain(), cancellationToken);
 
     public Task AddDatasetVersionAsync(DatasetVersion version, CancellationToken cancellationToken) =>
-        WriteAsync(async db =>
-        {
-            if (!await db.DatasetVersions.AnyAsync(v => v.ContentHash == version.ContentHash, cancellationToken))
-            {
-                db.DatasetVersions.Add(DatasetVersionRow.From(version));
-            }
-        }, cancellationToken);
+        AddOnceAsync(db => db.DatasetVersions, v => v.ContentHash == version.ContentHash, () => DatasetVersionRow.From(version), cancellationToken);
 
     public Task AddExperimentAsync(Experiment experiment, Run run, CancellationToken cancellationToken)
     {
@@ -168,13 +163,7 @@ public sealed class SqliteResultsStore(IDbContextFactory<ResultsDbContext> conte
         ReadAsync(async db => (await db.HyperparameterRecords.FirstOrDefaultAsync(h => h.RunId == runId, cancellationToken))?.ToDomain(), cancellationToken);
 
     public Task AddEpochMetricsAsync(EpochMetrics metrics, CancellationToken cancellationToken) =>
-        WriteAsync(async db =>
-        {
-            if (!await db.EpochMetrics.AnyAsync(m => m.RunId == metrics.RunId && m.Epoch == metrics.Epoch, cancellationToken))
-            {
-                db.EpochMetrics.Add(EpochMetricsRow.From(metrics));
-            }
-        }, cancellationToken);
+        AddOnceAsync(db => db.EpochMetrics, m => m.RunId == metrics.RunId && m.Epoch == metrics.Epoch, () => EpochMetricsRow.From(metrics), cancellationToken);
 
     public Task<IReadOnlyList<EpochMetrics>> GetEpochMetricsAsync(Guid runId, CancellationToken cancellationToken) =>
         ReadAsync<IReadOnlyList<EpochMetrics>>(async db =>
@@ -182,25 +171,13 @@ public sealed class SqliteResultsStore(IDbContextFactory<ResultsDbContext> conte
             .Select(m => m.ToDomain()).ToList(), cancellationToken);
 
     public Task SaveEvaluationAsync(EvaluationResult result, CancellationToken cancellationToken) =>
-        WriteAsync(async db =>
-        {
-            if (!await db.EvaluationResults.AnyAsync(e => e.RunId == result.RunId, cancellationToken))
-            {
-                db.EvaluationResults.Add(EvaluationResultRow.From(result));
-            }
-        }, cancellationToken);
+        AddOnceAsync(db => db.EvaluationResults, e => e.RunId == result.RunId, () => EvaluationResultRow.From(result), cancellationToken);
 
     public Task<EvaluationResult?> GetEvaluationAsync(Guid runId, CancellationToken cancellationToken) =>
         ReadAsync(async db => (await db.EvaluationResults.FirstOrDefaultAsync(e => e.RunId == runId, cancellationToken))?.ToDomain(), cancellationToken);
 
     public Task AddArtifactAsync(Artifact artifact, CancellationToken cancellationToken) =>
-        WriteAsync(async db =>
-        {
-            if (!await db.Artifacts.AnyAsync(a => a.RunId == artifact.RunId && a.Path == artifact.Path, cancellationToken))
-            {
-                db.Artifacts.Add(ArtifactRow.From(artifact));
-            }
-        }, cancellationToken);
+        AddOnceAsync(db => db.Artifacts, a => a.RunId == artifact.RunId && a.Path == artifact.Path, () => ArtifactRow.From(artifact), cancellationToken);
 
     public Task<IReadOnlyList<Artifact>> ListArtifactsAsync(Guid runId, CancellationToken cancellationToken) =>
         ReadAsync<IReadOnlyList<Artifact>>(async db =>
@@ -212,6 +189,18 @@ public sealed class SqliteResultsStore(IDbContextFactory<ResultsDbContext> conte
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         return await query(db);
     }
+
+    /// <summary>The idempotent add: inserts the row unless one matching <paramref name="existing"/> is already stored.</summary>
+    private Task AddOnceAsync<TRow>(
+        Func<ResultsDbContext, DbSet<TRow>> table, Expression<Func<TRow, bool>> existing, Func<TRow> row, CancellationToken cancellationToken)
+        where TRow : class =>
+        WriteAsync(async db =>
+        {
+            if (!await table(db).AnyAsync(existing, cancellationToken))
+            {
+                table(db).Add(row());
+            }
+        }, cancellationToken);
 
     private Task WriteAsync(Action<ResultsDbContext> change, CancellationToken cancellationToken) =>
         WriteAsync(db =>
