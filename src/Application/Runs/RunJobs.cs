@@ -18,7 +18,7 @@ public static class RunJobs
     /// <summary>A step whose work the run has already moved past is stale (e.g. a job fetched twice) and must do nothing.</summary>
     public static bool IsCurrent(Run run, RunStep step) => NextStep(run) == step;
 
-    public static async Task EnqueueAsync(IResultsStore store, IJobScheduler scheduler, RunStep step, TimeProvider clock, CancellationToken cancellationToken)
+    public static async Task EnqueueAsync(IResultsStore store, IJobScheduler scheduler, RunStep step, CancellationToken cancellationToken)
     {
         var jobId = scheduler.Enqueue(step);
         await store.SetRunJobAsync(step.RunId, jobId, cancellationToken);

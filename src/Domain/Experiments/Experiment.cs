@@ -17,6 +17,10 @@ public sealed record Run(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt)
 {
+    /// <summary>A new run waiting for its first step.</summary>
+    public static Run Queued(Guid experimentId, string hyperparametersJson, DateTimeOffset now) =>
+        new(Guid.NewGuid(), experimentId, RunStatus.Queued, hyperparametersJson, null, 0, null, null, now, now);
+
     public bool IsFinished => Status is RunStatus.Succeeded or RunStatus.Failed;
 }
 

@@ -38,10 +38,9 @@ public sealed class SubmitExperimentHandler(IResultsStore store, IJobScheduler s
         var canonicalJson = HyperparameterJson.ToCanonicalJson(hyperparameters);
         var now = clock.GetUtcNow();
         var experiment = new Experiment(Guid.NewGuid(), command.Name.Trim(), command.DatasetId, command.Preset.ToLowerInvariant(), now);
-        var run = new Run(Guid.NewGuid(), experiment.Id, RunStatus.Queued, canonicalJson, null, 0, null, null, now, now);
+        var run = Run.Queued(experiment.Id, canonicalJson, now);
         await store.AddExperimentAsync(experiment, run, cancellationToken);
-
-        await RunJobs.EnqueueAsync(store, scheduler, new RunStep(run.Id, RunStepKind.Preprocess), clock, cancellationToken);
+        await RunJobs.EnqueueAsync(store, scheduler, new RunStep(run.Id, RunStepKind.Preprocess), cancellationToken);
 
         return new SubmittedExperiment(experiment.Id, run.Id, HyperparameterJson.Sha256(canonicalJson), hyperparameters);
     }

@@ -49,7 +49,7 @@ public sealed partial class ExecuteRunStepHandler(
 
             if (next is not null)
             {
-                await RunJobs.EnqueueAsync(store, scheduler, next, clock, cancellationToken);
+                await RunJobs.EnqueueAsync(store, scheduler, next, cancellationToken);
             }
         }
         catch (Exception e) when (e is not OperationCanceledException)

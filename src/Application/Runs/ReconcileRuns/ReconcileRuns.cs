@@ -7,7 +7,7 @@ namespace AlexNet.Experiments.Application.Runs.ReconcileRuns;
 /// <summary>At start-up: a run that claims to be in progress but has no live job gets its next step queued again.</summary>
 public sealed record ReconcileRunsCommand : ICommand<int>;
 
-public sealed class ReconcileRunsHandler(IResultsStore store, IJobScheduler scheduler, TimeProvider clock) : ICommandHandler<ReconcileRunsCommand, int>
+public sealed class ReconcileRunsHandler(IResultsStore store, IJobScheduler scheduler) : ICommandHandler<ReconcileRunsCommand, int>
 {
     public async ValueTask<int> Handle(ReconcileRunsCommand command, CancellationToken cancellationToken)
     {
@@ -21,7 +21,7 @@ public sealed class ReconcileRunsHandler(IResultsStore store, IJobScheduler sche
 
             if (RunJobs.NextStep(run) is { } step)
             {
-                await RunJobs.EnqueueAsync(store, scheduler, step, clock, cancellationToken);
+                await RunJobs.EnqueueAsync(store, scheduler, step, cancellationToken);
                 requeued++;
             }
         }

@@ -40,10 +40,9 @@ public sealed class ReproduceRunHandler(IResultsStore store, IJobScheduler sched
     public async ValueTask<QueuedRun> Handle(ReproduceRunCommand command, CancellationToken cancellationToken)
     {
         var original = await store.GetRunAsync(command.RunId, cancellationToken) ?? throw new NotFoundException("Run", command.RunId);
-        var now = clock.GetUtcNow();
-        var run = new Run(Guid.NewGuid(), original.ExperimentId, RunStatus.Queued, original.HyperparametersJson, null, 0, null, null, now, now);
+        var run = Run.Queued(original.ExperimentId, original.HyperparametersJson, clock.GetUtcNow());
         await store.AddRunAsync(run, cancellationToken);
-        await RunJobs.EnqueueAsync(store, scheduler, new RunStep(run.Id, RunStepKind.Preprocess), clock, cancellationToken);
+        await RunJobs.EnqueueAsync(store, scheduler, new RunStep(run.Id, RunStepKind.Preprocess), cancellationToken);
         return new QueuedRun(run.ExperimentId, run.Id, HyperparameterJson.Sha256(run.HyperparametersJson));
     }
 }
