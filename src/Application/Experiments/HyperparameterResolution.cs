@@ -27,16 +27,18 @@ public static class HyperparameterResolution
         }
         catch (JsonException e)
         {
-            var path = e.Path is { Length: > 1 } p ? Field + p.TrimStart('$') : Field;
-            return (null, [new ValidationFailure(path, Describe(e))]);
+            return (null, [new ValidationFailure(FieldPath.ToJson($"{Field}{e.Path?.TrimStart('$')}"), Describe(e))]);
         }
 
-        var result = new HyperparametersValidator(availableDevices).Validate(resolved);
-        var failures = result.Errors
-            .Select(f => new ValidationFailure($"{Field}.{CamelCasePath(f.PropertyName)}", f.ErrorMessage, f.AttemptedValue))
-            .ToList();
+        var failures = Validate(resolved, availableDevices);
         return (failures.Count == 0 ? resolved : null, failures);
     }
+
+    /// <summary>Failures of already-resolved hyperparameters, named by JSON path under "hyperparameters".</summary>
+    public static IReadOnlyList<ValidationFailure> Validate(Hyperparameters hyperparameters, IReadOnlyList<string>? availableDevices) =>
+        new HyperparametersValidator(availableDevices).Validate(hyperparameters).Errors
+            .Select(f => new ValidationFailure(FieldPath.ToJson($"{Field}.{f.PropertyName}"), f.ErrorMessage, f.AttemptedValue))
+            .ToList();
 
     /// <summary>The validator rule for a message carrying a preset name and hyperparameter overrides.</summary>
     /// <param name="availableDevices">As for <see cref="Resolve"/>: null accepts any well-formed device name.</param>
@@ -54,7 +56,4 @@ public static class HyperparameterResolution
         e.Message.Contains("could not be mapped", StringComparison.Ordinal)
             ? "Unknown field. " + e.Message.Split(" Path:")[0]
             : "Invalid value: " + e.Message.Split(" Path:")[0];
-
-    private static string CamelCasePath(string propertyName) =>
-        string.Join('.', propertyName.Split('.').Select(JsonNamingPolicy.CamelCase.ConvertName));
 }

@@ -41,11 +41,7 @@ public sealed class ProblemDetailsMapping(IProblemDetailsService problemDetails)
         return await problemDetails.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
     }
 
-    /// <summary>"$.model.dropout" and "Model.Dropout" both become "model.dropout", the name the client sent.</summary>
-    internal static string FieldName(string path) =>
-        string.Join('.', path.TrimStart('$').TrimStart('.').Split('.', StringSplitOptions.RemoveEmptyEntries).Select(JsonNamingPolicy.CamelCase.ConvertName)) is { Length: > 0 } name
-            ? name
-            : "body";
+    private static string FieldName(string path) => FieldPath.ToJson(path) is { Length: > 0 } name ? name : "body";
 
     private static string FirstSentence(string message) => message.Split(" Path:")[0];
 }

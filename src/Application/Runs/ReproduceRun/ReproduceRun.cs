@@ -26,10 +26,9 @@ public sealed class ReproduceRunValidator : AbstractValidator<ReproduceRunComman
                 return;
             }
 
-            var result = new HyperparametersValidator(runtime.AvailableDevices).Validate(HyperparameterJson.FromJson(run.HyperparametersJson));
-            foreach (var failure in result.Errors)
+            foreach (var failure in HyperparameterResolution.Validate(HyperparameterJson.FromJson(run.HyperparametersJson), runtime.AvailableDevices))
             {
-                context.AddFailure($"{HyperparameterResolution.Field}.{failure.PropertyName}", failure.ErrorMessage);
+                context.AddFailure(failure);
             }
         });
     }
