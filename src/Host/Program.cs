@@ -1,8 +1,9 @@
 using AlexNet.Experiments.Host;
 using AlexNet.Experiments.Host.Cli;
 
-var verb = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "serve";
-var options = verb == "serve" && (args.Length == 0 || args[0].StartsWith('-')) ? args : args[1..];
+bool hasVerb = args.Length > 0 && !args[0].StartsWith('-');
+var verb = hasVerb ? args[0] : "serve";
+var options = hasVerb ? args[1..] : args;
 
 return verb switch
 {
