@@ -36,6 +36,7 @@ public static class ExperimentsHost
             .AddSqliteStorage(dataDirectory);
         builder.Services.AddHostedService<StartupTasks>(); // before the job server, so the store is migrated first
         builder.Services.AddHangfireJobs(dataDirectory, builder.Configuration.GetValue("AlexNet:Workers", 1));
+        builder.Services.AddHostedService<PeriodicReconciliation>();
 
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ProblemDetailsMapping>();
@@ -43,6 +44,7 @@ public static class ExperimentsHost
         builder.Services.Configure<JsonOptions>(options =>
         {
             options.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+            options.SerializerOptions.Converters.Add(new NonFiniteAsNull());
             options.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
         });
         builder.Services.AddOpenApi();

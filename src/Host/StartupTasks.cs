@@ -14,7 +14,7 @@ public sealed partial class StartupTasks(IServiceProvider services, IRuntimeEnvi
         LogDevices(string.Join(", ", runtime.AvailableDevices));
 
         await using var scope = services.CreateAsyncScope();
-        int requeued = await scope.ServiceProvider.GetRequiredService<IMediator>().Send(new ReconcileRunsCommand(), cancellationToken);
+        int requeued = await scope.ServiceProvider.GetRequiredService<IMediator>().Send(new ReconcileRunsCommand(QuietPeriod: TimeSpan.Zero), cancellationToken);
         if (requeued > 0)
         {
             LogRequeued(requeued);
@@ -26,6 +26,6 @@ public sealed partial class StartupTasks(IServiceProvider services, IRuntimeEnvi
     [LoggerMessage(LogLevel.Information, "Devices available for training: {Devices}")]
     private partial void LogDevices(string devices);
 
-    [LoggerMessage(LogLevel.Warning, "Requeued {Count} runs that were in progress with no live job")]
+    [LoggerMessage(LogLevel.Warning, "Requeued {Count} runs that were in progress with no live job (their process died, or their job was lost)")]
     private partial void LogRequeued(int count);
 }

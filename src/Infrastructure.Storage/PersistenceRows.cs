@@ -102,10 +102,12 @@ internal sealed class RunRow
     public required int EpochsCompleted { get; set; }
     public string? CurrentJobId { get; set; }
     public string? Error { get; set; }
+    public int? DivergedEpoch { get; set; }
+    public int? DivergedBatch { get; set; }
     public required DateTimeOffset CreatedAt { get; set; }
     public required DateTimeOffset UpdatedAt { get; set; }
 
-    public static readonly string[] FinishedStatuses = [nameof(RunStatus.Succeeded), nameof(RunStatus.Failed)];
+    public static readonly string[] FinishedStatuses = [nameof(RunStatus.Succeeded), nameof(RunStatus.Failed), nameof(RunStatus.Diverged)];
 
     public static RunRow From(Run run) => new()
     {
@@ -117,12 +119,17 @@ internal sealed class RunRow
         EpochsCompleted = run.EpochsCompleted,
         CurrentJobId = run.CurrentJobId,
         Error = run.Error,
+        DivergedEpoch = run.Divergence?.Epoch,
+        DivergedBatch = run.Divergence?.Batch,
         CreatedAt = run.CreatedAt,
         UpdatedAt = run.UpdatedAt,
     };
 
     public Run ToDomain() => new(
-        Id, ExperimentId, ParseStatus(Status), HyperparametersJson, DatasetVersionHash, EpochsCompleted, CurrentJobId, Error, CreatedAt, UpdatedAt);
+        Id, ExperimentId, ParseStatus(Status), HyperparametersJson, DatasetVersionHash, EpochsCompleted, CurrentJobId, Error, CreatedAt, UpdatedAt)
+    {
+        Divergence = DivergedEpoch is { } epoch && DivergedBatch is { } batch ? new Divergence(epoch, batch) : null,
+    };
 
     public static string StatusName(RunStatus status) =>
         Enum.IsDefined(status) ? status.ToString() : throw new ArgumentOutOfRangeException(nameof(status), status, "Unknown run status.");
@@ -254,10 +261,12 @@ internal sealed class ArtifactRow
     public required string Kind { get; set; }
     public required string Sha256 { get; set; }
     public required long Bytes { get; set; }
+    public int? Epoch { get; set; }
     public required DateTimeOffset CreatedAt { get; set; }
 
     public static ArtifactRow From(Artifact artifact) => new()
     {
+        Epoch = artifact.Epoch,
         RunId = artifact.RunId,
         Path = artifact.Path,
         Kind = artifact.Kind,
@@ -266,7 +275,7 @@ internal sealed class ArtifactRow
         CreatedAt = artifact.CreatedAt,
     };
 
-    public Artifact ToDomain() => new(RunId, Kind, Path, Sha256, Bytes, CreatedAt);
+    public Artifact ToDomain() => new(RunId, Kind, Path, Sha256, Bytes, CreatedAt) { Epoch = Epoch };
 }
 
 internal static class Real

@@ -86,15 +86,6 @@ public sealed class SqliteResultsStore(IDbContextFactory<ResultsDbContext> conte
             (await db.Runs.Where(r => !RunRow.FinishedStatuses.Contains(r.Status)).OrderBy(r => r.CreatedAt).ThenBy(r => r.Id).ToListAsync(cancellationToken))
             .Select(r => r.ToDomain()).ToList(), cancellationToken);
 
-    /// <summary>Overwrites the run's progress fields; its experiment, hyperparameters, creation time and job id are not touched here. Throws if the run is unknown.</summary>
-    public async Task UpdateRunAsync(Run run, CancellationToken cancellationToken)
-    {
-        if (await WriteProgressAsync(run, expected: null, cancellationToken) == 0)
-        {
-            throw new InvalidOperationException($"Run {run.Id} does not exist.");
-        }
-    }
-
     public async Task<bool> TryAdvanceRunAsync(Run expected, Run updated, CancellationToken cancellationToken)
     {
         if (expected.Id != updated.Id)
@@ -102,28 +93,21 @@ public sealed class SqliteResultsStore(IDbContextFactory<ResultsDbContext> conte
             throw new ArgumentException("Expected and updated run must be the same run.", nameof(updated));
         }
 
-        return await WriteProgressAsync(updated, expected, cancellationToken) == 1;
-    }
-
-    /// <summary>One UPDATE statement, so the compare and the set cannot be separated by another writer.</summary>
-    private async Task<int> WriteProgressAsync(Run run, Run? expected, CancellationToken cancellationToken)
-    {
-        var row = RunRow.From(run);
+        // One UPDATE statement, so the compare and the set cannot be separated by another writer, in this process or another.
+        var row = RunRow.From(updated);
+        var expectedRow = RunRow.From(expected);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        var query = db.Runs.Where(r => r.Id == row.Id);
-        if (expected is not null)
-        {
-            var expectedRow = RunRow.From(expected);
-            query = query.Where(r => r.Status == expectedRow.Status && r.EpochsCompleted == expectedRow.EpochsCompleted && r.UpdatedAt == expectedRow.UpdatedAt);
-        }
-
-        return await query.ExecuteUpdateAsync(set => set
+        return await db.Runs
+            .Where(r => r.Id == row.Id && r.Status == expectedRow.Status && r.EpochsCompleted == expectedRow.EpochsCompleted && r.UpdatedAt == expectedRow.UpdatedAt)
+            .ExecuteUpdateAsync(set => set
                 .SetProperty(r => r.Status, row.Status)
                 .SetProperty(r => r.DatasetVersionHash, row.DatasetVersionHash)
                 .SetProperty(r => r.EpochsCompleted, row.EpochsCompleted)
                 .SetProperty(r => r.Error, row.Error)
+                .SetProperty(r => r.DivergedEpoch, row.DivergedEpoch)
+                .SetProperty(r => r.DivergedBatch, row.DivergedBatch)
                 .SetProperty(r => r.UpdatedAt, row.UpdatedAt),
-            cancellationToken);
+                cancellationToken) == 1;
     }
 
     /// <summary>Sets only the job id and update time, in one statement, so it cannot undo a concurrent update of the run's other fields.</summary>

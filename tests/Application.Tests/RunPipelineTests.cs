@@ -8,6 +8,7 @@ using AlexNet.Experiments.Application.Common;
 using AlexNet.Experiments.Application.Tests.Fakes;
 using AlexNet.Experiments.Domain.Experiments;
 using AlexNet.Experiments.Domain.Jobs;
+using AlexNet.Experiments.Domain.Training;
 using FluentValidation;
 using Snapshooter.Xunit;
 
@@ -199,12 +200,89 @@ public sealed class RunPipelineTests : IDisposable
         harness.Scheduler.Pending.Clear(); // the job store lost the job, e.g. a crash between steps
         var live = await SubmitAsync();
 
-        int requeued = await harness.SendAsync(new ReconcileRunsCommand());
+        int requeued = await harness.SendAsync(new ReconcileRunsCommand(TimeSpan.Zero));
 
         requeued.ShouldBe(1);
+        harness.Scheduler.Abandoned.ShouldBe(["job-1"]); // the dead job may not come back later as a second chain
         harness.Scheduler.Pending.Select(p => p.Step.RunId).ShouldBe([live.RunId, orphan.RunId]);
         await harness.DrainAsync();
         harness.Store.Runs[orphan.RunId].Status.ShouldBe(RunStatus.Succeeded);
         harness.Store.Runs[live.RunId].Status.ShouldBe(RunStatus.Succeeded);
+    }
+
+    [Fact]
+    public async Task A_periodic_reconciliation_leaves_a_run_alone_while_it_is_being_submitted()
+    {
+        var submitted = await SubmitAsync();
+        harness.Scheduler.Pending.Clear();
+
+        (await harness.SendAsync(new ReconcileRunsCommand(QuietPeriod: TimeSpan.FromDays(365)))).ShouldBe(0);
+        harness.Scheduler.Pending.ShouldBeEmpty();
+        harness.Store.Runs[submitted.RunId].Status.ShouldBe(RunStatus.Queued);
+    }
+
+    [Fact]
+    public async Task A_diverging_run_ends_Diverged_with_its_epoch_and_batch_and_null_metrics()
+    {
+        harness.Trainer.Failure = r => r.Epoch == 2 ? new TrainingDivergedException(2, 3, double.PositiveInfinity) : null;
+        var submitted = await SubmitAsync();
+
+        await harness.DrainAsync(); // an outcome, not a fault: the step does not throw
+
+        var run = harness.Store.Runs[submitted.RunId];
+        run.Status.ShouldBe(RunStatus.Diverged);
+        run.IsFinished.ShouldBeTrue();
+        run.Divergence.ShouldBe(new Divergence(2, 3));
+        run.EpochsCompleted.ShouldBe(1);
+        run.Error.ShouldBe("The training loss became Infinity at epoch 2, batch 3.");
+        harness.Store.Metrics[(run.Id, 2)].TrainLoss.ShouldBe(double.NaN);
+        harness.Scheduler.Enqueued.ShouldNotContain(s => s.Kind == RunStepKind.Evaluate || s.Epoch == 3);
+        harness.Evaluator.Requests.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task A_failing_duplicate_execution_does_not_overwrite_the_run_its_twin_advanced()
+    {
+        var submitted = await SubmitAsync();
+        await harness.SendAsync(new ExecuteRunStepCommand(harness.Scheduler.Pending.Dequeue().Step)); // preprocess
+        var epoch1 = harness.Scheduler.Pending.Dequeue().Step;
+        harness.Trainer.WhileTraining = _ => harness.SendAsync(new ExecuteRunStepCommand(epoch1));
+        // The twin started inside finishes epoch 1; then the outer execution fails (e.g. its process ran out of memory).
+        harness.Trainer.Failure = r => harness.Trainer.Requests.Any(done => done.Epoch == r.Epoch) ? new InvalidOperationException("out of memory") : null;
+
+        await Should.ThrowAsync<InvalidOperationException>(() => harness.SendAsync(new ExecuteRunStepCommand(epoch1)));
+
+        var run = harness.Store.Runs[submitted.RunId];
+        run.Status.ShouldBe(RunStatus.Training);
+        run.EpochsCompleted.ShouldBe(1);
+        run.Error.ShouldBeNull();
+        harness.Trainer.Failure = _ => null;
+        await harness.DrainAsync();
+        harness.Store.Runs[submitted.RunId].Status.ShouldBe(RunStatus.Succeeded);
+    }
+
+    [Fact]
+    public async Task A_stale_failing_step_leaves_a_succeeded_run_succeeded()
+    {
+        var submitted = await SubmitAsync();
+        await harness.DrainAsync();
+        var succeeded = harness.Store.Runs[submitted.RunId];
+        harness.Trainer.Failure = _ => new InvalidOperationException("boom");
+
+        await harness.SendAsync(new ExecuteRunStepCommand(new RunStep(submitted.RunId, RunStepKind.TrainEpoch, 3)));
+
+        harness.Store.Runs[submitted.RunId].ShouldBe(succeeded);
+    }
+
+    [Fact]
+    public async Task Evaluation_uses_the_last_epoch_by_number_not_by_file_name()
+    {
+        var submitted = await SubmitAsync("""{ "epochs": 1000 }""");
+
+        await harness.DrainAsync();
+
+        harness.Store.Runs[submitted.RunId].Status.ShouldBe(RunStatus.Succeeded);
+        // "epoch-1000.ckpt" sorts before "epoch-999.ckpt" as text
+        harness.Evaluator.Requests.Single().CheckpointPath.ShouldEndWith("epoch-1000.ckpt");
     }
 }

@@ -23,10 +23,13 @@ public sealed class ConcurrencyTests : StorageTest
         using var stop = new CancellationTokenSource();
         var writers = runs.Select(run => Task.Run(async () =>
         {
+            var current = run;
             for (int epoch = 1; epoch <= Epochs; epoch++)
             {
                 await Store.AddEpochMetricsAsync(Samples.Metrics(run.Id, epoch), Ct);
-                await Store.UpdateRunAsync(run with { Status = RunStatus.Training, EpochsCompleted = epoch, UpdatedAt = Samples.T0.AddHours(epoch) }, Ct);
+                var next = current with { Status = RunStatus.Training, EpochsCompleted = epoch, UpdatedAt = Samples.T0.AddHours(epoch) };
+                (await Store.TryAdvanceRunAsync(current, next, Ct)).ShouldBeTrue();
+                current = next;
                 await Store.SetRunJobAsync(run.Id, $"job-{epoch}", Ct);
             }
         })).ToList();

@@ -18,7 +18,7 @@ public sealed class QueryTests : StorageTest
         var between = Samples.Run(middle.Experiment.Id, Samples.T0.AddDays(4), RunStatus.Failed);
         await AddRunAsync(latest);
         await AddRunAsync(between);
-        await Store.UpdateRunAsync(newest.Run with { Status = RunStatus.Succeeded }, Ct);
+        await Store.MoveAsync(newest.Run with { Status = RunStatus.Succeeded });
 
         var summaries = await Store.ListExperimentsAsync(Ct);
 
@@ -57,7 +57,7 @@ public sealed class QueryTests : StorageTest
             await AddRunAsync(run);
         }
 
-        await Store.UpdateRunAsync(experiment.Run with { Status = RunStatus.Succeeded }, Ct);
+        await Store.MoveAsync(experiment.Run with { Status = RunStatus.Succeeded });
 
         var unfinished = await Store.ListUnfinishedRunsAsync(Ct);
 

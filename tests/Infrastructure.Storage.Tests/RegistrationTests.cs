@@ -26,7 +26,7 @@ public sealed class RegistrationTests
         var seeded = await Samples.SeedAsync(storage.Store);
         var store = storage.Store;
         var running = seeded.Run with { Status = RunStatus.Training, DatasetVersionHash = seeded.Version.ContentHash, EpochsCompleted = 1, CurrentJobId = "3" };
-        await store.UpdateRunAsync(running, CancellationToken.None);
+        await store.MoveAsync(running);
         await store.SetRunJobAsync(running.Id, "3", CancellationToken.None);
         var record = Samples.Record(seeded.Run.Id, seeded.Version.ContentHash);
         await store.SaveHyperparameterRecordAsync(record, CancellationToken.None);

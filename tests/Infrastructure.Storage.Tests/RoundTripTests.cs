@@ -49,6 +49,7 @@ public sealed class RoundTripTests : StorageTest
     [InlineData(RunStatus.Evaluating)]
     [InlineData(RunStatus.Succeeded)]
     [InlineData(RunStatus.Failed)]
+    [InlineData(RunStatus.Diverged)]
     public async Task Updating_a_run_stores_its_progress_and_nothing_else(RunStatus status)
     {
         var seeded = await Samples.SeedAsync(Store);
@@ -59,9 +60,10 @@ public sealed class RoundTripTests : StorageTest
             EpochsCompleted = 17,
             Error = "TrainEpoch: out of memory",
             UpdatedAt = Samples.T0.AddDays(3),
+            Divergence = status == RunStatus.Diverged ? new Divergence(17, 1000) : null,
         };
 
-        await Store.UpdateRunAsync(updated with { HyperparametersJson = """{"seed":2}""", CurrentJobId = "hangfire-42" }, Ct);
+        (await Store.TryAdvanceRunAsync(seeded.Run, updated with { HyperparametersJson = """{"seed":2}""", CurrentJobId = "hangfire-42" }, Ct)).ShouldBeTrue();
 
         (await Store.GetRunAsync(seeded.Run.Id, Ct)).ShouldBe(updated);
     }
@@ -70,10 +72,10 @@ public sealed class RoundTripTests : StorageTest
     public async Task Updating_a_run_can_clear_its_nullable_fields()
     {
         var seeded = await Samples.SeedAsync(Store);
-        await Store.UpdateRunAsync(seeded.Run with { DatasetVersionHash = seeded.Version.ContentHash, Error = "x" }, Ct);
+        await Store.MoveAsync(seeded.Run with { DatasetVersionHash = seeded.Version.ContentHash, Error = "x" });
         var cleared = seeded.Run with { Status = RunStatus.Succeeded, UpdatedAt = Samples.T0.AddDays(1) };
 
-        await Store.UpdateRunAsync(cleared, Ct);
+        await Store.MoveAsync(cleared);
 
         (await Store.GetRunAsync(seeded.Run.Id, Ct)).ShouldBe(cleared);
     }
@@ -96,7 +98,7 @@ public sealed class RoundTripTests : StorageTest
     {
         var seeded = await Samples.SeedAsync(Store);
         var training = seeded.Run with { Status = RunStatus.Training, DatasetVersionHash = seeded.Version.ContentHash, EpochsCompleted = 1 };
-        await Store.UpdateRunAsync(training, Ct);
+        await Store.MoveAsync(training);
         var advanced = training with { EpochsCompleted = 2, UpdatedAt = Samples.T0.AddDays(1) };
 
         (await Store.TryAdvanceRunAsync(training, advanced, Ct)).ShouldBeTrue();
@@ -107,10 +109,12 @@ public sealed class RoundTripTests : StorageTest
     }
 
     [Fact]
-    public async Task Updating_an_unknown_run_throws()
+    public async Task Advancing_an_unknown_run_changes_nothing()
     {
         await Samples.SeedAsync(Store);
-        await Should.ThrowAsync<InvalidOperationException>(() => Store.UpdateRunAsync(Samples.Run(Guid.NewGuid()), Ct));
+        var unknown = Samples.Run(Guid.NewGuid());
+        (await Store.TryAdvanceRunAsync(unknown, unknown with { Status = RunStatus.Failed }, Ct)).ShouldBeFalse();
+        (await Store.GetRunAsync(unknown.Id, Ct)).ShouldBeNull();
     }
 
     [Fact]
@@ -118,7 +122,7 @@ public sealed class RoundTripTests : StorageTest
     {
         var seeded = await Samples.SeedAsync(Store);
         var running = seeded.Run with { Status = RunStatus.Training, EpochsCompleted = 3, DatasetVersionHash = seeded.Version.ContentHash, Error = "kept" };
-        await Store.UpdateRunAsync(running, Ct);
+        await Store.MoveAsync(running);
 
         await Store.SetRunJobAsync(seeded.Run.Id, "job-9", Ct);
 
@@ -199,7 +203,7 @@ public sealed class RoundTripTests : StorageTest
     public async Task Artifacts_round_trip_oldest_first()
     {
         var seeded = await Samples.SeedAsync(Store);
-        var second = Samples.Artifact(seeded.Run.Id, "/data/runs/x/epoch-0002.ckpt", Samples.T0.AddHours(2));
+        var second = Samples.Artifact(seeded.Run.Id, "/data/runs/x/epoch-0002.ckpt", Samples.T0.AddHours(2)) with { Epoch = 2 };
         var first = Samples.Artifact(seeded.Run.Id, "/data/runs/x/epoch-0001.ckpt", Samples.T0.AddHours(1)) with { Kind = "mean-image", Bytes = 0 };
         await Store.AddArtifactAsync(second, Ct);
         await Store.AddArtifactAsync(first, Ct);

@@ -113,3 +113,13 @@ internal static class Compare
     public static void ShouldHaveSameFields<T>(this IReadOnlyList<T> actual, IEnumerable<T> expected) =>
         JsonSerializer.Serialize(actual, Json).ShouldBe(JsonSerializer.Serialize(expected.ToList(), Json));
 }
+
+internal static class RunWrites
+{
+    /// <summary>Moves the stored run to <paramref name="run"/> through the store's only run-state write, the compare-and-set.</summary>
+    public static async Task MoveAsync(this AlexNet.Experiments.Domain.Storage.IResultsStore store, AlexNet.Experiments.Domain.Experiments.Run run)
+    {
+        var stored = await store.GetRunAsync(run.Id, CancellationToken.None) ?? throw new InvalidOperationException($"Run {run.Id} does not exist.");
+        (await store.TryAdvanceRunAsync(stored, run, CancellationToken.None)).ShouldBeTrue();
+    }
+}

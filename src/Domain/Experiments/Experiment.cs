@@ -2,7 +2,10 @@ namespace AlexNet.Experiments.Domain.Experiments;
 
 public sealed record Experiment(Guid Id, string Name, Guid DatasetId, string Preset, DateTimeOffset CreatedAt);
 
-public enum RunStatus { Queued, Preprocessing, Training, Evaluating, Succeeded, Failed }
+public enum RunStatus { Queued, Preprocessing, Training, Evaluating, Succeeded, Failed, Diverged }
+
+/// <summary>Where a run's training loss first stopped being a finite number: 1-based epoch and batch within that epoch.</summary>
+public sealed record Divergence(int Epoch, int Batch);
 
 /// <summary>One execution of an experiment. <see cref="HyperparametersJson"/> is the canonical JSON of the resolved hyperparameters.</summary>
 public sealed record Run(
@@ -17,11 +20,14 @@ public sealed record Run(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt)
 {
+    /// <summary>Set when the run ended <see cref="RunStatus.Diverged"/>.</summary>
+    public Divergence? Divergence { get; init; }
+
     /// <summary>A new run waiting for its first step.</summary>
     public static Run Queued(Guid experimentId, string hyperparametersJson, DateTimeOffset now) =>
         new(Guid.NewGuid(), experimentId, RunStatus.Queued, hyperparametersJson, null, 0, null, null, now, now);
 
-    public bool IsFinished => Status is RunStatus.Succeeded or RunStatus.Failed;
+    public bool IsFinished => Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Diverged;
 }
 
 /// <summary>

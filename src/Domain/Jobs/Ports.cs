@@ -13,6 +13,12 @@ public interface IJobScheduler
     /// <summary>Queues the step and returns the scheduler's job id.</summary>
     string Enqueue(RunStep step);
 
-    /// <summary>True while the job is queued or running (not finished, failed or deleted).</summary>
+    /// <summary>
+    /// True while the job is queued, scheduled, or running on a server that is still alive. A job left "processing" by a process
+    /// that died is not alive, whatever its recorded state says.
+    /// </summary>
     bool IsAlive(string jobId);
+
+    /// <summary>Makes sure a job that is not alive never runs later (e.g. re-fetched after a job-store timeout); it is replaced.</summary>
+    void Abandon(string jobId);
 }

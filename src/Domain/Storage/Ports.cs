@@ -27,12 +27,11 @@ public interface IResultsStore
     Task<Run?> GetRunAsync(Guid runId, CancellationToken cancellationToken);
     Task<IReadOnlyList<Run>> ListRunsAsync(Guid experimentId, CancellationToken cancellationToken);
     Task<IReadOnlyList<Run>> ListUnfinishedRunsAsync(CancellationToken cancellationToken);
-    /// <summary>Writes status, dataset version, epochs completed, error and update time. The job id is written only by <see cref="SetRunJobAsync"/>.</summary>
-    Task UpdateRunAsync(Run run, CancellationToken cancellationToken);
-
     /// <summary>
-    /// Compare-and-set: writes <paramref name="updated"/> as <see cref="UpdateRunAsync"/> does, but only while the stored run still has
-    /// <paramref name="expected"/>'s status, epochs completed and update time. False means another execution of the same step got there first.
+    /// The only write of a run's state, and a compare-and-set: writes <paramref name="updated"/>'s status, dataset version, epochs
+    /// completed, error, divergence and update time, but only while the stored run still has <paramref name="expected"/>'s status,
+    /// epochs completed and update time. False means another execution got there first. The job id is written only by
+    /// <see cref="SetRunJobAsync"/>.
     /// </summary>
     Task<bool> TryAdvanceRunAsync(Run expected, Run updated, CancellationToken cancellationToken);
 

@@ -26,11 +26,25 @@ public sealed record TrainingProgress(int ImagesDone, int ImagesTotal);
 
 public sealed record EpochOutcome(EpochMetrics Metrics, string CheckpointPath);
 
+/// <summary>
+/// The training loss became NaN or infinite: the run cannot continue, and that is a result of its hyperparameters, not a fault.
+/// Deterministic, so a repeated execution of the step throws it at the same batch.
+/// </summary>
+public sealed class TrainingDivergedException(int epoch, int batch, double loss)
+    : Exception(FormattableString.Invariant($"The training loss became {loss} at epoch {epoch}, batch {batch}."))
+{
+    public int Epoch { get; } = epoch;
+    public int Batch { get; } = batch;
+}
+
 public interface ITrainer
 {
     /// <summary>
     /// Trains epoch <see cref="TrainingRequest.Epoch"/> (1-based), validates, and writes its checkpoint. Deterministic given the
     /// seed and epoch. Null when the time budget ran out first: the epoch's state is saved, and the next call continues it.
+    /// A cancelled token is honoured at the next batch boundary the same way: the epoch's state is saved, then
+    /// <see cref="OperationCanceledException"/> is thrown, and the next call continues where it stopped.
+    /// Throws <see cref="TrainingDivergedException"/> at the first batch whose loss is not finite; nothing is saved for that epoch.
     /// </summary>
     Task<EpochOutcome?> TrainEpochAsync(TrainingRequest request, CancellationToken cancellationToken);
 }

@@ -27,7 +27,11 @@ public sealed record EvaluationResult(
     IReadOnlyList<IReadOnlyList<int>> ConfusionMatrix,
     DateTimeOffset RecordedAt);
 
-public sealed record Artifact(Guid RunId, string Kind, string Path, string Sha256, long Bytes, DateTimeOffset CreatedAt);
+public sealed record Artifact(Guid RunId, string Kind, string Path, string Sha256, long Bytes, DateTimeOffset CreatedAt)
+{
+    /// <summary>The epoch a checkpoint belongs to; evaluation picks the checkpoint by this number, never by file name.</summary>
+    public int? Epoch { get; init; }
+}
 
 public sealed record LayerSummary(string Name, IReadOnlyList<long> OutputShape, long Parameters, string Device);
 

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Diagnostics;
 using AlexNet.Experiments.Application.Runs.ExecuteRunStep;
 using AlexNet.Experiments.Domain.Jobs;
 using Hangfire;
@@ -25,23 +26,94 @@ public static class HangfireJobs
             // Training steps use every core; more workers would only make them compete.
             options.WorkerCount = workerCount;
             options.SchedulePollingInterval = TimeSpan.FromSeconds(1);
+            options.ServerName = ServerLiveness.LocalServerName;
+            options.HeartbeatInterval = TimeSpan.FromSeconds(10);
+            options.ServerCheckInterval = ServerLiveness.HeartbeatTimeout;
+            options.ServerTimeout = ServerLiveness.HeartbeatTimeout;
         });
         services.AddSingleton<IJobScheduler, HangfireJobScheduler>();
         return services;
     }
 }
 
-public sealed class HangfireJobScheduler(IBackgroundJobClient client, JobStorage storage) : IJobScheduler
+public sealed class HangfireJobScheduler(IBackgroundJobClient client, JobStorage storage, TimeProvider clock) : IJobScheduler
 {
-    private static readonly HashSet<string> LiveStates = [EnqueuedState.StateName, ProcessingState.StateName, ScheduledState.StateName, AwaitingState.StateName];
+    private static readonly HashSet<string> WaitingStates = [EnqueuedState.StateName, ScheduledState.StateName, AwaitingState.StateName];
 
     public string Enqueue(RunStep step) => client.Enqueue<RunStepJob>(job => job.ExecuteAsync(step, CancellationToken.None));
 
+    /// <summary>Waiting to run, or processing on a server that is alive by <see cref="ServerLiveness"/>; a recorded state alone proves nothing.</summary>
     public bool IsAlive(string jobId)
     {
         using var connection = storage.GetConnection();
-        return connection.GetJobData(jobId)?.State is { } state && LiveStates.Contains(state);
+        var state = connection.GetStateData(jobId);
+        if (state is null)
+        {
+            return false;
+        }
+
+        if (WaitingStates.Contains(state.Name))
+        {
+            return true;
+        }
+
+        return state.Name == ProcessingState.StateName
+            && state.Data.TryGetValue("ServerId", out var serverId)
+            && storage.GetMonitoringApi().Servers().FirstOrDefault(s => s.Name == serverId) is { } server
+            && ServerLiveness.IsAlive(server.Name, server.Heartbeat, clock.GetUtcNow());
     }
+
+    /// <summary>Deletes the job if it is still recorded as processing, so a later re-fetch by the job store finds nothing to run.</summary>
+    public void Abandon(string jobId) => client.Delete(jobId, ProcessingState.StateName);
+}
+
+/// <summary>
+/// Whether a Hangfire server still runs. A server on this machine names its process (id and start time) in its server name, so
+/// a dead one is recognised at once, even seconds after a crash, and a reused process id is not mistaken for it. Another
+/// machine's server is alive while its heartbeat is recent.
+/// </summary>
+public static class ServerLiveness
+{
+    public static readonly TimeSpan HeartbeatTimeout = TimeSpan.FromMinutes(1);
+
+    private const char Separator = '~';
+
+    /// <summary>"{machine}~{process id}~{process start, UTC ticks}"; Hangfire appends ":{guid}" to make the server id.</summary>
+    public static string LocalServerName { get; } = ServerName(Environment.MachineName, Environment.ProcessId, StartTicks(Process.GetCurrentProcess()));
+
+    public static string ServerName(string machine, int processId, long startTicks) => $"{machine}{Separator}{processId}{Separator}{startTicks}";
+
+    public static bool IsAlive(string serverId, DateTime? lastHeartbeat, DateTimeOffset now)
+    {
+        var parts = serverId.Split(':')[0].Split(Separator);
+        if (parts.Length == 3 && parts[0].Equals(Environment.MachineName, StringComparison.OrdinalIgnoreCase)
+            && int.TryParse(parts[1], out int processId) && long.TryParse(parts[2], out long startTicks))
+        {
+            return IsRunning(processId, startTicks);
+        }
+
+        return lastHeartbeat is { } heartbeat && now - new DateTimeOffset(DateTime.SpecifyKind(heartbeat, DateTimeKind.Utc)) < HeartbeatTimeout;
+    }
+
+    private static bool IsRunning(int processId, long startTicks)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(processId);
+            // Start times are read from the kernel at one-second granularity on some systems; a reused id starts later than that.
+            return !process.HasExited && Math.Abs(StartTicks(process) - startTicks) < TimeSpan.TicksPerSecond;
+        }
+        catch (ArgumentException)
+        {
+            return false; // no such process
+        }
+        catch (InvalidOperationException)
+        {
+            return false; // exited while we looked
+        }
+    }
+
+    private static long StartTicks(Process process) => process.StartTime.ToUniversalTime().Ticks;
 }
 
 /// <summary>The Hangfire entry point for one run step; Hangfire supplies the cancellation token at execution time.</summary>
@@ -50,4 +122,38 @@ public sealed class RunStepJob(IMediator mediator)
     [DisplayName("{0}")]
     public async Task ExecuteAsync(RunStep step, CancellationToken cancellationToken) =>
         await mediator.Send(new ExecuteRunStepCommand(step), cancellationToken);
+}
+
+/// <summary>Every few seconds, requeues runs whose job died with another process (scale-out) or was lost from the job store.</summary>
+public sealed partial class PeriodicReconciliation(IServiceProvider services, ILogger<PeriodicReconciliation> logger) : BackgroundService
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(20);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Interval);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await using var scope = services.CreateAsyncScope();
+                int requeued = await scope.ServiceProvider.GetRequiredService<IMediator>()
+                    .Send(new Application.Runs.ReconcileRuns.ReconcileRunsCommand(QuietPeriod: ServerLiveness.HeartbeatTimeout), stoppingToken);
+                if (requeued > 0)
+                {
+                    LogRequeued(requeued);
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogFailed(e);
+            }
+        }
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Requeued {Count} runs whose job was no longer alive")]
+    private partial void LogRequeued(int count);
+
+    [LoggerMessage(LogLevel.Error, "Periodic run reconciliation failed; it is tried again at the next tick")]
+    private partial void LogFailed(Exception exception);
 }

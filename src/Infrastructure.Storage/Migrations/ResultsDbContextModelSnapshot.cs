@@ -31,6 +31,9 @@ namespace AlexNet.Experiments.Infrastructure.Storage.Migrations
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int?>("Epoch")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -288,6 +291,12 @@ namespace AlexNet.Experiments.Infrastructure.Storage.Migrations
 
                     b.Property<string>("DatasetVersionHash")
                         .HasColumnType("TEXT");
+
+                    b.Property<int?>("DivergedBatch")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("DivergedEpoch")
+                        .HasColumnType("INTEGER");
 
                     b.Property<int>("EpochsCompleted")
                         .HasColumnType("INTEGER");

@@ -7,10 +7,13 @@ namespace AlexNet.Experiments.Infrastructure.Torch.Training;
 
 /// <summary>
 /// Model weights and optimiser velocities of one finished epoch, plus its metrics. Both files are written to a temporary
-/// name, flushed and renamed, so a crash leaves either a whole epoch or none; an unreadable metrics file counts as none.
+/// name of its own, flushed and renamed, so a crash leaves either a whole epoch or none; an unreadable metrics file counts as none.
 /// </summary>
 public static class Checkpoint
 {
+    // A validation loss can overflow while the training loss is still finite; the metrics file must still be writable.
+    private static readonly JsonSerializerOptions MetricsJson = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
     public static string PathFor(string directory, int epoch) => Path.Combine(directory, $"epoch-{epoch:D3}.ckpt");
 
     /// <summary>Where an epoch interrupted by its time budget keeps its state until it is finished.</summary>
@@ -66,7 +69,7 @@ public static class Checkpoint
 
     /// <summary>Written after the checkpoint: its presence marks the epoch finished.</summary>
     public static void SaveMetrics(string path, EpochMetrics metrics) =>
-        WriteAtomically(MetricsPathFor(path), stream => JsonSerializer.Serialize(stream, metrics));
+        WriteAtomically(MetricsPathFor(path), stream => JsonSerializer.Serialize(stream, metrics, MetricsJson));
 
     /// <summary>The metrics of an epoch whose checkpoint and metrics were both written completely, else null.</summary>
     public static EpochMetrics? TryReadFinished(string path)
@@ -79,7 +82,7 @@ public static class Checkpoint
 
         try
         {
-            return JsonSerializer.Deserialize<EpochMetrics>(File.ReadAllText(metricsPath));
+            return JsonSerializer.Deserialize<EpochMetrics>(File.ReadAllText(metricsPath), MetricsJson);
         }
         catch (JsonException)
         {
@@ -98,7 +101,7 @@ public static class Checkpoint
 
     private static void WriteAtomically(string path, Action<Stream> write)
     {
-        var temp = path + ".tmp";
+        var temp = $"{path}.{Guid.NewGuid():N}.tmp"; // unique per writer: two executions of one step must not share a half-written file
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write))
         {
             write(stream);

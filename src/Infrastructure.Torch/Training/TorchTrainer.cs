@@ -12,7 +12,8 @@ namespace AlexNet.Experiments.Infrastructure.Torch.Training;
 /// Trains one epoch from the previous epoch's checkpoint. Shuffling, augmentation and dropout are seeded from
 /// (seed, epoch), so re-running an epoch reproduces it; an epoch whose checkpoint exists is not trained again.
 /// An epoch stopped by its time budget saves a partial checkpoint (weights, velocities, totals, generator state) and
-/// the next call continues from it, with the same result as an unbroken epoch.
+/// the next call continues from it, with the same result as an unbroken epoch. A cancelled token takes the same path at the next
+/// batch boundary, then throws <see cref="OperationCanceledException"/>. A non-finite loss throws <see cref="TrainingDivergedException"/>.
 /// </summary>
 public sealed partial class TorchTrainer(IAugmentationFactory augmentations, ILogger<TorchTrainer> logger) : ITrainer
 {
@@ -49,19 +50,29 @@ public sealed partial class TorchTrainer(IAugmentationFactory augmentations, ILo
         var totals = resumed?.Totals ?? new EpochTotals();
         double secondsBefore = resumed?.Seconds ?? 0;
         var clock = Stopwatch.StartNew();
+        // The loader gets no token: a stop request is honoured between batches below, where the state can be saved.
         using (var loader = TrainingSession.TrainingBatches(
-            train, augmentation, hp.BatchSize, hp.Model.InputSize, epochSeed, cancellationToken, firstPosition: (int)totals.Images))
+            train, augmentation, hp.BatchSize, hp.Model.InputSize, epochSeed, CancellationToken.None, firstPosition: (int)totals.Images))
         {
-            foreach (var batch in loader.ReadAll())
+            int batch = (int)(totals.Images / hp.BatchSize);
+            foreach (var images in loader.ReadAll())
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                session.Step(batch, request.LearningRate, totals);
+                batch++;
+                double loss = session.Step(images, request.LearningRate, totals);
+                loader.Recycle(images); // only after the step: on CPU the batch tensor is the buffer
+                if (!double.IsFinite(loss))
+                {
+                    File.Delete(partialPath);
+                    throw new TrainingDivergedException(request.Epoch, batch, loss);
+                }
+
                 request.Progress?.Report(new TrainingProgress((int)totals.Images, train.Count));
-                loader.Recycle(batch); // only after the step: on CPU the batch tensor is the buffer
-                if (request.TimeBudget is { } budget && clock.Elapsed >= budget && totals.Images < train.Count)
+                bool budgetSpent = request.TimeBudget is { } budget && clock.Elapsed >= budget;
+                if ((budgetSpent || cancellationToken.IsCancellationRequested) && totals.Images < train.Count)
                 {
                     Checkpoint.SavePartial(partialPath, session.Model, session.Optimizer, totals, secondsBefore + clock.Elapsed.TotalSeconds);
-                    LogPaused(request.RunId, request.Epoch, totals.Images, train.Count);
+                    LogPaused(request.RunId, request.Epoch, totals.Images, train.Count, budgetSpent ? "its time budget is used" : "it was asked to stop");
+                    cancellationToken.ThrowIfCancellationRequested();
                     return null;
                 }
             }
@@ -88,8 +99,8 @@ public sealed partial class TorchTrainer(IAugmentationFactory augmentations, ILo
         return (result.Loss, result.Top1Error, result.Top5Error);
     }
 
-    [LoggerMessage(LogLevel.Information, "Run {RunId} epoch {Epoch}: time budget used after {Done}/{Total} images; the next step continues the epoch")]
-    private partial void LogPaused(Guid runId, int epoch, long done, int total);
+    [LoggerMessage(LogLevel.Information, "Run {RunId} epoch {Epoch}: saved after {Done}/{Total} images because {Why}; the next step continues the epoch")]
+    private partial void LogPaused(Guid runId, int epoch, long done, int total, string why);
 
     [LoggerMessage(LogLevel.Information, "Run {RunId} epoch {Epoch}: train loss {Loss:F4}, validation top-1 error {Top1:P1}, top-5 {Top5:P1}, {Rate:F0} images/s")]
     private partial void LogEpoch(Guid runId, int epoch, double loss, double top1, double top5, double rate);

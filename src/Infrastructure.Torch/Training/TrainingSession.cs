@@ -62,13 +62,14 @@ public sealed class TrainingSession : IDisposable
                 split.Image(index), pixels, new Random(DeterministicSeed.For(epochSeed, firstPosition + position, 1))),
             prefetch: 3, cancellationToken);
 
-    public void Step(Batch batch, double learningRate, EpochTotals totals)
+    /// <summary>One SGD step; returns the batch's mean loss, which the caller checks for divergence.</summary>
+    public double Step(Batch batch, double learningRate, EpochTotals totals)
     {
         using var scope = NewDisposeScope();
-        Step(batch.Images(3, cropSize, cropSize), tensor(batch.Labels), learningRate, totals);
+        return Step(batch.Images(3, cropSize, cropSize), tensor(batch.Labels), learningRate, totals);
     }
 
-    public void Step(Tensor images, Tensor labels, double learningRate, EpochTotals totals)
+    public double Step(Tensor images, Tensor labels, double learningRate, EpochTotals totals)
     {
         using var scope = NewDisposeScope();
         var x = images.to(Model.InputDevice);
@@ -81,7 +82,9 @@ public sealed class TrainingSession : IDisposable
         Optimizer.Step(learningRate);
 
         var (top1, top5) = TopK.Correct(logits.detach(), y);
-        totals.Add(loss.item<float>(), top1, top5, (int)y.shape[0]);
+        float meanLoss = loss.item<float>();
+        totals.Add(meanLoss, top1, top5, (int)y.shape[0]);
+        return meanLoss;
     }
 
     public void Dispose()

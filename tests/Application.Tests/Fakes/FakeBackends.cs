@@ -22,6 +22,10 @@ public sealed class QueueingJobScheduler : IJobScheduler
     }
 
     public bool IsAlive(string jobId) => Pending.Any(p => p.JobId == jobId);
+
+    public List<string> Abandoned { get; } = [];
+
+    public void Abandon(string jobId) => Abandoned.Add(jobId);
 }
 
 public sealed class FakePreprocessor : IDatasetPreprocessor

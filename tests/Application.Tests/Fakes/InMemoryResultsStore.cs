@@ -45,8 +45,6 @@ public sealed class InMemoryResultsStore : IResultsStore
         Task.FromResult<IReadOnlyList<Run>>(Runs.Values.Where(r => r.ExperimentId == experimentId).ToList());
     public Task<IReadOnlyList<Run>> ListUnfinishedRunsAsync(CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<Run>>(Runs.Values.Where(r => !r.IsFinished).ToList());
-    public Task UpdateRunAsync(Run run, CancellationToken cancellationToken) =>
-        Done(Runs[run.Id] = run with { CurrentJobId = Runs[run.Id].CurrentJobId, HyperparametersJson = Runs[run.Id].HyperparametersJson });
 
     public Task<bool> TryAdvanceRunAsync(Run expected, Run updated, CancellationToken cancellationToken)
     {

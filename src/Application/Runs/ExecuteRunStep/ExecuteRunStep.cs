@@ -37,13 +37,15 @@ public sealed partial class ExecuteRunStepHandler(
             return Unit.Value;
         }
 
+        // The run as this execution last wrote or read it: the compare-and-set token of every write, failure included.
+        var claim = new Claim(run);
         try
         {
             var next = step.Kind switch
             {
-                RunStepKind.Preprocess => await PreprocessAsync(run, cancellationToken),
-                RunStepKind.TrainEpoch => await TrainEpochAsync(run, step.Epoch, cancellationToken),
-                RunStepKind.Evaluate => await EvaluateAsync(run, cancellationToken),
+                RunStepKind.Preprocess => await PreprocessAsync(claim, cancellationToken),
+                RunStepKind.TrainEpoch => await TrainEpochAsync(claim, step.Epoch, cancellationToken),
+                RunStepKind.Evaluate => await EvaluateAsync(claim, cancellationToken),
                 _ => throw new ArgumentOutOfRangeException(nameof(command), step.Kind, null),
             };
 
@@ -52,27 +54,39 @@ public sealed partial class ExecuteRunStepHandler(
                 await RunJobs.EnqueueAsync(store, scheduler, next, cancellationToken);
             }
         }
+        catch (TrainingDivergedException diverged)
+        {
+            LogDiverged(run.Id, diverged.Epoch, diverged.Batch, diverged.Message);
+            await store.AddEpochMetricsAsync(DivergedMetrics(claim.Run.Id, diverged.Epoch), CancellationToken.None);
+            await AdvanceAsync(claim, claim.Run with
+            {
+                Status = RunStatus.Diverged,
+                Error = diverged.Message,
+                Divergence = new Divergence(diverged.Epoch, diverged.Batch),
+            }, CancellationToken.None);
+        }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             LogStepFailed(e, step);
-            await MarkFailedAsync(run.Id, $"{step.Kind}: {e.Message}");
+            await AdvanceAsync(claim, claim.Run with { Status = RunStatus.Failed, Error = $"{step.Kind}: {e.Message}" }, CancellationToken.None);
             throw;
         }
 
         return Unit.Value;
     }
 
-    private async Task<RunStep?> PreprocessAsync(Run run, CancellationToken cancellationToken)
+    private async Task<RunStep?> PreprocessAsync(Claim claim, CancellationToken cancellationToken)
     {
+        var run = claim.Run;
         var hyperparameters = HyperparameterJson.FromJson(run.HyperparametersJson);
         var experiment = await store.GetExperimentAsync(run.ExperimentId, cancellationToken) ?? throw new NotFoundException("Experiment", run.ExperimentId);
         var dataset = await store.GetDatasetAsync(experiment.DatasetId, cancellationToken) ?? throw new NotFoundException("Dataset", experiment.DatasetId);
-        if (run.Status == RunStatus.Queued)
+        if (run.Status == RunStatus.Queued && !await AdvanceAsync(claim, run with { Status = RunStatus.Preprocessing }, cancellationToken))
         {
-            await store.UpdateRunAsync(run with { Status = RunStatus.Preprocessing, UpdatedAt = clock.GetUtcNow() }, cancellationToken);
-            run = await store.GetRunAsync(run.Id, cancellationToken) ?? throw new NotFoundException("Run", run.Id); // as stored: the compare-and-set token
+            return null;
         }
 
+        run = claim.Run;
         var lastLogged = DateTimeOffset.MinValue;
         var progress = new Progress<PreprocessingProgress>(p =>
         {
@@ -100,13 +114,14 @@ public sealed partial class ExecuteRunStepHandler(
                 clock.GetUtcNow()),
             cancellationToken);
 
-        return await AdvanceAsync(run, run with { Status = RunStatus.Training, DatasetVersionHash = version.ContentHash }, cancellationToken)
+        return await AdvanceAsync(claim, run with { Status = RunStatus.Training, DatasetVersionHash = version.ContentHash }, cancellationToken)
             ? new RunStep(run.Id, RunStepKind.TrainEpoch, 1)
             : null;
     }
 
-    private async Task<RunStep?> TrainEpochAsync(Run run, int epoch, CancellationToken cancellationToken)
+    private async Task<RunStep?> TrainEpochAsync(Claim claim, int epoch, CancellationToken cancellationToken)
     {
+        var run = claim.Run;
         var hyperparameters = HyperparameterJson.FromJson(run.HyperparametersJson);
         var version = await GetDatasetVersionAsync(run, cancellationToken);
         var history = await store.GetEpochMetricsAsync(run.Id, cancellationToken);
@@ -123,14 +138,15 @@ public sealed partial class ExecuteRunStepHandler(
         if (outcome is null)
         {
             // The epoch continues in a new job; bumping the update time lets only one execution queue it.
-            return await AdvanceAsync(run, run, cancellationToken) ? new RunStep(run.Id, RunStepKind.TrainEpoch, epoch) : null;
+            return await AdvanceAsync(claim, run, cancellationToken) ? new RunStep(run.Id, RunStepKind.TrainEpoch, epoch) : null;
         }
 
         await store.AddEpochMetricsAsync(outcome.Metrics, cancellationToken);
-        await store.AddArtifactAsync(await artifacts.DescribeAsync(run.Id, CheckpointKind, outcome.CheckpointPath, cancellationToken), cancellationToken);
+        var checkpoint = await artifacts.DescribeAsync(run.Id, CheckpointKind, outcome.CheckpointPath, cancellationToken);
+        await store.AddArtifactAsync(checkpoint with { Epoch = epoch }, cancellationToken);
 
         var finished = epoch >= hyperparameters.Epochs;
-        if (!await AdvanceAsync(run, run with { EpochsCompleted = epoch, Status = finished ? RunStatus.Evaluating : RunStatus.Training }, cancellationToken))
+        if (!await AdvanceAsync(claim, run with { EpochsCompleted = epoch, Status = finished ? RunStatus.Evaluating : RunStatus.Training }, cancellationToken))
         {
             return null;
         }
@@ -138,18 +154,18 @@ public sealed partial class ExecuteRunStepHandler(
         return finished ? new RunStep(run.Id, RunStepKind.Evaluate) : new RunStep(run.Id, RunStepKind.TrainEpoch, epoch + 1);
     }
 
-    private async Task<RunStep?> EvaluateAsync(Run run, CancellationToken cancellationToken)
+    private async Task<RunStep?> EvaluateAsync(Claim claim, CancellationToken cancellationToken)
     {
+        var run = claim.Run;
         var hyperparameters = HyperparameterJson.FromJson(run.HyperparametersJson);
         var version = await GetDatasetVersionAsync(run, cancellationToken);
         var checkpoint = (await store.ListArtifactsAsync(run.Id, cancellationToken))
-            .Where(a => a.Kind == CheckpointKind)
-            .OrderBy(a => a.Path, StringComparer.Ordinal)
-            .LastOrDefault() ?? throw new InvalidOperationException("The run has no checkpoint to evaluate.");
+            .SingleOrDefault(a => a.Kind == CheckpointKind && a.Epoch == run.EpochsCompleted)
+            ?? throw new InvalidOperationException($"The run has no checkpoint of epoch {run.EpochsCompleted} to evaluate.");
 
         var result = await evaluator.EvaluateAsync(new EvaluationRequest(run.Id, hyperparameters, version, checkpoint.Path), cancellationToken);
         await store.SaveEvaluationAsync(result, cancellationToken);
-        await AdvanceAsync(run, run with { Status = RunStatus.Succeeded }, cancellationToken);
+        await AdvanceAsync(claim, run with { Status = RunStatus.Succeeded }, cancellationToken);
         return null;
     }
 
@@ -158,31 +174,40 @@ public sealed partial class ExecuteRunStepHandler(
         ?? throw new InvalidOperationException($"Run {run.Id} has no preprocessed dataset version.");
 
     /// <summary>
-    /// Moves the run past this step only if no other execution of the step already did (a job store may hand a long job
-    /// out twice); the loser queues nothing, so a run never grows a second chain of steps.
+    /// Moves the run on only if no other execution of the step changed it since this one last did (a job store may hand a long
+    /// job out twice); the loser queues nothing and writes nothing, so a run never grows a second chain of steps and a healthy
+    /// run is never overwritten, not even by a failure.
     /// </summary>
-    private async Task<bool> AdvanceAsync(Run atStart, Run advanced, CancellationToken cancellationToken)
+    private async Task<bool> AdvanceAsync(Claim claim, Run advanced, CancellationToken cancellationToken)
     {
-        if (await store.TryAdvanceRunAsync(atStart, advanced with { UpdatedAt = clock.GetUtcNow() }, cancellationToken))
+        var updated = advanced with { UpdatedAt = clock.GetUtcNow() };
+        if (await store.TryAdvanceRunAsync(claim.Run, updated, cancellationToken))
         {
+            claim.Run = updated;
             return true;
         }
 
-        LogLostRace(atStart.Id, atStart.Status, atStart.EpochsCompleted);
+        LogLostRace(claim.Run.Id, claim.Run.Status, claim.Run.EpochsCompleted, advanced.Status);
         return false;
     }
 
-    private async Task MarkFailedAsync(Guid runId, string error)
+    /// <summary>The diverged epoch's row: every figure unknown (stored as null), so the metrics show where the run ended.</summary>
+    private EpochMetrics DivergedMetrics(Guid runId, int epoch) => new(
+        runId, epoch, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, clock.GetUtcNow());
+
+    private sealed class Claim(Run run)
     {
-        var run = await store.GetRunAsync(runId, CancellationToken.None) ?? throw new NotFoundException("Run", runId);
-        await store.UpdateRunAsync(run with { Status = RunStatus.Failed, Error = error, UpdatedAt = clock.GetUtcNow() }, CancellationToken.None);
+        public Run Run { get; set; } = run;
     }
 
     [LoggerMessage(LogLevel.Information, "Skipping {Step}: the run is {Status} with {Epochs} epochs done, so this step already ran")]
     private partial void LogStaleStep(RunStep step, RunStatus status, int epochs);
 
-    [LoggerMessage(LogLevel.Warning, "Run {RunId} was already moved past {Status} with {Epochs} epochs by another execution of the same step; this one stops here")]
-    private partial void LogLostRace(Guid runId, RunStatus status, int epochs);
+    [LoggerMessage(LogLevel.Warning, "Run {RunId} was already moved past {Status} with {Epochs} epochs by another execution; this one stops here without writing {Wanted}")]
+    private partial void LogLostRace(Guid runId, RunStatus status, int epochs, RunStatus wanted);
+
+    [LoggerMessage(LogLevel.Warning, "Run {RunId} diverged at epoch {Epoch}, batch {Batch}: {Reason}")]
+    private partial void LogDiverged(Guid runId, int epoch, int batch, string reason);
 
     [LoggerMessage(LogLevel.Error, "{Step} failed")]
     private partial void LogStepFailed(Exception exception, RunStep step);

@@ -4,23 +4,40 @@ using Mediator;
 
 namespace AlexNet.Experiments.Application.Runs.ReconcileRuns;
 
-/// <summary>At start-up: a run that claims to be in progress but has no live job gets its next step queued again.</summary>
-public sealed record ReconcileRunsCommand : ICommand<int>;
+/// <summary>
+/// A run that claims to be in progress but whose job is not alive (lost, or left "processing" by a process that died) gets its
+/// next step queued again, and the dead job is abandoned so it cannot come back. Runs at start-up and then periodically.
+/// <paramref name="QuietPeriod"/>: a run changed more recently than this is left alone, so a periodic pass never races a
+/// submission that has stored its run but not yet queued its first job. Zero at start-up, when no step of ours is running.
+/// </summary>
+public sealed record ReconcileRunsCommand(TimeSpan QuietPeriod) : ICommand<int>;
 
-public sealed class ReconcileRunsHandler(IResultsStore store, IJobScheduler scheduler) : ICommandHandler<ReconcileRunsCommand, int>
+public sealed class ReconcileRunsHandler(IResultsStore store, IJobScheduler scheduler, TimeProvider clock) : ICommandHandler<ReconcileRunsCommand, int>
 {
     public async ValueTask<int> Handle(ReconcileRunsCommand command, CancellationToken cancellationToken)
     {
         int requeued = 0;
-        foreach (var run in await store.ListUnfinishedRunsAsync(cancellationToken))
+        foreach (var listed in await store.ListUnfinishedRunsAsync(cancellationToken))
         {
-            if (run.CurrentJobId is { } jobId && scheduler.IsAlive(jobId))
+            if (IsAttended(listed) || clock.GetUtcNow() - listed.UpdatedAt < command.QuietPeriod)
+            {
+                continue;
+            }
+
+            // Read again: the job may have finished and queued its successor since the list was read.
+            var run = await store.GetRunAsync(listed.Id, cancellationToken);
+            if (run is null || run.IsFinished || run.CurrentJobId != listed.CurrentJobId || run.UpdatedAt != listed.UpdatedAt || IsAttended(run))
             {
                 continue;
             }
 
             if (RunJobs.NextStep(run) is { } step)
             {
+                if (run.CurrentJobId is { } deadJob)
+                {
+                    scheduler.Abandon(deadJob);
+                }
+
                 await RunJobs.EnqueueAsync(store, scheduler, step, cancellationToken);
                 requeued++;
             }
@@ -28,4 +45,6 @@ public sealed class ReconcileRunsHandler(IResultsStore store, IJobScheduler sche
 
         return requeued;
     }
+
+    private bool IsAttended(Domain.Experiments.Run run) => run.CurrentJobId is { } jobId && scheduler.IsAlive(jobId);
 }
