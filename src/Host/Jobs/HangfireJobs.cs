@@ -107,7 +107,7 @@ public static class ServerLiveness
         {
             return false; // no such process
         }
-        catch (InvalidOperationException)
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
         {
             return false; // exited while we looked
         }

@@ -39,6 +39,7 @@ public sealed partial class ExecuteRunStepHandler(
 
         // The run as this execution last wrote or read it: the compare-and-set token of every write, failure included.
         var claim = new Claim(run);
+        LogStepStarted(step);
         try
         {
             var next = step.Kind switch
@@ -199,6 +200,9 @@ public sealed partial class ExecuteRunStepHandler(
     {
         public Run Run { get; set; } = run;
     }
+
+    [LoggerMessage(LogLevel.Information, "{Step} started")]
+    private partial void LogStepStarted(RunStep step);
 
     [LoggerMessage(LogLevel.Information, "Skipping {Step}: the run is {Status} with {Epochs} epochs done, so this step already ran")]
     private partial void LogStaleStep(RunStep step, RunStatus status, int epochs);
