@@ -28,7 +28,7 @@ public static class Api
         {
             var run = await client.GetJsonAsync($"/api/runs/{runId}");
             var status = run["run"]!["status"]!.GetValue<string>();
-            if (status is "Succeeded" or "Failed")
+            if (status is "Succeeded" or "Failed" or "Diverged")
             {
                 return run;
             }

@@ -121,6 +121,47 @@ public sealed class TorchTrainerTests(TrainedRunFixture fixture)
     }
 
     [Fact]
+    public async Task A_stop_request_saves_the_epoch_at_the_next_batch_boundary_and_the_epoch_resumes_bit_for_bit()
+    {
+        string directory = fixture.NewDirectory("cancelled");
+        using var stop = new CancellationTokenSource();
+        var cancelAfterTwoBatches = new CallbackProgress(p =>
+        {
+            if (p.ImagesDone >= 16)
+            {
+                stop.Cancel();
+            }
+        });
+
+        await Should.ThrowAsync<OperationCanceledException>(() =>
+            TrainedRunFixture.CreateTrainer().TrainEpochAsync(fixture.Request(1, directory) with { Progress = cancelAfterTwoBatches }, stop.Token));
+
+        File.Exists(Checkpoint.PartialPathFor(directory, 1)).ShouldBeTrue("the stop took the time-budget path and saved the epoch");
+        File.Exists(Checkpoint.PathFor(directory, 1)).ShouldBeFalse();
+        var outcome = await TrainedRunFixture.CreateTrainer().TrainWholeEpochAsync(fixture.Request(1, directory));
+        Reproducible(outcome.Metrics).ShouldBe(Reproducible(fixture.Epoch1.Metrics));
+        File.ReadAllBytes(outcome.CheckpointPath).ShouldBe(File.ReadAllBytes(fixture.Epoch1.CheckpointPath));
+    }
+
+    [Fact]
+    public async Task A_loss_that_becomes_infinite_or_NaN_stops_the_epoch_as_diverged_naming_the_batch()
+    {
+        string directory = fixture.NewDirectory("diverged");
+        var request = fixture.Request(1, directory) with { LearningRate = 10 };
+
+        var diverged = await Should.ThrowAsync<TrainingDivergedException>(() => TrainedRunFixture.CreateTrainer().TrainEpochAsync(request, CancellationToken.None));
+
+        diverged.Epoch.ShouldBe(1);
+        diverged.Batch.ShouldBeInRange(1, (TrainedRunFixture.Classes * TrainedRunFixture.TrainPerClass + 7) / 8);
+        Directory.EnumerateFiles(directory).ShouldBeEmpty("nothing of a diverged epoch is kept");
+    }
+
+    private sealed class CallbackProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+
+    [Fact]
     public async Task Training_reports_images_done_after_every_batch()
     {
         var reports = new RecordingProgress();
