@@ -53,6 +53,10 @@ namespace AlexNet.Experiments.Infrastructure.Storage.Migrations
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Format")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -64,6 +68,8 @@ namespace AlexNet.Experiments.Infrastructure.Storage.Migrations
                     b.HasKey("Id");
 
                     b.HasIndex("CreatedAt");
+
+                    b.HasIndex("SourcePath", "Format");
 
                     b.ToTable("Datasets", (string)null);
                 });
@@ -94,11 +100,22 @@ namespace AlexNet.Experiments.Infrastructure.Storage.Migrations
                     b.Property<Guid>("DatasetId")
                         .HasColumnType("TEXT");
 
+                    b.Property<double?>("HoldOutFraction")
+                        .HasColumnType("REAL");
+
+                    b.Property<int?>("HoldOutSeed")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("ImageSize")
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("SkippedCount")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("SkippedFilesJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("SkippedFiles");
 
                     b.Property<string>("StorePath")
                         .IsRequired()

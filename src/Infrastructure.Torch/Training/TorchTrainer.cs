@@ -14,8 +14,22 @@ namespace AlexNet.Experiments.Infrastructure.Torch.Training;
 /// An epoch stopped by its time budget saves a partial checkpoint (weights, velocities, totals, generator state) and
 /// the next call continues from it, with the same result as an unbroken epoch.
 /// </summary>
-public sealed partial class TorchTrainer(IAugmentationFactory augmentations, ILogger<TorchTrainer> logger) : ITrainer
+public sealed partial class TorchTrainer : ITrainer
 {
+    private readonly IAugmentationFactory augmentations;
+    private readonly ILogger<TorchTrainer> logger;
+
+    public TorchTrainer(ILogger<TorchTrainer> logger)
+        : this(new TorchAugmentationFactory(), logger)
+    {
+    }
+
+    internal TorchTrainer(IAugmentationFactory augmentations, ILogger<TorchTrainer> logger)
+    {
+        this.augmentations = augmentations;
+        this.logger = logger;
+    }
+
     public Task<EpochOutcome?> TrainEpochAsync(TrainingRequest request, CancellationToken cancellationToken) =>
         Task.Run(() => TrainEpoch(request, cancellationToken), cancellationToken);
 
