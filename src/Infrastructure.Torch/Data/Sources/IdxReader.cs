@@ -81,13 +81,14 @@ public sealed class IdxReader : IDatasetFormatReader
         try
         {
             var header = new byte[4 * (dimensions + 1)];
-            stream.ReadExactly(header);
+            stream.ReadExactly(header.AsSpan(0, 4));
             int actual = BinaryPrimitives.ReadInt32BigEndian(header);
             if (actual != magic)
             {
                 throw new InvalidDataException($"'{name}' has magic 0x{actual:X8}, not 0x{magic:X8}.");
             }
 
+            stream.ReadExactly(header.AsSpan(4));
             var sizes = new int[dimensions];
             long total = 1;
             for (int d = 0; d < dimensions; d++)
