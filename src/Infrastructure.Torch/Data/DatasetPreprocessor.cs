@@ -170,13 +170,8 @@ public sealed class DatasetPreprocessor(TimeProvider? timeProvider = null) : IDa
             ? new Digest(SHA256.HashData(bytes), null)
             : new Digest(null, reason);
 
-    private static byte[] HashRaw(RawImageRecord raw)
-    {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        Append(hash, $"{raw.Width}x{raw.Height}x{raw.Channels}\n");
-        hash.AppendData(raw.Pixels.Span);
-        return hash.GetHashAndReset();
-    }
+    // The shape goes into the content hash beside the key (see ContentHash), so the pixels alone are hashed here.
+    private static byte[] HashRaw(RawImageRecord raw) => SHA256.HashData(raw.Pixels.Span);
 
     private static string ContentHash(PreprocessingSettings settings, DatasetRecords source, ValidationHoldOut? holdOut, List<Item> items, Digest[] digests)
     {
@@ -198,7 +193,8 @@ public sealed class DatasetPreprocessor(TimeProvider? timeProvider = null) : IDa
         for (int i = 0; i < items.Count; i++)
         {
             var (record, split) = items[i];
-            Append(hash, $"{split}\t{source.ClassNames[record.Label]}\t{record.Key}\t");
+            string shape = record is RawImageRecord raw ? $"\t{raw.Width}x{raw.Height}x{raw.Channels}" : "";
+            Append(hash, $"{split}\t{source.ClassNames[record.Label]}\t{record.Key}{shape}\t");
             if (digests[i].Sha256 is { } sha)
             {
                 hash.AppendData(sha);
@@ -305,9 +301,9 @@ public sealed class DatasetPreprocessor(TimeProvider? timeProvider = null) : IDa
         {
             case RawImageRecord raw:
             {
-                if (raw.Width == size && raw.Height == size && raw.Channels == 3)
+                if (raw.Width == size && raw.Height == size)
                 {
-                    return new Outcome(raw.Pixels.ToArray(), null, false);
+                    return new Outcome(raw.Channels == 3 ? raw.Pixels.ToArray() : ReplicateGrey(raw.Pixels.Span), null, false);
                 }
 
                 using var bitmap = SkiaImaging.FromPixels(raw.Width, raw.Height, raw.Channels, raw.Pixels.Span);
@@ -322,6 +318,17 @@ public sealed class DatasetPreprocessor(TimeProvider? timeProvider = null) : IDa
             default:
                 throw new NotSupportedException($"Unknown record type {record.GetType().Name}.");
         }
+    }
+
+    private static byte[] ReplicateGrey(ReadOnlySpan<byte> grey)
+    {
+        var rgb = new byte[grey.Length * 3];
+        for (int i = 0; i < grey.Length; i++)
+        {
+            rgb[i * 3] = rgb[i * 3 + 1] = rgb[i * 3 + 2] = grey[i];
+        }
+
+        return rgb;
     }
 
     private Outcome DecodeFile(EncodedImageRecord file, byte[] digest, int size, string realRoot)
