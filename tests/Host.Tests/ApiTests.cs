@@ -19,7 +19,7 @@ public sealed class ApiTests(ApiTests.Host host) : IClassFixture<ApiTests.Host>
         public async Task InitializeAsync()
         {
             Client = Factory.CreateClient();
-            var source = Path.Combine(Factory.DataDirectory, "sources", "layout");
+            var source = Path.Combine(Factory.SourcesDirectory, "layout");
             Directory.CreateDirectory(Path.Combine(source, "train", "a"));
             Directory.CreateDirectory(Path.Combine(source, "val", "a"));
             var (_, dataset) = await Client.PostAsync("/api/datasets", $$"""{ "name": "layout only", "sourcePath": "{{source}}" }""");
