@@ -5,6 +5,7 @@ using AlexNet.Experiments.Host.Api;
 using AlexNet.Experiments.Host.Jobs;
 using AlexNet.Experiments.Infrastructure.Storage;
 using AlexNet.Experiments.Infrastructure.Torch;
+using AlexNet.Experiments.Infrastructure.Torch.Data.Sources;
 using Hangfire;
 using Microsoft.AspNetCore.Http.Json;
 
@@ -29,6 +30,13 @@ public static class ExperimentsHost
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
+        var datasetRoots = DatasetRoots(builder.Configuration);
+        if (datasetRoots is ["sources"])
+        {
+            Directory.CreateDirectory(Path.Combine(dataDirectory, "sources"));
+        }
+
+        builder.Services.AddSingleton(new DatasetSourceOptions(dataDirectory, datasetRoots));
         builder.Services.AddSingleton(new RunStepOptions(TimeSpan.FromMinutes(builder.Configuration.GetValue("AlexNet:TrainingStepMinutes", 20.0))));
         builder.Services
             .AddApplication()
@@ -60,5 +68,16 @@ public static class ExperimentsHost
         app.MapModelEndpoints();
         app.MapGet("/", () => TypedResults.Redirect("/hangfire")).ExcludeFromDescription();
         return app;
+    }
+
+    // AlexNet:DatasetRoots as a list (AlexNet:DatasetRoots:0=...) or one string of paths separated by the platform's
+    // path separator; relative roots resolve against the data directory. Default: <data directory>/sources.
+    private static string[] DatasetRoots(IConfiguration configuration)
+    {
+        var section = configuration.GetSection("AlexNet:DatasetRoots");
+        var roots = section.Value is { Length: > 0 } value
+            ? value.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            : section.GetChildren().Select(c => c.Value).OfType<string>().Where(v => v.Length > 0).ToArray();
+        return roots.Length > 0 ? roots : ["sources"];
     }
 }

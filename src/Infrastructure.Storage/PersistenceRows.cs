@@ -14,6 +14,7 @@ internal sealed class DatasetRow
     public required Guid Id { get; set; }
     public required string Name { get; set; }
     public required string SourcePath { get; set; }
+    public required DatasetFormat Format { get; set; }
     public required DateTimeOffset CreatedAt { get; set; }
 
     public static DatasetRow From(Dataset dataset) => new()
@@ -21,10 +22,11 @@ internal sealed class DatasetRow
         Id = dataset.Id,
         Name = dataset.Name,
         SourcePath = dataset.SourcePath,
+        Format = dataset.Format,
         CreatedAt = dataset.CreatedAt,
     };
 
-    public Dataset ToDomain() => new(Id, Name, SourcePath, CreatedAt);
+    public Dataset ToDomain() => new(Id, Name, SourcePath, Format, CreatedAt);
 }
 
 internal sealed class DatasetVersionRow
@@ -36,6 +38,9 @@ internal sealed class DatasetVersionRow
     public required int TrainCount { get; set; }
     public required int ValidationCount { get; set; }
     public required int SkippedCount { get; set; }
+    public required string SkippedFilesJson { get; set; }
+    public double? HoldOutFraction { get; set; }
+    public int? HoldOutSeed { get; set; }
     public required string ColourPcaEigenvaluesJson { get; set; }
     public required string ColourPcaEigenvectorsJson { get; set; }
     public required string StorePath { get; set; }
@@ -50,6 +55,9 @@ internal sealed class DatasetVersionRow
         TrainCount = version.TrainCount,
         ValidationCount = version.ValidationCount,
         SkippedCount = version.SkippedCount,
+        SkippedFilesJson = StorageJson.Serialize(version.Skipped),
+        HoldOutFraction = version.HoldOut?.Fraction,
+        HoldOutSeed = version.HoldOut?.Seed,
         ColourPcaEigenvaluesJson = StorageJson.Serialize(version.ColourPca.Eigenvalues),
         ColourPcaEigenvectorsJson = StorageJson.Serialize(version.ColourPca.Eigenvectors),
         StorePath = version.StorePath,
@@ -63,7 +71,8 @@ internal sealed class DatasetVersionRow
         StorageJson.Deserialize<string[]>(ClassNamesJson),
         TrainCount,
         ValidationCount,
-        SkippedCount,
+        StorageJson.Deserialize<SkippedFile[]>(SkippedFilesJson),
+        HoldOutFraction is { } fraction && HoldOutSeed is { } seed ? new ValidationHoldOut(fraction, seed) : null,
         new ColourPca(StorageJson.Deserialize<double[]>(ColourPcaEigenvaluesJson), StorageJson.Deserialize<double[]>(ColourPcaEigenvectorsJson)),
         StorePath,
         CreatedAt);

@@ -1,3 +1,4 @@
+using AlexNet.Experiments.Domain.Datasets;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -29,6 +30,8 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
             dataset.ToTable("Datasets");
             dataset.HasKey(d => d.Id);
             dataset.HasIndex(d => d.CreatedAt);
+            dataset.Property(d => d.Format).HasConversion<string>();
+            dataset.HasIndex(d => new { d.SourcePath, d.Format });
         });
 
         modelBuilder.Entity<DatasetVersionRow>(version =>
@@ -38,6 +41,7 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
             version.Property(v => v.ClassNamesJson).HasColumnName("ClassNames");
             version.Property(v => v.ColourPcaEigenvaluesJson).HasColumnName("ColourPcaEigenvalues");
             version.Property(v => v.ColourPcaEigenvectorsJson).HasColumnName("ColourPcaEigenvectors");
+            version.Property(v => v.SkippedFilesJson).HasColumnName("SkippedFiles");
             Restrict(version.HasOne<DatasetRow>().WithMany().HasForeignKey(v => v.DatasetId));
         });
 

@@ -24,6 +24,17 @@ public sealed class SqliteResultsStore(IDbContextFactory<ResultsDbContext> conte
             (await db.Datasets.OrderByDescending(d => d.CreatedAt).ThenBy(d => d.Name).ToListAsync(cancellationToken))
             .Select(d => d.ToDomain()).ToList(), cancellationToken);
 
+    public Task<Dataset?> FindDatasetAsync(string sourcePath, DatasetFormat format, CancellationToken cancellationToken) =>
+        ReadAsync(async db => (await db.Datasets
+            .Where(d => d.SourcePath == sourcePath && d.Format == format)
+            .OrderBy(d => d.CreatedAt).ThenBy(d => d.Id)
+            .FirstOrDefaultAsync(cancellationToken))?.ToDomain(), cancellationToken);
+
+    public Task<IReadOnlyList<DatasetVersion>> ListDatasetVersionsAsync(Guid datasetId, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<DatasetVersion>>(async db =>
+            (await db.DatasetVersions.Where(v => v.DatasetId == datasetId).OrderByDescending(v => v.CreatedAt).ThenBy(v => v.ContentHash).ToListAsync(cancellationToken))
+            .Select(v => v.ToDomain()).ToList(), cancellationToken);
+
     public Task<DatasetVersion?> GetDatasetVersionAsync(string contentHash, CancellationToken cancellationToken) =>
         ReadAsync(async db => (await db.DatasetVersions.FirstOrDefaultAsync(v => v.ContentHash == contentHash, cancellationToken))?.ToDomain(), cancellationToken);
 

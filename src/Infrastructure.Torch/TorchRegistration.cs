@@ -1,6 +1,7 @@
 using AlexNet.Experiments.Domain.Datasets;
 using AlexNet.Experiments.Domain.Training;
 using AlexNet.Experiments.Infrastructure.Torch.Data;
+using AlexNet.Experiments.Infrastructure.Torch.Data.Sources;
 using AlexNet.Experiments.Infrastructure.Torch.Model;
 using AlexNet.Experiments.Infrastructure.Torch.Training;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,10 +12,9 @@ public static class TorchRegistration
 {
     public static IServiceCollection AddTorchBackend(this IServiceCollection services)
     {
-        services.AddSingleton<IDatasetReader, ImageFolderDatasetReader>();
-        services.AddSingleton<IDatasetPreprocessor, DatasetPreprocessor>();
+        services.AddSingleton<IDatasetSources, DatasetSources>();
+        services.AddSingleton<IDatasetPreprocessor>(provider => new DatasetPreprocessor(provider.GetService<TimeProvider>()));
         services.AddSingleton<ISyntheticDatasetGenerator, SyntheticDatasetGenerator>();
-        services.AddSingleton<IAugmentationFactory, TorchAugmentationFactory>();
         services.AddSingleton<IModelInspector, TorchModelInspector>();
         services.AddSingleton<IRuntimeEnvironment, TorchRuntimeEnvironment>();
         services.AddSingleton<ITrainer, TorchTrainer>();

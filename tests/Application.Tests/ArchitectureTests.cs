@@ -27,6 +27,22 @@ public sealed class ArchitectureTests
     }
 
     [Fact]
+    public void Application_does_no_file_io()
+    {
+        // Type references in the assembly's metadata: any use of File, Directory or a file stream would appear here.
+        using var stream = File.OpenRead(typeof(ApplicationRegistration).Assembly.Location);
+        using var pe = new System.Reflection.PortableExecutable.PEReader(stream);
+        var metadata = System.Reflection.Metadata.PEReaderExtensions.GetMetadataReader(pe);
+        var referenced = metadata.TypeReferences
+            .Select(handle => metadata.GetTypeReference(handle))
+            .Select(type => $"{metadata.GetString(type.Namespace)}.{metadata.GetString(type.Name)}")
+            .ToList();
+
+        referenced.ShouldNotBeEmpty();
+        referenced.Where(name => name.StartsWith("System.IO.") && name != "System.IO.InvalidDataException").ShouldBeEmpty();
+    }
+
+    [Fact]
     public void Every_async_port_method_takes_a_cancellation_token()
     {
         var ports = typeof(Hyperparameters).Assembly.GetTypes().Where(t => t.IsInterface);

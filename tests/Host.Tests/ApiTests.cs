@@ -7,14 +7,19 @@ public sealed class ApiTests(ApiTests.Host host) : IClassFixture<ApiTests.Host>
 {
     public sealed class Host : IAsyncLifetime
     {
-        public HostFactory Factory { get; } = new();
+        // The default root (<data>/sources) plus the folder of Debian's dataset-fashion-mnist package.
+        public HostFactory Factory { get; } = new(settings: new Dictionary<string, string>
+        {
+            ["AlexNet:DatasetRoots:0"] = "sources",
+            ["AlexNet:DatasetRoots:1"] = "/usr/share/datasets",
+        });
         public HttpClient Client { get; private set; } = null!;
         public string DatasetId { get; private set; } = null!;
 
         public async Task InitializeAsync()
         {
             Client = Factory.CreateClient();
-            var source = Path.Combine(Factory.DataDirectory, "sources", "layout");
+            var source = Path.Combine(Factory.SourcesDirectory, "layout");
             Directory.CreateDirectory(Path.Combine(source, "train", "a"));
             Directory.CreateDirectory(Path.Combine(source, "val", "a"));
             var (_, dataset) = await Client.PostAsync("/api/datasets", $$"""{ "name": "layout only", "sourcePath": "{{source}}" }""");
@@ -63,6 +68,61 @@ public sealed class ApiTests(ApiTests.Host host) : IClassFixture<ApiTests.Host>
         var (response, problem) = await Client.PostAsync("/api/datasets", body);
         response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         problem!["errors"]!.AsObject().Select(e => e.Key).ShouldContain(field);
+    }
+
+    [Fact]
+    public async Task A_missing_folder_and_one_outside_the_dataset_roots_get_the_same_answer()
+    {
+        var outside = Path.Combine(Path.GetTempPath(), "alexnet-host-tests", "outside-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Path.Combine(outside, "train", "a"));
+        try
+        {
+            var answers = new List<string>();
+            foreach (var path in new[] { outside, outside + "-missing", Path.Combine(host.Factory.DataDirectory, "sources", "..", "..") })
+            {
+                var (response, problem) = await Client.PostAsync("/api/datasets", $$"""{ "name": "x", "sourcePath": "{{path}}" }""");
+                response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+                answers.Add(problem!["errors"]!["sourcePath"]![0]!.GetValue<string>().Replace(path, "<path>"));
+            }
+
+            answers.Distinct().ShouldHaveSingleItem().ShouldBe("No dataset folder '<path>' under the configured dataset roots (AlexNet:DatasetRoots).");
+        }
+        finally
+        {
+            Directory.Delete(outside, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Registering_the_same_folder_again_by_any_path_returns_the_existing_dataset()
+    {
+        var (again, dataset) = await Client.PostAsync("/api/datasets", """{ "name": "again", "sourcePath": "sources/layout" }""");
+        again.StatusCode.ShouldBe(HttpStatusCode.OK, dataset?.ToJsonString());
+        dataset!["id"]!.GetValue<string>().ShouldBe(host.DatasetId);
+        dataset["format"]!.GetValue<string>().ShouldBe("ImageFolder");
+
+        var details = await Client.GetJsonAsync($"/api/datasets/{host.DatasetId}");
+        details["dataset"]!["name"]!.GetValue<string>().ShouldBe("layout only");
+        details["versions"]!.AsArray().ShouldBeEmpty();
+        (await Client.GetAsync($"/api/datasets/{Guid.NewGuid()}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task The_real_fashion_mnist_files_register_in_one_call_as_idx()
+    {
+        var (response, dataset) = await Client.PostAsync("/api/datasets",
+            """{ "name": "fashion-mnist", "sourcePath": "/usr/share/datasets/fashion-mnist", "format": "idx" }""");
+        response.StatusCode.ShouldBe(HttpStatusCode.Created, dataset?.ToJsonString());
+        dataset!["format"]!.GetValue<string>().ShouldBe("Idx");
+
+        var (wrongFormat, problem) = await Client.PostAsync("/api/datasets",
+            """{ "name": "fashion-mnist", "sourcePath": "/usr/share/datasets/fashion-mnist", "format": "Cifar10" }""");
+        wrongFormat.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        problem!["errors"]!["sourcePath"]![0]!.GetValue<string>().ShouldContain("batches.meta.txt");
+
+        var (unknownFormat, unknown) = await Client.PostAsync("/api/datasets", """{ "name": "x", "sourcePath": "sources/layout", "format": "tiff" }""");
+        unknownFormat.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        unknown!["errors"]!.AsObject().Select(e => e.Key).ShouldContain("format");
     }
 
     [Fact]

@@ -31,6 +31,13 @@ public sealed class EndToEndTests : IAsyncLifetime
     [Fact]
     public async Task An_experiment_submitted_over_http_is_trained_evaluated_and_stored()
     {
+        // A FIFO named like an image must neither block the only worker nor go unreported.
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [Path.Combine(sourcePath, "train", "00-circle-red", "zz-fifo.jpg")]))
+        {
+            await mkfifo.WaitForExitAsync();
+            mkfifo.ExitCode.ShouldBe(0);
+        }
+
         var (registered, dataset) = await client.PostAsync("/api/datasets", $$"""{ "name": "tiny", "sourcePath": "{{sourcePath}}" }""");
         registered.StatusCode.ShouldBe(HttpStatusCode.Created);
 
@@ -46,7 +53,11 @@ public sealed class EndToEndTests : IAsyncLifetime
         run["record"]!["sha256"]!.GetValue<string>().ShouldBe(submitted["hyperparametersSha256"]!.GetValue<string>());
         run["record"]!["datasetVersionHash"]!.GetValue<string>().Length.ShouldBe(64);
         run["datasetVersion"]!["trainCount"]!.GetValue<int>().ShouldBe(48);
-        run["datasetVersion"]!["skippedCount"]!.GetValue<int>().ShouldBe(0);
+        run["datasetVersion"]!["skippedCount"]!.GetValue<int>().ShouldBe(1);
+        var listed = await client.GetJsonAsync($"/api/datasets/{dataset!["id"]}");
+        var skipped = listed["versions"]!.AsArray().ShouldHaveSingleItem()!["skipped"]!.AsArray().ShouldHaveSingleItem()!;
+        skipped["path"]!.GetValue<string>().ShouldBe("train/00-circle-red/zz-fifo.jpg");
+        skipped["reason"]!.GetValue<string>().ShouldBe("not a regular file (a FIFO)");
         run["evaluation"]!["imageCount"]!.GetValue<int>().ShouldBe(12);
         run["evaluation"]!["crops"]!.GetValue<string>().ShouldBe("TenCrop");
         run["artifacts"]!.AsArray().Count.ShouldBe(2);

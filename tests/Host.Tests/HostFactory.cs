@@ -24,6 +24,9 @@ public sealed class HostFactory : WebApplicationFactory<Program>
 
     public string ResultsDatabasePath => Path.Combine(DataDirectory, "results.db");
 
+    /// <summary>The default dataset root (AlexNet:DatasetRoots): register test sources under it, or pass other roots in settings.</summary>
+    public string SourcesDirectory => Path.Combine(DataDirectory, "sources");
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("AlexNet:DataDirectory", DataDirectory);

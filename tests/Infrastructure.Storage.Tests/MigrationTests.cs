@@ -1,5 +1,8 @@
+using AlexNet.Experiments.Domain.Datasets;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Snapshooter.Xunit;
 
 namespace AlexNet.Experiments.Infrastructure.Storage.Tests;
@@ -24,7 +27,7 @@ public sealed class MigrationTests
             using var connection = storage.OpenRawConnection();
             var tables = Query(connection, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
             tables.ShouldBe([.. ExpectedTables, "__EFMigrationsHistory", "__EFMigrationsLock"], ignoreOrder: true);
-            Query(connection, "SELECT MigrationId FROM __EFMigrationsHistory ORDER BY MigrationId").Select(id => id[15..]).ShouldBe(["Initial", "RunState"]);
+            Query(connection, "SELECT MigrationId FROM __EFMigrationsHistory ORDER BY MigrationId").Select(id => id[(id.IndexOf('_') + 1)..]).ShouldBe(["Initial", "Datasets", "RunState"]);
         }
         finally
         {
@@ -86,6 +89,39 @@ public sealed class MigrationTests
         Should.Throw<SqliteException>(() => Execute(connection, "DELETE FROM Datasets")).SqliteErrorCode.ShouldBe(19); // SQLITE_CONSTRAINT
         Should.Throw<SqliteException>(() => Execute(connection, "DELETE FROM Experiments"));
         Should.Throw<SqliteException>(() => Execute(connection, "DELETE FROM Runs"));
+    }
+
+    [Fact]
+    public async Task Datasets_stored_before_formats_existed_read_as_image_folders_with_no_skipped_files()
+    {
+        await using var storage = await TestStorage.CreateAsync(migrate: false);
+        Directory.CreateDirectory(storage.DataDirectory);
+        await using (var db = storage.CreateContext())
+        {
+            await db.GetService<IMigrator>().MigrateAsync(db.Database.GetMigrations().First());
+        }
+
+        var id = Guid.NewGuid();
+        using (var raw = storage.OpenRawConnection())
+        {
+            using var insert = raw.CreateCommand();
+            insert.CommandText = $"""
+                INSERT INTO Datasets (Id, Name, SourcePath, CreatedAt) VALUES ('{id.ToString().ToUpperInvariant()}', 'old', '/srv/old', 0);
+                INSERT INTO DatasetVersions (ContentHash, DatasetId, ImageSize, ClassNames, TrainCount, ValidationCount, SkippedCount,
+                    ColourPcaEigenvalues, ColourPcaEigenvectors, StorePath, CreatedAt)
+                VALUES ('abc', '{id.ToString().ToUpperInvariant()}', 32, '["a"]', 3, 1, 0, '[1,0,0]', '[1,0,0,0,1,0,0,0,1]', '/srv/store/abc', 0);
+                """;
+            insert.ExecuteNonQuery();
+        }
+
+        await storage.ReopenAsync();
+
+        var dataset = (await storage.Store.GetDatasetAsync(id, CancellationToken.None)).ShouldNotBeNull();
+        dataset.Format.ShouldBe(DatasetFormat.ImageFolder);
+        (await storage.Store.FindDatasetAsync("/srv/old", DatasetFormat.ImageFolder, CancellationToken.None)).ShouldBe(dataset);
+        var version = (await storage.Store.GetDatasetVersionAsync("abc", CancellationToken.None)).ShouldNotBeNull();
+        version.Skipped.ShouldBeEmpty();
+        version.HoldOut.ShouldBeNull();
     }
 
     private static List<string> Query(SqliteConnection connection, string sql)

@@ -1,3 +1,4 @@
+using AlexNet.Experiments.Domain.Datasets;
 using AlexNet.Experiments.Domain.Experiments;
 using AlexNet.Experiments.Domain.Training;
 
@@ -27,7 +28,22 @@ public sealed class RoundTripTests : StorageTest
         var stored = await Store.GetDatasetVersionAsync(version.ContentHash, Ct);
         stored.ShouldHaveSameFields(version);
         stored!.ColourPca.Eigenvectors.ShouldBe(version.ColourPca.Eigenvectors); // bit-exact doubles through JSON
+        stored.Skipped.ShouldBe(version.Skipped);
+        stored.HoldOut.ShouldBe(version.HoldOut);
         (await Store.GetDatasetVersionAsync("unknown", Ct)).ShouldBeNull();
+        (await Store.ListDatasetVersionsAsync(dataset.Id, Ct)).ShouldHaveSingleItem().Skipped.ShouldBe(version.Skipped);
+        (await Store.ListDatasetVersionsAsync(Guid.NewGuid(), Ct)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task A_dataset_is_found_by_its_source_path_and_format()
+    {
+        var dataset = Samples.Dataset();
+        await Store.AddDatasetAsync(dataset, Ct);
+
+        (await Store.FindDatasetAsync(dataset.SourcePath, dataset.Format, Ct)).ShouldBe(dataset);
+        (await Store.FindDatasetAsync(dataset.SourcePath, DatasetFormat.ImageFolder, Ct)).ShouldBeNull();
+        (await Store.FindDatasetAsync(dataset.SourcePath + "x", dataset.Format, Ct)).ShouldBeNull();
     }
 
     [Fact]

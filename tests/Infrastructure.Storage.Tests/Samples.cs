@@ -11,7 +11,7 @@ internal static class Samples
     public static readonly DateTimeOffset T0 = new(2025, 3, 14, 15, 9, 26, 535, TimeSpan.Zero);
 
     public static Dataset Dataset(DateTimeOffset? createdAt = null, string name = "tiny-imagenet") =>
-        new(Guid.NewGuid(), name, "/srv/sources/" + name, createdAt ?? T0);
+        new(Guid.NewGuid(), name, "/srv/sources/" + name, DatasetFormat.Cifar100, createdAt ?? T0);
 
     public static DatasetVersion Version(Guid datasetId, string? contentHash = null) => new(
         contentHash ?? Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()) + "0123456789abcdef0123456789abcdef",
@@ -20,7 +20,8 @@ internal static class Samples
         ["n01440764 tench", "goldfish, \"Carassius\"", "économie – ünïcode ✓"],
         TrainCount: 1200,
         ValidationCount: 300,
-        SkippedCount: 7,
+        Skipped: [new SkippedFile("train/a/x.jpg", "not a regular file (a FIFO)"), new SkippedFile("val/ü ✓.png", "header claims 65500x65500 pixels")],
+        HoldOut: new ValidationHoldOut(0.1, 7),
         new ColourPca([0.2175, 0.0188, 0.0045], [-0.5675, 0.7192, 0.4009, -0.5808, -0.0045, -0.8140, -0.5836, -0.6948, 0.4203]),
         "/srv/data/datasets/abc",
         T0.AddMinutes(1));

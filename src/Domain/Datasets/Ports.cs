@@ -1,18 +1,22 @@
 namespace AlexNet.Experiments.Domain.Datasets;
 
-/// <summary>Lists and decodes the labelled images of a dataset source.</summary>
-public interface IDatasetReader
+/// <summary>Where datasets may come from: the configured dataset roots, and the layout each format needs.</summary>
+public interface IDatasetSources
 {
-    /// <summary>Class names in label order (sorted folder names of the training split).</summary>
-    IReadOnlyList<string> ReadClassNames(string sourcePath);
-
-    IEnumerable<LabelledImage> ListImages(string sourcePath, DatasetSplit split);
-
-    /// <summary>Decodes an image to interleaved 8-bit RGB (HWC). Returns null when the file is unreadable or corrupt.</summary>
-    DecodedImage? TryDecode(string path);
+    /// <summary>
+    /// Resolves <paramref name="requestedPath"/> (relative paths against the data directory) and checks that it lies
+    /// under a configured dataset root and holds a source in <paramref name="format"/>.
+    /// </summary>
+    Task<DatasetSourceCheck> CheckAsync(string requestedPath, DatasetFormat format, CancellationToken cancellationToken);
 }
 
-public sealed record DecodedImage(int Width, int Height, byte[] Rgb);
+/// <summary>The resolved source path, or why the source cannot be registered (<see cref="Problem"/>).</summary>
+public sealed record DatasetSourceCheck(string? SourcePath, string? Problem)
+{
+    public static DatasetSourceCheck Valid(string sourcePath) => new(sourcePath, null);
+
+    public static DatasetSourceCheck Invalid(string problem) => new(null, problem);
+}
 
 /// <summary>Turns a dataset source into a compact, preprocessed version with its mean image and colour PCA.</summary>
 public interface IDatasetPreprocessor
@@ -26,7 +30,11 @@ public sealed record PreprocessingProgress(int Processed, int Skipped, int Total
 /// <summary>Writes a small, learnable image-folder dataset of real JPEG files.</summary>
 public interface ISyntheticDatasetGenerator
 {
-    Task GenerateAsync(SyntheticDatasetSpec spec, string outputPath, CancellationToken cancellationToken);
+    /// <summary>Writes the dataset unless <paramref name="outputPath"/> already holds the one of this spec; returns its full path.</summary>
+    Task<string> GenerateAsync(SyntheticDatasetSpec spec, string outputPath, CancellationToken cancellationToken);
+
+    /// <summary>True when <paramref name="outputPath"/> is missing, empty, or already holds the dataset of this spec.</summary>
+    bool CanWriteTo(string outputPath, SyntheticDatasetSpec spec);
 }
 
 public sealed record SyntheticDatasetSpec(int Classes, int TrainPerClass, int ValidationPerClass, int ImageSize, int Seed)

@@ -11,6 +11,12 @@ public interface IResultsStore
     Task<Dataset?> GetDatasetAsync(Guid datasetId, CancellationToken cancellationToken);
     Task<IReadOnlyList<Dataset>> ListDatasetsAsync(CancellationToken cancellationToken);
 
+    /// <summary>The dataset registered for this resolved source path and format, if any.</summary>
+    Task<Dataset?> FindDatasetAsync(string sourcePath, DatasetFormat format, CancellationToken cancellationToken);
+
+    /// <summary>The versions preprocessed from a dataset, newest first.</summary>
+    Task<IReadOnlyList<DatasetVersion>> ListDatasetVersionsAsync(Guid datasetId, CancellationToken cancellationToken);
+
     Task<DatasetVersion?> GetDatasetVersionAsync(string contentHash, CancellationToken cancellationToken);
 
     /// <summary>Idempotent: a version with the same hash is left as it is.</summary>

@@ -62,17 +62,6 @@ public interface IModelInspector
     ModelSummary Describe(ModelHyperparameters model, int classCount);
 }
 
-/// <summary>Per-image augmentation for training: reads a stored HWC byte image, writes a normalised CHW float crop.</summary>
-public interface IAugmentation
-{
-    void Apply(ReadOnlySpan<byte> storedImage, Span<float> crop, Random random);
-}
-
-public interface IAugmentationFactory
-{
-    IAugmentation CreateTraining(Hyperparameters hyperparameters, DatasetVersion dataset);
-}
-
 /// <summary>The machine a run executes on: devices it can use and the software versions to record.</summary>
 public interface IRuntimeEnvironment
 {

@@ -1,3 +1,4 @@
+using AlexNet.Experiments.Application.Datasets.GetDataset;
 using AlexNet.Experiments.Application.Datasets.ListDatasets;
 using AlexNet.Experiments.Application.Datasets.RegisterDataset;
 using AlexNet.Experiments.Domain.Datasets;
@@ -6,24 +7,30 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AlexNet.Experiments.Host.Api;
 
-public sealed record RegisterDatasetRequest(string? Name, string? SourcePath);
+public sealed record RegisterDatasetRequest(string? Name, string? SourcePath, DatasetFormat? Format);
 
 public static class DatasetEndpoints
 {
     public static RouteGroupBuilder MapDatasetEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/datasets").WithTags("Datasets");
-        group.MapPost("/", Register).WithSummary("Register an image folder in the ImageNet layout (root/train/<class>, root/val/<class>)");
+        group.MapPost("/", Register).WithSummary(
+            "Register a folder under a configured dataset root, in a format: ImageFolder (default), Ilsvrc, Idx, Cifar10 or Cifar100. The same folder and format again returns the existing dataset (200).");
         group.MapGet("/", List);
+        group.MapGet("/{datasetId:guid}", Get).WithSummary("A dataset with its preprocessed versions and the files each skipped, with the reason");
         return group;
     }
 
-    private static async Task<Created<Dataset>> Register(RegisterDatasetRequest request, IMediator mediator, CancellationToken cancellationToken)
+    private static async Task<Results<Created<Dataset>, Ok<Dataset>>> Register(RegisterDatasetRequest request, IMediator mediator, CancellationToken cancellationToken)
     {
-        var dataset = await mediator.Send(new RegisterDatasetCommand(request.Name ?? "", request.SourcePath ?? ""), cancellationToken);
-        return TypedResults.Created($"/api/datasets/{dataset.Id}", dataset);
+        var registered = await mediator.Send(
+            new RegisterDatasetCommand(request.Name ?? "", request.SourcePath ?? "", request.Format ?? DatasetFormat.ImageFolder), cancellationToken);
+        return registered.Existing ? TypedResults.Ok(registered.Dataset) : TypedResults.Created($"/api/datasets/{registered.Dataset.Id}", registered.Dataset);
     }
 
     private static async Task<Ok<IReadOnlyList<Dataset>>> List(IMediator mediator, CancellationToken cancellationToken) =>
         TypedResults.Ok(await mediator.Send(new ListDatasetsQuery(), cancellationToken));
+
+    private static async Task<Results<Ok<DatasetDetails>, NotFound>> Get(Guid datasetId, IMediator mediator, CancellationToken cancellationToken) =>
+        await mediator.Send(new GetDatasetQuery(datasetId), cancellationToken) is { } details ? TypedResults.Ok(details) : TypedResults.NotFound();
 }

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using AlexNet.Experiments.Application.Common;
 using AlexNet.Experiments.Application.Datasets.GenerateSyntheticDataset;
-using AlexNet.Experiments.Application.Datasets.ListDatasets;
 using AlexNet.Experiments.Application.Datasets.RegisterDataset;
 using AlexNet.Experiments.Application.Experiments.SubmitExperiment;
 using AlexNet.Experiments.Application.Runs.GetRun;
@@ -49,9 +48,8 @@ public static class QuickstartCommand
         Console.WriteLine($"Generating the synthetic shapes dataset in {sourcePath} ...");
         sourcePath = await mediator.Send(new GenerateSyntheticDatasetCommand(sourcePath, SyntheticDatasetSpec.Quickstart), cancellationToken);
 
-        var datasets = await mediator.Send(new ListDatasetsQuery(), cancellationToken);
-        var dataset = datasets.FirstOrDefault(d => d.SourcePath == sourcePath)
-            ?? await mediator.Send(new RegisterDatasetCommand("synthetic-shapes", sourcePath), cancellationToken);
+        // Registering the same folder again returns the dataset registered before.
+        var dataset = (await mediator.Send(new RegisterDatasetCommand("synthetic-shapes", sourcePath), cancellationToken)).Dataset;
 
         var submitted = await mediator.Send(
             new SubmitExperimentCommand(

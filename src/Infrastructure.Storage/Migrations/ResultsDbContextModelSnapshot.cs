@@ -56,6 +56,10 @@ namespace AlexNet.Experiments.Infrastructure.Storage.Migrations
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Format")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -67,6 +71,8 @@ namespace AlexNet.Experiments.Infrastructure.Storage.Migrations
                     b.HasKey("Id");
 
                     b.HasIndex("CreatedAt");
+
+                    b.HasIndex("SourcePath", "Format");
 
                     b.ToTable("Datasets", (string)null);
                 });
@@ -97,11 +103,22 @@ namespace AlexNet.Experiments.Infrastructure.Storage.Migrations
                     b.Property<Guid>("DatasetId")
                         .HasColumnType("TEXT");
 
+                    b.Property<double?>("HoldOutFraction")
+                        .HasColumnType("REAL");
+
+                    b.Property<int?>("HoldOutSeed")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("ImageSize")
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("SkippedCount")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("SkippedFilesJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("SkippedFiles");
 
                     b.Property<string>("StorePath")
                         .IsRequired()

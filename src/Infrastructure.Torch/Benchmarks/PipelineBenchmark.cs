@@ -49,9 +49,9 @@ public sealed class PipelineBenchmark(string workDirectory)
         }
 
         var storeRoot = Path.Combine(workDirectory, $"store-{Guid.NewGuid():N}");
-        var dataset = new Dataset(Guid.NewGuid(), "benchmark", source, DateTimeOffset.UtcNow);
+        var dataset = new Dataset(Guid.NewGuid(), "benchmark", source, DatasetFormat.ImageFolder, DateTimeOffset.UtcNow);
         var clock = Stopwatch.StartNew();
-        var version = await new DatasetPreprocessor(new ImageFolderDatasetReader())
+        var version = await new DatasetPreprocessor()
             .PreprocessAsync(dataset, new PreprocessingSettings(targetSize), storeRoot, null, cancellationToken);
         var seconds = clock.Elapsed.TotalSeconds;
         int total = version.TrainCount + version.ValidationCount + version.SkippedCount;

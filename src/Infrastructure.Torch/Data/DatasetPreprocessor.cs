@@ -3,55 +3,70 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using AlexNet.Experiments.Domain.Datasets;
+using AlexNet.Experiments.Infrastructure.Torch.Data.Sources;
 using SkiaSharp;
 
 namespace AlexNet.Experiments.Infrastructure.Torch.Data;
 
 /// <summary>
-/// Turns an image-folder source into the compact store (see <see cref="StoreFiles"/>) under {storeRoot}/{contentHash}.
-/// Two passes: a hashing pass decides whether the version already exists; the processing pass decodes, resizes
-/// and writes in listing order while accumulating the training mean image and RGB covariance.
+/// Turns a dataset source into the compact store (see <see cref="StoreFiles"/>) under {storeRoot}/{contentHash}.
+/// The reader of the dataset's format lists records (encoded image files, or raw pixels with their shape); everything
+/// after that is the same for every format. Two passes: a hashing pass decides whether the version already exists; the
+/// processing pass decodes, resizes and writes in listing order while accumulating the training mean image and RGB
+/// covariance. Files are untrusted (<see cref="UntrustedFiles"/>): each one refused, corrupt or too slow is skipped and
+/// listed with its reason in the version.
 /// </summary>
-public sealed class DatasetPreprocessor(IDatasetReader reader, TimeProvider? timeProvider = null) : IDatasetPreprocessor
+public sealed class DatasetPreprocessor(TimeProvider? timeProvider = null) : IDatasetPreprocessor
 {
     // Bump when the decoding/resizing pipeline changes what bytes a source produces, so old stores are not reused.
-    private const string FormatTag = "alexnet-store-v1";
-
-    private static readonly byte[] UnreadableDigest = new byte[SHA256.HashSizeInBytes];
+    private const string FormatTag = "alexnet-store-v2";
 
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
     /// <summary>Upper bound on threads used for hashing and decoding.</summary>
     public int MaxDegreeOfParallelism { get; init; } = Environment.ProcessorCount;
 
+    public UntrustedFileLimits Limits { get; init; } = new();
+
     public Task<DatasetVersion> PreprocessAsync(
         Dataset dataset, PreprocessingSettings settings, string storeRoot, IProgress<PreprocessingProgress>? progress, CancellationToken cancellationToken) =>
         Task.Run(() => Preprocess(dataset, settings, storeRoot, progress, cancellationToken), cancellationToken);
 
     /// <summary>Scales the shorter side of <paramref name="image"/> to <paramref name="size"/> and returns the centre crop as HWC RGB.</summary>
-    public static byte[] ResizeAndCentreCrop(DecodedImage image, int size)
+    public static byte[] ResizeAndCentreCrop(SKBitmap image, int size)
     {
-        using var bitmap = SkiaImaging.FromDecodedImage(image);
         var rgb = new byte[StoreFiles.ImageBytes(size)];
-        SkiaImaging.ResizeShorterSideAndCentreCrop(bitmap, size, rgb);
+        SkiaImaging.ResizeShorterSideAndCentreCrop(image, size, rgb);
         return rgb;
     }
+
+    private sealed record Item(DatasetRecord Record, DatasetSplit Split);
+
+    /// <summary>The SHA-256 of a record's bytes, or why they could not be read.</summary>
+    private sealed record Digest(byte[]? Sha256, string? Skipped);
+
+    private sealed record Outcome(byte[]? Crop, string? Skipped, bool Changed);
 
     private DatasetVersion Preprocess(
         Dataset dataset, PreprocessingSettings settings, string storeRoot, IProgress<PreprocessingProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(settings.ImageSize);
-        var classNames = reader.ReadClassNames(dataset.SourcePath);
-        var images = reader.ListImages(dataset.SourcePath, DatasetSplit.Train)
-            .Concat(reader.ListImages(dataset.SourcePath, DatasetSplit.Validation))
-            .ToList();
+        if (settings.HoldOutFraction is not (> 0 and < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(settings), settings.HoldOutFraction, "The hold-out fraction must lie between 0 and 1.");
+        }
 
-        byte[][] digests = HashFiles(images, cancellationToken);
-        string hash = ContentHash(dataset.SourcePath, settings, classNames, images, digests);
+        string realRoot = UntrustedFiles.RealPath(dataset.SourcePath)
+            ?? throw new DirectoryNotFoundException($"Dataset source '{dataset.SourcePath}' no longer exists.");
+        var source = DatasetFormatReaders.For(dataset.Format).Read(realRoot, Limits, cancellationToken);
+        var (items, holdOut) = Split(source, settings);
+
+        var digests = Hash(items, realRoot, cancellationToken);
+        string hash = ContentHash(settings, source, holdOut, items, digests);
         string storePath = Path.GetFullPath(Path.Combine(storeRoot, hash));
         if (StoreFiles.IsComplete(storePath, out var existing))
         {
-            progress?.Report(new PreprocessingProgress(images.Count, existing.SkippedCount, images.Count));
+            progress?.Report(new PreprocessingProgress(items.Count, existing.SkippedCount, items.Count));
             return existing with { DatasetId = dataset.Id };
         }
 
@@ -60,9 +75,9 @@ public sealed class DatasetPreprocessor(IDatasetReader reader, TimeProvider? tim
         Directory.CreateDirectory(temporary);
         try
         {
-            var (trainCount, validationCount, skipped, pca) = Write(temporary, settings.ImageSize, images, digests, progress, cancellationToken);
+            var (trainCount, validationCount, skipped, pca) = Write(temporary, settings.ImageSize, realRoot, items, digests, progress, cancellationToken);
             var version = new DatasetVersion(
-                hash, dataset.Id, settings, classNames, trainCount, validationCount, skipped, pca, storePath, _time.GetUtcNow());
+                hash, dataset.Id, settings, source.ClassNames, trainCount, validationCount, [.. source.Skipped, .. skipped], holdOut, pca, storePath, _time.GetUtcNow());
             File.WriteAllText(Path.Combine(temporary, StoreFiles.Version), JsonSerializer.Serialize(version, StoreFiles.Json));
             return Publish(temporary, storePath, version, dataset.Id);
         }
@@ -73,6 +88,36 @@ public sealed class DatasetPreprocessor(IDatasetReader reader, TimeProvider? tim
                 Directory.Delete(temporary, recursive: true);
             }
         }
+    }
+
+    // A source without a validation split gets one held out of train by a seeded shuffle; both keep listing order.
+    private static (List<Item> Items, ValidationHoldOut? HoldOut) Split(DatasetRecords source, PreprocessingSettings settings)
+    {
+        if (source.Validation is { } validation)
+        {
+            return ([.. source.Train.Select(r => new Item(r, DatasetSplit.Train)), .. validation.Select(r => new Item(r, DatasetSplit.Validation))], null);
+        }
+
+        int n = source.Train.Count;
+        int heldOut = n < 2 ? 0 : Math.Clamp((int)Math.Round(n * settings.HoldOutFraction), 1, n - 1);
+        var order = Enumerable.Range(0, n).ToArray();
+        var random = new Random(settings.HoldOutSeed);
+        for (int i = n - 1; i > 0; i--)
+        {
+            int j = random.Next(i + 1);
+            (order[i], order[j]) = (order[j], order[i]);
+        }
+
+        var held = new bool[n];
+        foreach (int index in order.AsSpan(0, heldOut))
+        {
+            held[index] = true;
+        }
+
+        var items = source.Train.Where((_, i) => !held[i]).Select(r => new Item(r, DatasetSplit.Train))
+            .Concat(source.Train.Where((_, i) => held[i]).Select(r => new Item(r, DatasetSplit.Validation)))
+            .ToList();
+        return (items, new ValidationHoldOut(settings.HoldOutFraction, settings.HoldOutSeed));
     }
 
     // The rename is the commit point: a crash before it leaves only a .tmp folder, never a half store under the hash.
@@ -101,39 +146,64 @@ public sealed class DatasetPreprocessor(IDatasetReader reader, TimeProvider? tim
         return version;
     }
 
-    private byte[][] HashFiles(List<LabelledImage> images, CancellationToken cancellationToken)
+    private Digest[] Hash(List<Item> items, string realRoot, CancellationToken cancellationToken)
     {
-        var digests = new byte[images.Count][];
+        var digests = new Digest[items.Count];
         var options = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = MaxDegreeOfParallelism };
-        Parallel.For(0, images.Count, options, i =>
+        Parallel.For(0, items.Count, options, i =>
         {
-            try
+            digests[i] = items[i].Record switch
             {
-                using var stream = File.OpenRead(images[i].Path);
-                digests[i] = SHA256.HashData(stream);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                digests[i] = UnreadableDigest;
-            }
+                EncodedImageRecord file => UntrustedFiles.RunBounded(() => HashFile(file, realRoot), Limits.DecodeTimeout, cancellationToken)
+                    ?? new Digest(null, TimedOut),
+                RawImageRecord raw => new Digest(HashRaw(raw.Validated()), null),
+                var other => throw new NotSupportedException($"Unknown record type {other.GetType().Name}."),
+            };
         });
         return digests;
     }
 
-    private static string ContentHash(
-        string sourcePath, PreprocessingSettings settings, IReadOnlyList<string> classNames, List<LabelledImage> images, byte[][] digests)
+    private string TimedOut => $"reading and decoding took over {Limits.DecodeTimeout.TotalSeconds:0.#} s";
+
+    private Digest HashFile(EncodedImageRecord file, string realRoot) =>
+        UntrustedFiles.TryRead(file.Path, realRoot, Limits.MaxImageFileBytes, out var reason) is { } bytes
+            ? new Digest(SHA256.HashData(bytes), null)
+            : new Digest(null, reason);
+
+    // The shape goes into the content hash beside the key (see ContentHash), so the pixels alone are hashed here.
+    private static byte[] HashRaw(RawImageRecord raw) => SHA256.HashData(raw.Pixels.Span);
+
+    private static string ContentHash(PreprocessingSettings settings, DatasetRecords source, ValidationHoldOut? holdOut, List<Item> items, Digest[] digests)
     {
-        // Per-file digests stand in for the file bytes so hashing can run in parallel; the outer hash keeps listing order.
+        // Per-record digests stand in for the bytes so hashing can run in parallel; the outer hash keeps listing order.
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         Append(hash, $"{FormatTag}\nimageSize={settings.ImageSize}\n");
-        // Labels are indices into the class list, so an added or removed (even empty) class folder is a new version.
-        Append(hash, $"classes={string.Join('\t', classNames)}\n");
-        for (int i = 0; i < images.Count; i++)
+        if (holdOut is not null)
         {
-            var image = images[i];
-            string relative = Path.GetRelativePath(sourcePath, image.Path).Replace('\\', '/');
-            Append(hash, $"{image.Split}\t{classNames[image.ClassIndex]}\t{relative}\t");
-            hash.AppendData(digests[i]);
+            Append(hash, FormattableString.Invariant($"holdOut={holdOut.Fraction:R},{holdOut.Seed}\n"));
+        }
+
+        // Labels are indices into the class list, so an added or removed (even empty) class is a new version.
+        Append(hash, $"classes={string.Join('\t', source.ClassNames)}\n");
+        foreach (var skipped in source.Skipped)
+        {
+            Append(hash, $"skipped\t{skipped.Path}\t{skipped.Reason}\n");
+        }
+
+        for (int i = 0; i < items.Count; i++)
+        {
+            var (record, split) = items[i];
+            string shape = record is RawImageRecord raw ? $"\t{raw.Width}x{raw.Height}x{raw.Channels}" : "";
+            Append(hash, $"{split}\t{source.ClassNames[record.Label]}\t{record.Key}{shape}\t");
+            if (digests[i].Sha256 is { } sha)
+            {
+                hash.AppendData(sha);
+            }
+            else
+            {
+                Append(hash, $"skipped: {digests[i].Skipped}");
+            }
+
             Append(hash, "\n");
         }
 
@@ -142,15 +212,12 @@ public sealed class DatasetPreprocessor(IDatasetReader reader, TimeProvider? tim
 
     private static void Append(IncrementalHash hash, string text) => hash.AppendData(Encoding.UTF8.GetBytes(text));
 
-    private (int Train, int Validation, int Skipped, ColourPca Pca) Write(
-        string folder, int size, List<LabelledImage> images, byte[][] digests, IProgress<PreprocessingProgress>? progress, CancellationToken cancellationToken)
+    private (int Train, int Validation, List<SkippedFile> Skipped, ColourPca Pca) Write(
+        string folder, int size, string realRoot, List<Item> items, Digest[] digests, IProgress<PreprocessingProgress>? progress, CancellationToken cancellationToken)
     {
-        int imageBytes = checked((int)StoreFiles.ImageBytes(size));
         // Bounded memory: a chunk of decoded crops is produced in parallel, then written in listing order.
         int chunk = Math.Max(1, MaxDegreeOfParallelism) * 16;
-        var pixels = new byte[chunk * imageBytes];
-        var decoded = new bool[chunk];
-        var changed = new bool[chunk];
+        var outcomes = new Outcome[chunk];
         var options = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = MaxDegreeOfParallelism };
         var statistics = new TrainingStatistics(size);
 
@@ -158,36 +225,33 @@ public sealed class DatasetPreprocessor(IDatasetReader reader, TimeProvider? tim
         using var trainLabels = Create(folder, StoreFiles.Labels(DatasetSplit.Train));
         using var validationImages = Create(folder, StoreFiles.Images(DatasetSplit.Validation));
         using var validationLabels = Create(folder, StoreFiles.Labels(DatasetSplit.Validation));
-        int train = 0, validation = 0, skipped = 0;
+        int train = 0, validation = 0;
+        var skipped = new List<SkippedFile>();
         Span<byte> label = stackalloc byte[sizeof(int)];
 
-        for (int start = 0; start < images.Count; start += chunk)
+        for (int start = 0; start < items.Count; start += chunk)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            int count = Math.Min(chunk, images.Count - start);
-            Parallel.For(0, count, options, i =>
-            {
-                var slot = pixels.AsSpan(i * imageBytes, imageBytes);
-                (decoded[i], changed[i]) = Process(images[start + i].Path, digests[start + i], size, slot);
-            });
+            int count = Math.Min(chunk, items.Count - start);
+            Parallel.For(0, count, options, i => outcomes[i] = Process(items[start + i].Record, digests[start + i], size, realRoot, cancellationToken));
 
             for (int i = 0; i < count; i++)
             {
-                var image = images[start + i];
-                if (changed[i])
+                var (record, split) = items[start + i];
+                var outcome = outcomes[i];
+                if (outcome.Changed)
                 {
-                    throw new InvalidOperationException($"'{image.Path}' changed while the dataset was being preprocessed; run it again.");
+                    throw new InvalidOperationException($"'{record.Key}' changed while the dataset was being preprocessed; run it again.");
                 }
 
-                if (!decoded[i])
+                if (outcome.Crop is not { } crop)
                 {
-                    skipped++;
+                    skipped.Add(new SkippedFile(record.Key, outcome.Skipped ?? "unreadable"));
                     continue;
                 }
 
-                var crop = pixels.AsSpan(i * imageBytes, imageBytes);
-                BinaryPrimitives.WriteInt32LittleEndian(label, image.ClassIndex);
-                if (image.Split == DatasetSplit.Train)
+                BinaryPrimitives.WriteInt32LittleEndian(label, record.Label);
+                if (split == DatasetSplit.Train)
                 {
                     trainImages.Write(crop);
                     trainLabels.Write(label);
@@ -202,7 +266,7 @@ public sealed class DatasetPreprocessor(IDatasetReader reader, TimeProvider? tim
                 }
             }
 
-            progress?.Report(new PreprocessingProgress(start + count, skipped, images.Count));
+            progress?.Report(new PreprocessingProgress(start + count, skipped.Count, items.Count));
         }
 
         if (train == 0)
@@ -226,34 +290,58 @@ public sealed class DatasetPreprocessor(IDatasetReader reader, TimeProvider? tim
         return (train, validation, skipped, new ColourPca(values, vectors));
     }
 
-    private (bool Decoded, bool Changed) Process(string path, byte[] digest, int size, Span<byte> crop)
+    private Outcome Process(DatasetRecord record, Digest digest, int size, string realRoot, CancellationToken cancellationToken)
     {
-        byte[] bytes;
-        try
+        if (digest.Sha256 is null)
         {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return (false, !ReferenceEquals(digest, UnreadableDigest));
+            return new Outcome(null, digest.Skipped, false);
         }
 
+        switch (record)
+        {
+            case RawImageRecord raw:
+            {
+                if (raw.Width == size && raw.Height == size)
+                {
+                    return new Outcome(raw.Channels == 3 ? raw.Pixels.ToArray() : ReplicateGrey(raw.Pixels.Span), null, false);
+                }
+
+                using var bitmap = SkiaImaging.FromPixels(raw.Width, raw.Height, raw.Channels, raw.Pixels.Span);
+                return new Outcome(ResizeAndCentreCrop(bitmap, size), null, false);
+            }
+
+            case EncodedImageRecord file:
+                // Its own crop buffer: an abandoned (timed-out) decode must not write into a slot reused later.
+                return UntrustedFiles.RunBounded(() => DecodeFile(file, digest.Sha256, size, realRoot), Limits.DecodeTimeout, cancellationToken)
+                    ?? new Outcome(null, TimedOut, false);
+
+            default:
+                throw new NotSupportedException($"Unknown record type {record.GetType().Name}.");
+        }
+    }
+
+    private static byte[] ReplicateGrey(ReadOnlySpan<byte> grey)
+    {
+        var rgb = new byte[grey.Length * 3];
+        for (int i = 0; i < grey.Length; i++)
+        {
+            rgb[i * 3] = rgb[i * 3 + 1] = rgb[i * 3 + 2] = grey[i];
+        }
+
+        return rgb;
+    }
+
+    private Outcome DecodeFile(EncodedImageRecord file, byte[] digest, int size, string realRoot)
+    {
         // The hash names the store, so the bytes decoded must be the bytes hashed.
-        if (!SHA256.HashData(bytes).AsSpan().SequenceEqual(digest))
+        if (UntrustedFiles.TryRead(file.Path, realRoot, Limits.MaxImageFileBytes, out _) is not { } bytes
+            || !SHA256.HashData(bytes).AsSpan().SequenceEqual(digest))
         {
-            return (false, true);
+            return new Outcome(null, null, true);
         }
 
-        using SKBitmap? bitmap = reader is ImageFolderDatasetReader
-            ? SkiaImaging.TryDecode(bytes, size)
-            : reader.TryDecode(path) is { } image ? SkiaImaging.FromDecodedImage(image) : null;
-        if (bitmap is null)
-        {
-            return (false, false);
-        }
-
-        SkiaImaging.ResizeShorterSideAndCentreCrop(bitmap, size, crop);
-        return (true, false);
+        using var bitmap = SkiaImaging.TryDecode(bytes, size, Limits.MaxPixels, out var reason);
+        return bitmap is null ? new Outcome(null, reason, false) : new Outcome(ResizeAndCentreCrop(bitmap, size), null, false);
     }
 
     private static FileStream Create(string folder, string name) =>

@@ -1,4 +1,3 @@
-using AlexNet.Experiments.Domain.Datasets;
 using SkiaSharp;
 
 namespace AlexNet.Experiments.Infrastructure.Torch.Data;
@@ -6,21 +5,22 @@ namespace AlexNet.Experiments.Infrastructure.Torch.Data;
 /// <summary>SkiaSharp decode, resize and crop shared by the reader, the preprocessor and the generator.</summary>
 internal static class SkiaImaging
 {
-    // PIL's decompression-bomb limit: a crafted header must not make us allocate gigabytes.
-    public const long MaxPixels = 178_956_970;
-
     // Premultiplied RGBA is what Skia resamples correctly; dropping alpha afterwards composites over black.
     private static SKImageInfo Rgba(int width, int height) =>
         new(width, height, SKColorType.Rgba8888, SKAlphaType.Premul, SKColorSpace.CreateSrgb());
 
     /// <summary>
     /// Decodes to RGBA at the smallest codec-supported scale whose shorter side is at least <paramref name="minShorterSide"/>.
-    /// EXIF orientation is ignored, as PIL/torchvision do. Truncated files count as corrupt.
+    /// EXIF orientation is ignored, as PIL/torchvision do. Returns null with the <paramref name="reason"/> when the bytes
+    /// are no image, the header claims more than <paramref name="maxPixels"/> pixels, or the data does not fill the header's
+    /// image (a truncated or crafted file), so such a file is skipped rather than trained on as a grey image.
     /// </summary>
-    public static SKBitmap? TryDecode(ReadOnlySpan<byte> encoded, int minShorterSide)
+    public static SKBitmap? TryDecode(ReadOnlySpan<byte> encoded, int minShorterSide, long maxPixels, out string? reason)
     {
+        reason = "not a decodable JPEG or PNG image";
         if (encoded.IsEmpty)
         {
+            reason = "empty file";
             return null;
         }
 
@@ -33,23 +33,26 @@ internal static class SkiaImaging
                 return null;
             }
 
-            SKSizeI size = ScaledSize(codec, minShorterSide);
-            if ((long)size.Width * size.Height > MaxPixels)
+            if ((long)codec.Info.Width * codec.Info.Height > maxPixels)
             {
+                reason = $"header claims {codec.Info.Width}x{codec.Info.Height} pixels, over the cap of {maxPixels}";
                 return null;
             }
 
-            var bitmap = TryGetPixels(codec, size);
-            if (bitmap is null && size != codec.Info.Size)
+            SKSizeI size = ScaledSize(codec, minShorterSide);
+            var (bitmap, result) = TryGetPixels(codec, size);
+            if (result == SKCodecResult.InvalidScale && size != codec.Info.Size)
             {
-                bitmap = TryGetPixels(codec, codec.Info.Size);
+                (bitmap, result) = TryGetPixels(codec, codec.Info.Size);
             }
 
+            reason = bitmap is null ? $"decoded data does not match its header ({result})" : null;
             return bitmap;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // Crafted or damaged files must never stop a preprocessing run.
+            reason = $"decoder failed: {e.Message}";
             return null;
         }
     }
@@ -75,40 +78,44 @@ internal static class SkiaImaging
         return full;
     }
 
-    private static SKBitmap? TryGetPixels(SKCodec codec, SKSizeI size)
+    private static (SKBitmap? Bitmap, SKCodecResult Result) TryGetPixels(SKCodec codec, SKSizeI size)
     {
         var info = Rgba(size.Width, size.Height);
         var bitmap = new SKBitmap(info);
-        if (codec.GetPixels(info, bitmap.GetPixels()) == SKCodecResult.Success)
+        var result = codec.GetPixels(info, bitmap.GetPixels());
+        if (result == SKCodecResult.Success)
         {
-            return bitmap;
+            return (bitmap, result);
         }
 
         bitmap.Dispose();
-        return null;
+        return (null, result);
     }
 
-    public static DecodedImage ToDecodedImage(SKBitmap bitmap)
+    /// <summary>Interleaved HWC RGB of the whole bitmap.</summary>
+    public static byte[] ToRgb(SKBitmap bitmap)
     {
         var rgb = new byte[bitmap.Width * bitmap.Height * 3];
         CopyRgb(bitmap, 0, 0, bitmap.Width, bitmap.Height, rgb);
-        return new DecodedImage(bitmap.Width, bitmap.Height, rgb);
+        return rgb;
     }
 
-    public static SKBitmap FromDecodedImage(DecodedImage image)
+    /// <summary>A bitmap of raw interleaved pixels with 1 (grey, replicated to R, G and B) or 3 channels.</summary>
+    public static SKBitmap FromPixels(int width, int height, int channels, ReadOnlySpan<byte> pixels)
     {
-        var bitmap = new SKBitmap(Rgba(image.Width, image.Height));
-        Span<byte> pixels = bitmap.GetPixelSpan();
+        var bitmap = new SKBitmap(Rgba(width, height));
+        Span<byte> target = bitmap.GetPixelSpan();
         int rowBytes = bitmap.RowBytes;
-        for (int y = 0; y < image.Height; y++)
+        for (int y = 0; y < height; y++)
         {
-            Span<byte> row = pixels.Slice(y * rowBytes, image.Width * 4);
-            ReadOnlySpan<byte> source = image.Rgb.AsSpan(y * image.Width * 3, image.Width * 3);
-            for (int x = 0; x < image.Width; x++)
+            Span<byte> row = target.Slice(y * rowBytes, width * 4);
+            ReadOnlySpan<byte> source = pixels.Slice(y * width * channels, width * channels);
+            for (int x = 0; x < width; x++)
             {
-                row[x * 4] = source[x * 3];
-                row[x * 4 + 1] = source[x * 3 + 1];
-                row[x * 4 + 2] = source[x * 3 + 2];
+                int c = x * channels;
+                row[x * 4] = source[c];
+                row[x * 4 + 1] = source[channels == 1 ? c : c + 1];
+                row[x * 4 + 2] = source[channels == 1 ? c : c + 2];
                 row[x * 4 + 3] = 255;
             }
         }

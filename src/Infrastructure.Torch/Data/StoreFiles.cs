@@ -34,7 +34,7 @@ internal static class StoreFiles
             }
 
             var stored = JsonSerializer.Deserialize<DatasetVersion>(File.ReadAllText(versionPath), Json);
-            if (stored?.Settings is null || stored.ClassNames is null || stored.ColourPca is null)
+            if (stored?.Settings is null || stored.ClassNames is null || stored.Skipped is null || stored.ColourPca is null)
             {
                 return false;
             }

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using AlexNet.Experiments.Domain.Datasets;
+using AlexNet.Experiments.Infrastructure.Torch.Data.Sources;
 using SkiaSharp;
 
 namespace AlexNet.Experiments.Infrastructure.Torch.Data;
@@ -28,14 +30,33 @@ public sealed class SyntheticDatasetGenerator : ISyntheticDatasetGenerator
         return $"{index:D2}-{Shapes[shape]}-{Colours[colour].Name}";
     }
 
-    public Task GenerateAsync(SyntheticDatasetSpec spec, string outputPath, CancellationToken cancellationToken)
+    public const string SpecFile = "synthetic-spec.json";
+
+    public async Task<string> GenerateAsync(SyntheticDatasetSpec spec, string outputPath, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(spec.Classes, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(spec.Classes, MaxClasses);
         ArgumentOutOfRangeException.ThrowIfNegative(spec.TrainPerClass);
         ArgumentOutOfRangeException.ThrowIfNegative(spec.ValidationPerClass);
         ArgumentOutOfRangeException.ThrowIfLessThan(spec.ImageSize, 8);
-        return Task.Run(() => Generate(spec, outputPath, cancellationToken), cancellationToken);
+        var path = Path.GetFullPath(outputPath);
+        // The generator is deterministic: a folder already holding this spec holds this dataset.
+        if (!HoldsSpec(path, spec))
+        {
+            await Task.Run(() => Generate(spec, path, cancellationToken), cancellationToken);
+            await File.WriteAllTextAsync(Path.Combine(path, SpecFile), JsonSerializer.Serialize(spec), cancellationToken);
+        }
+
+        return path;
+    }
+
+    public bool CanWriteTo(string outputPath, SyntheticDatasetSpec spec) =>
+        !Directory.Exists(outputPath) || !Directory.EnumerateFileSystemEntries(outputPath).Any() || HoldsSpec(outputPath, spec);
+
+    private static bool HoldsSpec(string path, SyntheticDatasetSpec spec)
+    {
+        var file = Path.Combine(path, SpecFile);
+        return File.Exists(file) && JsonSerializer.Deserialize<SyntheticDatasetSpec>(File.ReadAllText(file)) == spec;
     }
 
     private static void Generate(SyntheticDatasetSpec spec, string outputPath, CancellationToken cancellationToken)
@@ -45,7 +66,7 @@ public sealed class SyntheticDatasetGenerator : ISyntheticDatasetGenerator
         {
             for (int c = 0; c < spec.Classes; c++)
             {
-                string folder = Path.Combine(outputPath, ImageFolderDatasetReader.FolderOf(split), ClassName(c));
+                string folder = Path.Combine(outputPath, split == DatasetSplit.Train ? ImageFolderReader.TrainFolder : ImageFolderReader.ValidationFolder, ClassName(c));
                 Directory.CreateDirectory(folder);
                 for (int i = 0; i < perClass; i++)
                 {

@@ -4,7 +4,18 @@ using AlexNet.Experiments.Domain.Training;
 
 namespace AlexNet.Experiments.Infrastructure.Torch.Data;
 
-public sealed class TorchAugmentationFactory : IAugmentationFactory
+/// <summary>Per-image augmentation for training: reads a stored HWC byte image, writes a normalised CHW float crop.</summary>
+internal interface IAugmentation
+{
+    void Apply(ReadOnlySpan<byte> storedImage, Span<float> crop, Random random);
+}
+
+internal interface IAugmentationFactory
+{
+    IAugmentation CreateTraining(Hyperparameters hyperparameters, DatasetVersion dataset);
+}
+
+internal sealed class TorchAugmentationFactory : IAugmentationFactory
 {
     public IAugmentation CreateTraining(Hyperparameters hyperparameters, DatasetVersion dataset)
     {

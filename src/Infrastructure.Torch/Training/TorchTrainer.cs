@@ -15,8 +15,22 @@ namespace AlexNet.Experiments.Infrastructure.Torch.Training;
 /// the next call continues from it, with the same result as an unbroken epoch. A cancelled token takes the same path at the next
 /// batch boundary, then throws <see cref="OperationCanceledException"/>. A non-finite loss throws <see cref="TrainingDivergedException"/>.
 /// </summary>
-public sealed partial class TorchTrainer(IAugmentationFactory augmentations, ILogger<TorchTrainer> logger) : ITrainer
+public sealed partial class TorchTrainer : ITrainer
 {
+    private readonly IAugmentationFactory augmentations;
+    private readonly ILogger<TorchTrainer> logger;
+
+    public TorchTrainer(ILogger<TorchTrainer> logger)
+        : this(new TorchAugmentationFactory(), logger)
+    {
+    }
+
+    internal TorchTrainer(IAugmentationFactory augmentations, ILogger<TorchTrainer> logger)
+    {
+        this.augmentations = augmentations;
+        this.logger = logger;
+    }
+
     public Task<EpochOutcome?> TrainEpochAsync(TrainingRequest request, CancellationToken cancellationToken) =>
         Task.Run(() => TrainEpoch(request, cancellationToken), cancellationToken);
 

@@ -55,7 +55,7 @@ public sealed class TrainingSession : IDisposable
     /// Reproducible training batches for one epoch, from <paramref name="firstPosition"/> on: the order and every image's
     /// augmentation are seeded from the epoch seed and the image's position, so a resumed epoch sees the same batches.
     /// </summary>
-    public static BatchLoader TrainingBatches(
+    internal static BatchLoader TrainingBatches(
         PreprocessedSplit split, IAugmentation augmentation, int batchSize, int cropSize, int epochSeed, CancellationToken cancellationToken, int firstPosition = 0) =>
         new(DeterministicSeed.Shuffle(split.Count, epochSeed)[firstPosition..], split.Label, batchSize, 3 * cropSize * cropSize,
             (position, index, pixels) => augmentation.Apply(

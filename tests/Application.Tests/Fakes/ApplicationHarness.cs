@@ -23,6 +23,8 @@ public sealed class ApplicationHarness : IDisposable
         services.AddSingleton<IResultsStore>(Store);
         services.AddSingleton<IJobScheduler>(Scheduler);
         services.AddSingleton<IDatasetPreprocessor>(Preprocessor);
+        services.AddSingleton<IDatasetSources>(Sources);
+        services.AddSingleton<ISyntheticDatasetGenerator>(new FakeSyntheticDatasetGenerator());
         services.AddSingleton<ITrainer>(Trainer);
         services.AddSingleton<IEvaluator>(Evaluator);
         services.AddSingleton<IArtifactStore>(new FakeArtifactStore());
@@ -34,6 +36,7 @@ public sealed class ApplicationHarness : IDisposable
     public InMemoryResultsStore Store { get; } = new();
     public QueueingJobScheduler Scheduler { get; } = new();
     public FakePreprocessor Preprocessor { get; } = new();
+    public FakeDatasetSources Sources { get; } = new();
     public FakeTrainer Trainer { get; } = new();
     public FakeEvaluator Evaluator { get; } = new();
 
@@ -73,7 +76,7 @@ public sealed class ApplicationHarness : IDisposable
 
     public async Task<Dataset> AddDatasetAsync(string name = "shapes")
     {
-        var dataset = new Dataset(Guid.NewGuid(), name, "/data/" + name, DateTimeOffset.UnixEpoch);
+        var dataset = new Dataset(Guid.NewGuid(), name, "/data/" + name, DatasetFormat.ImageFolder, DateTimeOffset.UnixEpoch);
         await Store.AddDatasetAsync(dataset, CancellationToken.None);
         return dataset;
     }

@@ -36,9 +36,27 @@ public sealed class FakePreprocessor : IDatasetPreprocessor
     {
         Calls++;
         return Task.FromResult(new DatasetVersion(
-            $"hash-of-{dataset.Name}-{settings.ImageSize}", dataset.Id, settings, ["a", "b", "c"], 30, 9, 1,
+            $"hash-of-{dataset.Name}-{settings.ImageSize}", dataset.Id, settings, ["a", "b", "c"], 30, 9, [new SkippedFile("train/a/bad.jpg", "not a decodable JPEG or PNG image")], null,
             new ColourPca([3, 2, 1], [1, 0, 0, 0, 1, 0, 0, 0, 1]), Path.Combine(storeRoot, "x"), DateTimeOffset.UnixEpoch));
     }
+}
+
+/// <summary>Admits the paths in <see cref="Valid"/> (as their resolved form), refuses every other with one message.</summary>
+public sealed class FakeDatasetSources : IDatasetSources
+{
+    public Dictionary<string, string> Valid { get; } = [];
+
+    public Task<DatasetSourceCheck> CheckAsync(string requestedPath, DatasetFormat format, CancellationToken cancellationToken) =>
+        Task.FromResult(Valid.TryGetValue(requestedPath, out var resolved)
+            ? DatasetSourceCheck.Valid(resolved)
+            : DatasetSourceCheck.Invalid($"No dataset folder '{requestedPath}' under the configured dataset roots."));
+}
+
+public sealed class FakeSyntheticDatasetGenerator : ISyntheticDatasetGenerator
+{
+    public Task<string> GenerateAsync(SyntheticDatasetSpec spec, string outputPath, CancellationToken cancellationToken) => Task.FromResult(outputPath);
+
+    public bool CanWriteTo(string outputPath, SyntheticDatasetSpec spec) => true;
 }
 
 /// <summary>Validation error falls by a fixed amount per epoch, so schedules and results are predictable.</summary>

@@ -21,6 +21,10 @@ public sealed class InMemoryResultsStore : IResultsStore
     public Task AddDatasetAsync(Dataset dataset, CancellationToken cancellationToken) => Done(Datasets[dataset.Id] = dataset);
     public Task<Dataset?> GetDatasetAsync(Guid datasetId, CancellationToken cancellationToken) => Task.FromResult(Datasets.GetValueOrDefault(datasetId));
     public Task<IReadOnlyList<Dataset>> ListDatasetsAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<Dataset>>(Datasets.Values.ToList());
+    public Task<Dataset?> FindDatasetAsync(string sourcePath, DatasetFormat format, CancellationToken cancellationToken) =>
+        Task.FromResult(Datasets.Values.Where(d => d.SourcePath == sourcePath && d.Format == format).OrderBy(d => d.CreatedAt).FirstOrDefault());
+    public Task<IReadOnlyList<DatasetVersion>> ListDatasetVersionsAsync(Guid datasetId, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<DatasetVersion>>(Versions.Values.Where(v => v.DatasetId == datasetId).OrderByDescending(v => v.CreatedAt).ToList());
     public Task<DatasetVersion?> GetDatasetVersionAsync(string contentHash, CancellationToken cancellationToken) => Task.FromResult(Versions.GetValueOrDefault(contentHash));
     public Task AddDatasetVersionAsync(DatasetVersion version, CancellationToken cancellationToken) => Done(Versions.TryAdd(version.ContentHash, version));
 

@@ -168,7 +168,7 @@ public sealed class AugmentationTests
         new() { Model = new ModelHyperparameters { InputSize = C }, Data = data };
 
     private static DatasetVersion Version(string storePath) =>
-        new("hash", Guid.Empty, new PreprocessingSettings(S), ["a"], 1, 0, 0, Pca, storePath, DateTimeOffset.UnixEpoch);
+        new("hash", Guid.Empty, new PreprocessingSettings(S), ["a"], 1, 0, [], null, Pca, storePath, DateTimeOffset.UnixEpoch);
 
     private static float[] Expected(int left, int top, bool flip, bool subtractMean)
     {

@@ -24,8 +24,8 @@ public sealed class PreprocessedDatasetFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await new SyntheticDatasetGenerator().GenerateAsync(new SyntheticDatasetSpec(3, 4, 2, ImageSize, Seed: 11), SourcePath, CancellationToken.None);
-        Dataset = new Dataset(Guid.NewGuid(), "tiny", SourcePath, DateTimeOffset.UnixEpoch);
-        Version = await new DatasetPreprocessor(new ImageFolderDatasetReader()).PreprocessAsync(
+        Dataset = new Dataset(Guid.NewGuid(), "tiny", SourcePath, DatasetFormat.ImageFolder, DateTimeOffset.UnixEpoch);
+        Version = await new DatasetPreprocessor().PreprocessAsync(
             Dataset, new PreprocessingSettings(ImageSize), StoreRoot, new SynchronousProgress<PreprocessingProgress>(Progress.Add), CancellationToken.None);
     }
 
@@ -58,6 +58,7 @@ public sealed class DatasetPreprocessorTests(PreprocessedDatasetFixture fixture)
         version.TrainCount.ShouldBe(12);
         version.ValidationCount.ShouldBe(6);
         version.SkippedCount.ShouldBe(0);
+        version.HoldOut.ShouldBeNull();
 
         string store = version.StorePath;
         new FileInfo(Path.Combine(store, "train.bin")).Length.ShouldBe(12L * S * S * 3);
@@ -91,9 +92,9 @@ public sealed class DatasetPreprocessorTests(PreprocessedDatasetFixture fixture)
         train.Image(11).Length.ShouldBe(S * S * 3);
 
         // The stored image is the source decoded, shorter side scaled and centre-cropped.
-        var reader = new ImageFolderDatasetReader();
-        var first = reader.ListImages(fixture.SourcePath, DatasetSplit.Train).First();
-        var expected = DatasetPreprocessor.ResizeAndCentreCrop(reader.TryDecode(first.Path)!, S);
+        var first = Directory.GetFiles(Path.Combine(fixture.SourcePath, "train", "00-circle-red")).Order(StringComparer.Ordinal).First();
+        using var decoded = SkiaImaging.TryDecode(File.ReadAllBytes(first), 0, long.MaxValue, out _)!;
+        var expected = DatasetPreprocessor.ResizeAndCentreCrop(decoded, S);
         train.Image(0).ToArray().ShouldBe(expected);
         Should.Throw<ArgumentOutOfRangeException>(() => train.Image(12).Length);
     }
@@ -186,8 +187,8 @@ public sealed class DatasetPreprocessorTests(PreprocessedDatasetFixture fixture)
     {
         using var root = new TempDirectory();
         await new SyntheticDatasetGenerator().GenerateAsync(new SyntheticDatasetSpec(2, 2, 1, 16, Seed: 3), root.Combine("source"), CancellationToken.None);
-        var dataset = new Dataset(Guid.NewGuid(), "reuse", root.Combine("source"), DateTimeOffset.UnixEpoch);
-        var preprocessor = new DatasetPreprocessor(new ImageFolderDatasetReader());
+        var dataset = new Dataset(Guid.NewGuid(), "reuse", root.Combine("source"), DatasetFormat.ImageFolder, DateTimeOffset.UnixEpoch);
+        var preprocessor = new DatasetPreprocessor();
         string storeRoot = root.Combine("store");
 
         var first = await preprocessor.PreprocessAsync(dataset, new PreprocessingSettings(16), storeRoot, null, CancellationToken.None);
@@ -216,8 +217,8 @@ public sealed class DatasetPreprocessorTests(PreprocessedDatasetFixture fixture)
         withEmptyClass.ClassNames.Count.ShouldBe(3);
         Directory.Delete(Path.Combine(dataset.SourcePath, "train", "99-empty"));
 
-        var image = new ImageFolderDatasetReader().ListImages(dataset.SourcePath, DatasetSplit.Train).Last();
-        File.WriteAllBytes(image.Path, TestImages.Encode(20, 16, (x, _) => ((byte)(x * 10), 0, 0), SKEncodedImageFormat.Jpeg));
+        var image = Directory.GetFiles(Path.Combine(dataset.SourcePath, "train"), "*.jpg", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Last();
+        File.WriteAllBytes(image, TestImages.Encode(20, 16, (x, _) => ((byte)(x * 10), 0, 0), SKEncodedImageFormat.Jpeg));
         var changed = await preprocessor.PreprocessAsync(dataset, new PreprocessingSettings(16), storeRoot, null, CancellationToken.None);
 
         changed.ContentHash.ShouldNotBe(first.ContentHash);
@@ -237,11 +238,11 @@ public sealed class DatasetPreprocessorTests(PreprocessedDatasetFixture fixture)
         File.WriteAllBytes(Path.Combine(source, "train", "00-circle-red", "zz-corrupt.jpg"), junk);
         var progress = new List<PreprocessingProgress>();
 
-        var version = await new DatasetPreprocessor(new ImageFolderDatasetReader()).PreprocessAsync(
-            new Dataset(Guid.NewGuid(), "corrupt", source, DateTimeOffset.UnixEpoch), new PreprocessingSettings(16), root.Combine("store"),
+        var version = await new DatasetPreprocessor().PreprocessAsync(
+            new Dataset(Guid.NewGuid(), "corrupt", source, DatasetFormat.ImageFolder, DateTimeOffset.UnixEpoch), new PreprocessingSettings(16), root.Combine("store"),
             new SynchronousProgress<PreprocessingProgress>(progress.Add), CancellationToken.None);
 
-        version.SkippedCount.ShouldBe(1);
+        version.Skipped.ShouldBe([new SkippedFile("train/00-circle-red/zz-corrupt.jpg", "not a decodable JPEG or PNG image")]);
         version.TrainCount.ShouldBe(6);
         version.ValidationCount.ShouldBe(2);
         progress[^1].ShouldBe(new PreprocessingProgress(9, 1, 9));
@@ -262,8 +263,8 @@ public sealed class DatasetPreprocessorTests(PreprocessedDatasetFixture fixture)
             : TestImages.Encode(64, 32, (x, _) => Stripe(x / 8), SKEncodedImageFormat.Png);
         TestImages.Write(root.Combine("source", "train", "a", "stripes.png"), png);
 
-        var version = await new DatasetPreprocessor(new ImageFolderDatasetReader()).PreprocessAsync(
-            new Dataset(Guid.NewGuid(), "stripes", root.Combine("source"), DateTimeOffset.UnixEpoch), new PreprocessingSettings(16), root.Combine("store"),
+        var version = await new DatasetPreprocessor().PreprocessAsync(
+            new Dataset(Guid.NewGuid(), "stripes", root.Combine("source"), DatasetFormat.ImageFolder, DateTimeOffset.UnixEpoch), new PreprocessingSettings(16), root.Combine("store"),
             null, CancellationToken.None);
 
         using var train = PreprocessedSplit.Open(version.StorePath, DatasetSplit.Train, 16);
@@ -292,8 +293,8 @@ public sealed class DatasetPreprocessorTests(PreprocessedDatasetFixture fixture)
         using var cancelled = new CancellationTokenSource();
         await cancelled.CancelAsync();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new DatasetPreprocessor(new ImageFolderDatasetReader()).PreprocessAsync(
-            new Dataset(Guid.NewGuid(), "cancelled", root.Combine("source"), DateTimeOffset.UnixEpoch), new PreprocessingSettings(8), root.Combine("store"),
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new DatasetPreprocessor().PreprocessAsync(
+            new Dataset(Guid.NewGuid(), "cancelled", root.Combine("source"), DatasetFormat.ImageFolder, DateTimeOffset.UnixEpoch), new PreprocessingSettings(8), root.Combine("store"),
             null, cancelled.Token));
 
         (Directory.Exists(root.Combine("store")) && Directory.EnumerateFileSystemEntries(root.Combine("store")).Any()).ShouldBeFalse();

@@ -1,5 +1,6 @@
 using AlexNet.Experiments.Domain.Datasets;
 using AlexNet.Experiments.Infrastructure.Torch.Data;
+using AlexNet.Experiments.Infrastructure.Torch.Data.Sources;
 
 namespace AlexNet.Experiments.Infrastructure.Torch.Tests.Data;
 
@@ -14,21 +15,32 @@ public sealed class SyntheticDatasetGeneratorTests
 
         await new SyntheticDatasetGenerator().GenerateAsync(Spec, root.Path, CancellationToken.None);
 
-        var reader = new ImageFolderDatasetReader();
-        reader.ReadClassNames(root.Path).ShouldBe(["00-circle-red", "01-square-orange", "02-triangle-yellow"]);
-        var train = reader.ListImages(root.Path, DatasetSplit.Train).ToList();
-        var validation = reader.ListImages(root.Path, DatasetSplit.Validation).ToList();
-        train.Count.ShouldBe(9);
-        validation.Count.ShouldBe(6);
-        foreach (var image in train.Concat(validation))
+        var records = new ImageFolderReader().Read(UntrustedFiles.RealPath(root.Path)!, new UntrustedFileLimits(), CancellationToken.None);
+        records.ClassNames.ShouldBe(["00-circle-red", "01-square-orange", "02-triangle-yellow"]);
+        records.Train.Count.ShouldBe(9);
+        records.Validation.ShouldNotBeNull().Count.ShouldBe(6);
+        foreach (var image in records.Train.Concat(records.Validation!).Cast<EncodedImageRecord>())
         {
             var bytes = File.ReadAllBytes(image.Path);
             bytes[0].ShouldBe((byte)0xFF);
             bytes[1].ShouldBe((byte)0xD8);
-            var decoded = reader.TryDecode(image.Path).ShouldNotBeNull();
+            using var decoded = SkiaImaging.TryDecode(bytes, 0, long.MaxValue, out _).ShouldNotBeNull();
             Math.Min(decoded.Width, decoded.Height).ShouldBe(24);
             Math.Max(decoded.Width, decoded.Height).ShouldBe(32);
         }
+    }
+
+    [Fact]
+    public async Task A_folder_holding_the_spec_is_kept_and_another_non_empty_folder_is_refused()
+    {
+        using var root = new TempDirectory();
+        var generator = new SyntheticDatasetGenerator();
+        generator.CanWriteTo(root.Path, Spec).ShouldBeTrue();
+
+        (await generator.GenerateAsync(Spec, root.Path, CancellationToken.None)).ShouldBe(Path.GetFullPath(root.Path));
+
+        generator.CanWriteTo(root.Path, Spec).ShouldBeTrue();
+        generator.CanWriteTo(root.Path, Spec with { Seed = 6 }).ShouldBeFalse();
     }
 
     [Fact]

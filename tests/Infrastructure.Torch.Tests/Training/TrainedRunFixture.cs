@@ -51,7 +51,7 @@ public sealed class TrainedRunFixture : IAsyncLifetime
 
     public string NewDirectory(string name) => _root.Combine(name);
 
-    public static TorchTrainer CreateTrainer(IAugmentationFactory? augmentations = null) =>
+    internal static TorchTrainer CreateTrainer(IAugmentationFactory? augmentations = null) =>
         new(augmentations ?? new TorchAugmentationFactory(), NullLogger<TorchTrainer>.Instance);
 
     public TrainingRequest Request(int epoch, string directory, Hyperparameters? hyperparameters = null) =>
@@ -62,8 +62,8 @@ public sealed class TrainedRunFixture : IAsyncLifetime
         string source = _root.Combine("source");
         await new SyntheticDatasetGenerator().GenerateAsync(
             new SyntheticDatasetSpec(Classes, TrainPerClass, ValidationPerClass, ImageSize: 80, Seed: 1), source, CancellationToken.None);
-        var dataset = new Dataset(Guid.NewGuid(), "tiny", source, DateTimeOffset.UnixEpoch);
-        Dataset = await new DatasetPreprocessor(new ImageFolderDatasetReader()).PreprocessAsync(
+        var dataset = new Dataset(Guid.NewGuid(), "tiny", source, DatasetFormat.ImageFolder, DateTimeOffset.UnixEpoch);
+        Dataset = await new DatasetPreprocessor().PreprocessAsync(
             dataset, new PreprocessingSettings(StoredSize), _root.Combine("store"), null, CancellationToken.None);
 
         Epoch1 = await CreateTrainer().TrainWholeEpochAsync(Request(1, RunDirectory));

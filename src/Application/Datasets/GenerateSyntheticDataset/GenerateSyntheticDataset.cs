@@ -1,4 +1,3 @@
-using System.Text.Json;
 using AlexNet.Experiments.Domain.Datasets;
 using FluentValidation;
 using Mediator;
@@ -10,10 +9,10 @@ public sealed record GenerateSyntheticDatasetCommand(string OutputPath, Syntheti
 
 public sealed class GenerateSyntheticDatasetValidator : AbstractValidator<GenerateSyntheticDatasetCommand>
 {
-    public GenerateSyntheticDatasetValidator()
+    public GenerateSyntheticDatasetValidator(ISyntheticDatasetGenerator generator)
     {
         RuleFor(c => c.OutputPath).NotEmpty()
-            .Must((c, path) => GenerateSyntheticDatasetHandler.CanWriteTo(path, c.Spec))
+            .Must((c, path) => generator.CanWriteTo(path, c.Spec))
             .WithMessage(c => $"Folder '{c.OutputPath}' is not empty and holds no synthetic dataset of this spec; choose an empty folder.");
         RuleFor(c => c.Spec.Classes).InclusiveBetween(2, 12);
         RuleFor(c => c.Spec.TrainPerClass).InclusiveBetween(1, 100_000);
@@ -24,27 +23,6 @@ public sealed class GenerateSyntheticDatasetValidator : AbstractValidator<Genera
 
 public sealed class GenerateSyntheticDatasetHandler(ISyntheticDatasetGenerator generator) : ICommandHandler<GenerateSyntheticDatasetCommand, string>
 {
-    private const string SpecFile = "synthetic-spec.json";
-
-    public async ValueTask<string> Handle(GenerateSyntheticDatasetCommand command, CancellationToken cancellationToken)
-    {
-        var path = Path.GetFullPath(command.OutputPath);
-        // The generator is deterministic: a folder already holding this spec holds this dataset.
-        if (!HoldsSpec(path, command.Spec))
-        {
-            await generator.GenerateAsync(command.Spec, path, cancellationToken);
-            await File.WriteAllTextAsync(Path.Combine(path, SpecFile), JsonSerializer.Serialize(command.Spec), cancellationToken);
-        }
-
-        return path;
-    }
-
-    internal static bool CanWriteTo(string path, SyntheticDatasetSpec spec) =>
-        !Directory.Exists(path) || !Directory.EnumerateFileSystemEntries(path).Any() || HoldsSpec(path, spec);
-
-    private static bool HoldsSpec(string path, SyntheticDatasetSpec spec)
-    {
-        var file = Path.Combine(path, SpecFile);
-        return File.Exists(file) && JsonSerializer.Deserialize<SyntheticDatasetSpec>(File.ReadAllText(file)) == spec;
-    }
+    public async ValueTask<string> Handle(GenerateSyntheticDatasetCommand command, CancellationToken cancellationToken) =>
+        await generator.GenerateAsync(command.Spec, command.OutputPath, cancellationToken);
 }

@@ -1,38 +1,47 @@
 using AlexNet.Experiments.Domain.Datasets;
 using AlexNet.Experiments.Domain.Storage;
 using FluentValidation;
+using FluentValidation.Results;
 using Mediator;
 
 namespace AlexNet.Experiments.Application.Datasets.RegisterDataset;
 
-/// <summary>Registers an image folder in the ImageNet layout (root/train/&lt;class&gt;/*, root/val/&lt;class&gt;/*).</summary>
-public sealed record RegisterDatasetCommand(string Name, string SourcePath) : ICommand<Dataset>;
+/// <summary>
+/// Registers a source folder in one of the <see cref="DatasetFormat"/>s. The folder must lie under a configured dataset root;
+/// registering the same folder in the same format again returns the dataset already registered.
+/// </summary>
+public sealed record RegisterDatasetCommand(string Name, string SourcePath, DatasetFormat Format = DatasetFormat.ImageFolder) : ICommand<RegisteredDataset>;
+
+/// <param name="Existing">True when the folder was registered before and <paramref name="Dataset"/> is that registration.</param>
+public sealed record RegisteredDataset(Dataset Dataset, bool Existing);
 
 public sealed class RegisterDatasetValidator : AbstractValidator<RegisterDatasetCommand>
 {
     public RegisterDatasetValidator()
     {
         RuleFor(c => c.Name).NotEmpty().MaximumLength(200);
-        RuleFor(c => c.SourcePath).Cascade(CascadeMode.Stop)
-            .NotEmpty()
-            .Must(Directory.Exists).WithMessage(c => $"Folder '{c.SourcePath}' does not exist.")
-            .Must(path => HasClassFolders(path, "train")).WithMessage("The folder needs a train/ sub-folder with one folder per class.")
-            .Must(path => HasClassFolders(path, "val")).WithMessage("The folder needs a val/ sub-folder with one folder per class.");
-    }
-
-    private static bool HasClassFolders(string root, string split)
-    {
-        var folder = Path.Combine(root, split);
-        return Directory.Exists(folder) && Directory.EnumerateDirectories(folder).Any();
+        RuleFor(c => c.SourcePath).NotEmpty().MaximumLength(4096);
+        RuleFor(c => c.Format).IsInEnum();
     }
 }
 
-public sealed class RegisterDatasetHandler(IResultsStore store, TimeProvider clock) : ICommandHandler<RegisterDatasetCommand, Dataset>
+public sealed class RegisterDatasetHandler(IResultsStore store, IDatasetSources sources, TimeProvider clock) : ICommandHandler<RegisterDatasetCommand, RegisteredDataset>
 {
-    public async ValueTask<Dataset> Handle(RegisterDatasetCommand command, CancellationToken cancellationToken)
+    public async ValueTask<RegisteredDataset> Handle(RegisterDatasetCommand command, CancellationToken cancellationToken)
     {
-        var dataset = new Dataset(Guid.NewGuid(), command.Name.Trim(), Path.GetFullPath(command.SourcePath), clock.GetUtcNow());
+        var check = await sources.CheckAsync(command.SourcePath, command.Format, cancellationToken);
+        if (check.SourcePath is not { } sourcePath)
+        {
+            throw new ValidationException([new ValidationFailure("sourcePath", check.Problem)]);
+        }
+
+        if (await store.FindDatasetAsync(sourcePath, command.Format, cancellationToken) is { } existing)
+        {
+            return new RegisteredDataset(existing, Existing: true);
+        }
+
+        var dataset = new Dataset(Guid.NewGuid(), command.Name.Trim(), sourcePath, command.Format, clock.GetUtcNow());
         await store.AddDatasetAsync(dataset, cancellationToken);
-        return dataset;
+        return new RegisteredDataset(dataset, Existing: false);
     }
 }

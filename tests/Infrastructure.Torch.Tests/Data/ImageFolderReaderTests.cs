@@ -1,12 +1,12 @@
-using AlexNet.Experiments.Domain.Datasets;
 using AlexNet.Experiments.Infrastructure.Torch.Data;
+using AlexNet.Experiments.Infrastructure.Torch.Data.Sources;
 using SkiaSharp;
 
 namespace AlexNet.Experiments.Infrastructure.Torch.Tests.Data;
 
-public sealed class ImageFolderDatasetReaderTests
+public sealed class ImageFolderReaderTests
 {
-    private readonly ImageFolderDatasetReader _reader = new();
+    private readonly ImageFolderReader _reader = new();
 
     [Fact]
     public void Lists_sorted_images_with_labels_from_the_sorted_train_folders()
@@ -19,27 +19,26 @@ public sealed class ImageFolderDatasetReaderTests
             TestImages.Write(root.Combine(file.Split('/')), png);
         }
 
-        _reader.ReadClassNames(root.Path).ShouldBe(["a", "b"]);
+        var records = _reader.Read(UntrustedFiles.RealPath(root.Path)!, new UntrustedFileLimits(), CancellationToken.None);
 
-        var train = _reader.ListImages(root.Path, DatasetSplit.Train).ToList();
-        train.Select(i => Path.GetRelativePath(root.Path, i.Path)).ShouldBe(["train/a/y.PNG", "train/a/z.jpeg", "train/b/1.JPG", "train/b/2.png"]);
-        train.Select(i => i.ClassIndex).ShouldBe([0, 0, 1, 1]);
-        train.ShouldAllBe(i => i.Split == DatasetSplit.Train);
-
-        var validation = _reader.ListImages(root.Path, DatasetSplit.Validation).ToList();
-        validation.Select(i => Path.GetRelativePath(root.Path, i.Path)).ShouldBe(["val/a/w.png", "val/b/v.jpg"]);
-        validation.Select(i => i.ClassIndex).ShouldBe([0, 1]);
-        validation.ShouldAllBe(i => i.Split == DatasetSplit.Validation);
+        records.ClassNames.ShouldBe(["a", "b"]);
+        records.Train.Select(r => r.Key).ShouldBe(["train/a/y.PNG", "train/a/z.jpeg", "train/b/1.JPG", "train/b/2.png"]);
+        records.Train.Select(r => r.Label).ShouldBe([0, 0, 1, 1]);
+        records.Train.ShouldAllBe(r => r is EncodedImageRecord);
+        records.Validation.ShouldNotBeNull().Select(r => r.Key).ShouldBe(["val/a/w.png", "val/b/v.jpg"]);
+        records.Validation!.Select(r => r.Label).ShouldBe([0, 1]);
     }
 
     [Fact]
-    public void Missing_train_folder_is_an_error_and_missing_val_folder_is_empty()
+    public void A_missing_train_folder_fails_the_layout_check_and_a_missing_val_folder_means_no_validation_split()
     {
         using var root = new TempDirectory();
-        Should.Throw<DirectoryNotFoundException>(() => _reader.ReadClassNames(root.Path));
+        _reader.CheckLayout(root.Path).ShouldNotBeNull().ShouldContain("train/");
+        Should.Throw<InvalidDataException>(() => _reader.Read(root.Path, new UntrustedFileLimits(), CancellationToken.None));
 
         TestImages.Write(root.Combine("train", "a", "1.png"), TestImages.SolidPng(1, 2, 3));
-        _reader.ListImages(root.Path, DatasetSplit.Validation).ShouldBeEmpty();
+        _reader.CheckLayout(root.Path).ShouldBeNull();
+        _reader.Read(UntrustedFiles.RealPath(root.Path)!, new UntrustedFileLimits(), CancellationToken.None).Validation.ShouldBeNull();
     }
 
     [Fact]
@@ -49,7 +48,7 @@ public sealed class ImageFolderDatasetReaderTests
         string path = root.Combine("image.png");
         TestImages.Write(path, TestImages.Encode(3, 2, (x, y) => ((byte)(x * 100), (byte)(y * 200), 7), SKEncodedImageFormat.Png));
 
-        var image = _reader.TryDecode(path).ShouldNotBeNull();
+        var image = Decode(path).ShouldNotBeNull();
 
         image.Width.ShouldBe(3);
         image.Height.ShouldBe(2);
@@ -63,7 +62,7 @@ public sealed class ImageFolderDatasetReaderTests
         string path = root.Combine("image.jpg");
         TestImages.Write(path, TestImages.Encode(40, 30, (_, _) => (200, 60, 30), SKEncodedImageFormat.Jpeg, quality: 95));
 
-        var image = _reader.TryDecode(path).ShouldNotBeNull();
+        var image = Decode(path).ShouldNotBeNull();
 
         image.Width.ShouldBe(40);
         image.Height.ShouldBe(30);
@@ -82,11 +81,11 @@ public sealed class ImageFolderDatasetReaderTests
         TestImages.Write(path, TestImages.Encode(400, 300, (_, _) => (0, 128, 255), SKEncodedImageFormat.Jpeg));
 
         // 2/8 would give 75 rows, too few for 100; 3/8 gives 150x113.
-        var image = _reader.TryDecode(path, minShorterSide: 100).ShouldNotBeNull();
+        var image = Decode(path, minShorterSide: 100).ShouldNotBeNull();
 
         image.Width.ShouldBe(150);
         image.Height.ShouldBe(113);
-        _reader.TryDecode(path, minShorterSide: 300).ShouldNotBeNull().Width.ShouldBe(400);
+        Decode(path, minShorterSide: 300).ShouldNotBeNull().Width.ShouldBe(400);
     }
 
     [Fact]
@@ -105,9 +104,27 @@ public sealed class ImageFolderDatasetReaderTests
         string empty = root.Combine("empty.png");
         File.WriteAllBytes(empty, []);
 
-        _reader.TryDecode(corrupt).ShouldBeNull();
-        _reader.TryDecode(truncated).ShouldBeNull();
-        _reader.TryDecode(empty).ShouldBeNull();
-        _reader.TryDecode(root.Combine("missing.png")).ShouldBeNull();
+        Decode(corrupt).ShouldBeNull();
+        Decode(truncated).ShouldBeNull();
+        Decode(empty).ShouldBeNull();
+    }
+
+    [Fact]
+    public void A_header_claiming_more_pixels_than_the_cap_is_refused_before_decoding()
+    {
+        var jpeg = TestImages.Encode(64, 48, (x, y) => ((byte)x, (byte)y, 0), SKEncodedImageFormat.Jpeg);
+
+        SkiaImaging.TryDecode(jpeg, 0, maxPixels: 64 * 48 - 1, out var reason).ShouldBeNull();
+        reason.ShouldBe($"header claims 64x48 pixels, over the cap of {64 * 48 - 1}");
+        using var decoded = SkiaImaging.TryDecode(jpeg, 0, maxPixels: 64 * 48, out reason).ShouldNotBeNull();
+        reason.ShouldBeNull();
+    }
+
+    private sealed record Image(int Width, int Height, byte[] Rgb);
+
+    private static Image? Decode(string path, int minShorterSide = 0)
+    {
+        using var bitmap = SkiaImaging.TryDecode(File.ReadAllBytes(path), minShorterSide, new UntrustedFileLimits().MaxPixels, out _);
+        return bitmap is null ? null : new Image(bitmap.Width, bitmap.Height, SkiaImaging.ToRgb(bitmap));
     }
 }
