@@ -1,6 +1,8 @@
 using System.Text.Json.Serialization;
 using AlexNet.Experiments.Application;
+using AlexNet.Experiments.Application.Common;
 using AlexNet.Experiments.Application.Runs;
+using AlexNet.Experiments.Domain.Experiments;
 using AlexNet.Experiments.Host.Api;
 using AlexNet.Experiments.Host.Jobs;
 using AlexNet.Experiments.Infrastructure.Storage;
@@ -20,10 +22,14 @@ public static class ExperimentsHost
         var builder = WebApplication.CreateBuilder(args);
         var dataDirectory = Path.GetFullPath(builder.Configuration["AlexNet:DataDirectory"] ?? "data");
         Directory.CreateDirectory(dataDirectory);
-        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+        var urls = AccessControl.ConfiguredUrls(builder.Configuration).ToList();
+        if (urls.Count == 0)
         {
             builder.WebHost.UseUrls(DefaultUrl);
         }
+
+        string? apiKey = builder.Configuration[AccessControl.KeySetting];
+        AccessControl.EnsureSafeToListen(urls, apiKey);
 
         // Defaults in code: appsettings.json would be looked up in the caller's folder, not next to the binary.
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
@@ -34,6 +40,7 @@ public static class ExperimentsHost
             .AddApplication()
             .AddTorchBackend()
             .AddSqliteStorage(dataDirectory);
+        builder.Services.AddSingleton<IResourceBudget>(new MachineResourceBudget(builder.Configuration, dataDirectory));
         builder.Services.AddHostedService<StartupTasks>(); // before the job server, so the store is migrated first
         builder.Services.AddHangfireJobs(dataDirectory, builder.Configuration.GetValue("AlexNet:Workers", 1));
 
@@ -42,21 +49,48 @@ public static class ExperimentsHost
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.Services.Configure<JsonOptions>(options =>
         {
-            options.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+            options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(allowIntegerValues: false));
+            options.SerializerOptions.Converters.Add(new StrictJsonObjectConverter());
             options.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+            options.SerializerOptions.AllowDuplicateProperties = false;
+            options.SerializerOptions.MaxDepth = JsonErrors.MaxDepth;
         });
+        builder.Services.AddAntiforgery(); // Hangfire's dashboard then requires an anti-forgery token on every POST
         builder.Services.AddOpenApi();
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseApiKey(apiKey);
+        app.UseRequestBodyLimit();
         app.MapOpenApi();
-        app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [], IsReadOnlyFunc = _ => false });
+        // Every request that gets this far carries the key when one is configured; without a key nobody is authenticated.
+        bool authenticated = !string.IsNullOrEmpty(apiKey);
+        app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [], IsReadOnlyFunc = _ => !authenticated });
         app.MapDatasetEndpoints();
         app.MapExperimentEndpoints();
         app.MapRunEndpoints();
         app.MapModelEndpoints();
         app.MapGet("/", () => TypedResults.Redirect("/hangfire")).ExcludeFromDescription();
         return app;
+    }
+
+    /// <summary>Serves until stopped; a host that must not start says why in one line.</summary>
+    public static async Task<int> ServeAsync(string[] args)
+    {
+        WebApplication app;
+        try
+        {
+            app = Create(args);
+        }
+        catch (HostRefusedToStartException refused)
+        {
+            await Console.Error.WriteLineAsync(refused.Message);
+            return 1;
+        }
+
+        await app.RunAsync();
+        return 0;
     }
 }

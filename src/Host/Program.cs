@@ -7,17 +7,11 @@ var options = hasVerb ? args[1..] : args;
 
 return verb switch
 {
-    "serve" => await ServeAsync(options),
+    "serve" => await ExperimentsHost.ServeAsync(options),
     "quickstart" => await QuickstartCommand.RunAsync(options),
     "benchmark" => await BenchmarkCommand.RunAsync(options),
     _ => Usage(verb),
 };
-
-static async Task<int> ServeAsync(string[] options)
-{
-    await ExperimentsHost.Create(options).RunAsync();
-    return 0;
-}
 
 static int Usage(string verb)
 {

@@ -55,7 +55,7 @@ public sealed partial class ExecuteRunStepHandler(
         catch (Exception e) when (e is not OperationCanceledException)
         {
             LogStepFailed(e, step);
-            await MarkFailedAsync(run.Id, $"{step.Kind}: {e.Message}");
+            await MarkFailedAsync(run.Id, $"{step.Kind}: {FailureReason.From(e)}");
             throw;
         }
 
