@@ -22,7 +22,7 @@ public static class ExperimentsHost
         var builder = WebApplication.CreateBuilder(args);
         var dataDirectory = Path.GetFullPath(builder.Configuration["AlexNet:DataDirectory"] ?? "data");
         Directory.CreateDirectory(dataDirectory);
-        var urls = AccessControl.ConfiguredUrls(builder.Configuration).ToList();
+        var urls = AccessControl.ConfiguredUrls(builder.Configuration).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         if (urls.Count == 0)
         {
             builder.WebHost.UseUrls(DefaultUrl);

@@ -83,4 +83,21 @@ public sealed class RunResourcesTests : IDisposable
         var refused = await Should.ThrowAsync<ValidationException>(() => harness.SendAsync(new ReproduceRunCommand(submitted.RunId)));
         refused.Errors.Single().ErrorMessage.ShouldContain("of memory; the budget is 0.0 GB");
     }
+
+    [Fact]
+    public void Counting_a_large_source_stops_when_the_request_is_aborted()
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(source, "train", "many")).FullName;
+        for (int i = 0; i < 4096; i++)
+        {
+            File.WriteAllBytes(Path.Combine(folder, $"{i}.jpg"), []);
+        }
+
+        var dataset = new Dataset(Guid.NewGuid(), "many", source, DateTimeOffset.UnixEpoch);
+        using var aborted = new CancellationTokenSource();
+        aborted.Cancel();
+
+        Should.Throw<OperationCanceledException>(() => Experiments.RunResources.Check(new Hyperparameters(), dataset, harness.Budget, aborted.Token));
+        Experiments.RunResources.Check(new Hyperparameters(), dataset, harness.Budget, CancellationToken.None).ShouldBeEmpty();
+    }
 }

@@ -38,7 +38,10 @@ public static class AccessControl
             || (IPAddress.TryParse(host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
     }
 
-    /// <summary>Every address the configuration asks the server to listen on.</summary>
+    /// <summary>
+    /// Every address the configuration asks the server to listen on. http_ports is not among them: without urls the host
+    /// listens on its loopback default, which takes precedence over it.
+    /// </summary>
     public static IEnumerable<string> ConfiguredUrls(IConfiguration configuration)
     {
         foreach (var key in new[] { "urls", "ASPNETCORE_URLS" })
@@ -46,15 +49,6 @@ public static class AccessControl
             foreach (var url in (configuration[key] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
                 yield return url;
-            }
-        }
-
-        // http_ports / https_ports bind every interface.
-        foreach (var key in new[] { "http_ports", "https_ports", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_HTTPS_PORTS" })
-        {
-            foreach (var port in (configuration[key] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            {
-                yield return $"http://*:{port}";
             }
         }
 
