@@ -1,6 +1,8 @@
 using System.Text.Json.Serialization;
 using AlexNet.Experiments.Application;
+using AlexNet.Experiments.Application.Common;
 using AlexNet.Experiments.Application.Runs;
+using AlexNet.Experiments.Domain.Experiments;
 using AlexNet.Experiments.Host.Api;
 using AlexNet.Experiments.Host.Jobs;
 using AlexNet.Experiments.Infrastructure.Storage;
@@ -21,10 +23,14 @@ public static class ExperimentsHost
         var builder = WebApplication.CreateBuilder(args);
         var dataDirectory = Path.GetFullPath(builder.Configuration["AlexNet:DataDirectory"] ?? "data");
         Directory.CreateDirectory(dataDirectory);
-        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+        var urls = AccessControl.ConfiguredUrls(builder.Configuration).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        if (urls.Count == 0)
         {
             builder.WebHost.UseUrls(DefaultUrl);
         }
+
+        string? apiKey = builder.Configuration[AccessControl.KeySetting];
+        AccessControl.EnsureSafeToListen(urls, apiKey);
 
         // Defaults in code: appsettings.json would be looked up in the caller's folder, not next to the binary.
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
@@ -42,6 +48,7 @@ public static class ExperimentsHost
             .AddApplication()
             .AddTorchBackend()
             .AddSqliteStorage(dataDirectory);
+        builder.Services.AddSingleton<IResourceBudget>(new MachineResourceBudget(builder.Configuration, dataDirectory));
         builder.Services.AddHostedService<StartupTasks>(); // before the job server, so the store is migrated first
         builder.Services.AddHangfireJobs(dataDirectory, builder.Configuration.GetValue("AlexNet:Workers", 1));
         builder.Services.AddHostedService<PeriodicReconciliation>();
@@ -51,17 +58,26 @@ public static class ExperimentsHost
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.Services.Configure<JsonOptions>(options =>
         {
-            options.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+            options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(allowIntegerValues: false));
+            options.SerializerOptions.Converters.Add(new StrictJsonObjectConverter());
             options.SerializerOptions.Converters.Add(new NonFiniteAsNull());
             options.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+            options.SerializerOptions.AllowDuplicateProperties = false;
+            options.SerializerOptions.MaxDepth = JsonErrors.MaxDepth;
         });
+        builder.Services.AddAntiforgery(); // Hangfire's dashboard then requires an anti-forgery token on every POST
         builder.Services.AddOpenApi();
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseApiKey(apiKey);
+        app.UseRequestBodyLimit();
         app.MapOpenApi();
-        app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [], IsReadOnlyFunc = _ => false });
+        // Every request that gets this far carries the key when one is configured; without a key nobody is authenticated.
+        bool authenticated = !string.IsNullOrEmpty(apiKey);
+        app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [], IsReadOnlyFunc = _ => !authenticated });
         app.MapDatasetEndpoints();
         app.MapExperimentEndpoints();
         app.MapRunEndpoints();
@@ -79,5 +95,23 @@ public static class ExperimentsHost
             ? value.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             : section.GetChildren().Select(c => c.Value).OfType<string>().Where(v => v.Length > 0).ToArray();
         return roots.Length > 0 ? roots : ["sources"];
+    }
+
+    /// <summary>Serves until stopped; a host that must not start says why in one line.</summary>
+    public static async Task<int> ServeAsync(string[] args)
+    {
+        WebApplication app;
+        try
+        {
+            app = Create(args);
+        }
+        catch (HostRefusedToStartException refused)
+        {
+            await Console.Error.WriteLineAsync(refused.Message);
+            return 1;
+        }
+
+        await app.RunAsync();
+        return 0;
     }
 }

@@ -27,7 +27,7 @@ public static class HyperparameterResolution
         }
         catch (JsonException e)
         {
-            return (null, [new ValidationFailure(FieldPath.ToJson($"{Field}{e.Path?.TrimStart('$')}"), Describe(e))]);
+            return (null, [new ValidationFailure(FieldPath.ToJson($"{Field}{e.Path?.TrimStart('$')}"), JsonErrors.Describe(e))]);
         }
 
         var failures = Validate(resolved, availableDevices);
@@ -51,9 +51,4 @@ public static class HyperparameterResolution
                 context.AddFailure(failure);
             }
         });
-
-    private static string Describe(JsonException e) =>
-        e.Message.Contains("could not be mapped", StringComparison.Ordinal)
-            ? "Unknown field. " + e.Message.Split(" Path:")[0]
-            : "Invalid value: " + e.Message.Split(" Path:")[0];
 }

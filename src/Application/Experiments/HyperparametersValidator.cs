@@ -19,9 +19,9 @@ internal sealed class HyperparametersValidator : AbstractValidator<Hyperparamete
         RuleFor(h => h.Optimizer.WeightDecay).GreaterThanOrEqualTo(0).LessThan(1);
         RuleFor(h => h.Schedule.Kind).IsInEnum();
         RuleFor(h => h.Schedule.Factor).GreaterThan(0).LessThan(1);
-        RuleFor(h => h.Schedule.Patience).GreaterThanOrEqualTo(1);
-        RuleFor(h => h.Schedule.MaxDrops).GreaterThanOrEqualTo(0);
-        RuleFor(h => h.Schedule.StepEpochs).GreaterThanOrEqualTo(1);
+        RuleFor(h => h.Schedule.Patience).InclusiveBetween(1, 1000);
+        RuleFor(h => h.Schedule.MaxDrops).InclusiveBetween(0, 100);
+        RuleFor(h => h.Schedule.StepEpochs).InclusiveBetween(1, 1000);
         RuleFor(h => h.Data.ImageSize).InclusiveBetween(16, 1024);
         RuleFor(h => h.Data.PcaStd).GreaterThanOrEqualTo(0).LessThanOrEqualTo(10);
     }
@@ -45,10 +45,11 @@ internal sealed class HyperparametersValidator : AbstractValidator<Hyperparamete
                 .Must(device => availableDevices is null || availableDevices.Contains(device, StringComparer.OrdinalIgnoreCase))
                 .WithMessage((_, device) => $"Device '{device}' is not available on this machine (available: {string.Join(", ", availableDevices ?? [])}).");
             RuleFor(m => m.Lrn.Convention).IsInEnum();
-            RuleFor(m => m.Lrn.K).GreaterThan(0);
-            RuleFor(m => m.Lrn.Size).GreaterThanOrEqualTo(1).Must(n => n % 2 == 1).WithMessage("'Size' of the LRN window must be odd.");
-            RuleFor(m => m.Lrn.Alpha).GreaterThanOrEqualTo(0);
-            RuleFor(m => m.Lrn.Beta).GreaterThan(0);
+            RuleFor(m => m.Lrn.K).GreaterThan(0).LessThanOrEqualTo(1000);
+            // The window runs across channels; wider than conv1 (96 kernels at width 1) means nothing, and 2^31-1 overflowed.
+            RuleFor(m => m.Lrn.Size).InclusiveBetween(1, 99).Must(n => n % 2 == 1).WithMessage("'Size' of the LRN window must be odd.");
+            RuleFor(m => m.Lrn.Alpha).GreaterThanOrEqualTo(0).LessThanOrEqualTo(1);
+            RuleFor(m => m.Lrn.Beta).GreaterThan(0).LessThanOrEqualTo(10);
             RuleFor(m => m.Pooling.Kernel).InclusiveBetween(1, 7);
             RuleFor(m => m.Pooling.Stride).InclusiveBetween(1, 7);
             RuleFor(m => m.Init.WeightStd).GreaterThan(0).LessThanOrEqualTo(1);

@@ -1,5 +1,6 @@
 using AlexNet.Experiments.Application.Runs.ExecuteRunStep;
 using AlexNet.Experiments.Domain.Datasets;
+using AlexNet.Experiments.Domain.Experiments;
 using AlexNet.Experiments.Domain.Jobs;
 using AlexNet.Experiments.Domain.Storage;
 using AlexNet.Experiments.Domain.Training;
@@ -30,6 +31,7 @@ public sealed class ApplicationHarness : IDisposable
         services.AddSingleton<IArtifactStore>(new FakeArtifactStore());
         services.AddSingleton<IRuntimeEnvironment>(runtime ?? new FakeRuntime());
         services.AddSingleton<IModelInspector>(new FakeModelInspector());
+        services.AddSingleton<IResourceBudget>(Budget);
         provider = services.BuildServiceProvider(validateScopes: true);
     }
 
@@ -39,6 +41,7 @@ public sealed class ApplicationHarness : IDisposable
     public FakeDatasetSources Sources { get; } = new();
     public FakeTrainer Trainer { get; } = new();
     public FakeEvaluator Evaluator { get; } = new();
+    public FakeResourceBudget Budget { get; } = new();
 
     public async Task<TResponse> SendAsync<TResponse>(IRequest<TResponse> request)
     {

@@ -17,7 +17,7 @@ public sealed record SubmittedExperiment(Guid ExperimentId, Guid RunId, string H
 
 public sealed class SubmitExperimentValidator : AbstractValidator<SubmitExperimentCommand>
 {
-    public SubmitExperimentValidator(IResultsStore store, IRuntimeEnvironment runtime)
+    public SubmitExperimentValidator(IResultsStore store, IRuntimeEnvironment runtime, IResourceBudget budget)
     {
         RuleFor(c => c.Name).NotEmpty().MaximumLength(200);
         RuleFor(c => c.DatasetId).Cascade(CascadeMode.Stop)
@@ -25,6 +25,20 @@ public sealed class SubmitExperimentValidator : AbstractValidator<SubmitExperime
             .MustAsync(async (id, ct) => await store.GetDatasetAsync(id, ct) is not null)
             .WithMessage(c => $"Dataset '{c.DatasetId}' is not registered.");
         RuleFor(c => c.Hyperparameters).MustResolve(c => c.Preset, runtime.AvailableDevices);
+        RuleFor(c => c).CustomAsync(async (command, context, ct) =>
+        {
+            // Only settings that are otherwise valid, on a registered dataset, get an estimate.
+            if (HyperparameterResolution.Resolve(command.Preset, command.Hyperparameters, runtime.AvailableDevices).Resolved is not { } resolved
+                || command.DatasetId == Guid.Empty || await store.GetDatasetAsync(command.DatasetId, ct) is not { } dataset)
+            {
+                return;
+            }
+
+            foreach (var failure in RunResources.Check(resolved, dataset, budget, ct))
+            {
+                context.AddFailure(failure);
+            }
+        });
     }
 }
 

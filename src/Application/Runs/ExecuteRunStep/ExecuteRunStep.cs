@@ -69,7 +69,7 @@ public sealed partial class ExecuteRunStepHandler(
         catch (Exception e) when (e is not OperationCanceledException)
         {
             LogStepFailed(e, step);
-            await AdvanceAsync(claim, claim.Run with { Status = RunStatus.Failed, Error = $"{step.Kind}: {e.Message}" }, CancellationToken.None);
+            await AdvanceAsync(claim, claim.Run with { Status = RunStatus.Failed, Error = $"{step.Kind}: {FailureReason.From(e)}" }, CancellationToken.None);
             throw;
         }
 

@@ -16,7 +16,7 @@ public sealed record QueuedRun(Guid ExperimentId, Guid RunId, string Hyperparame
 
 public sealed class ReproduceRunValidator : AbstractValidator<ReproduceRunCommand>
 {
-    public ReproduceRunValidator(IResultsStore store, IRuntimeEnvironment runtime)
+    public ReproduceRunValidator(IResultsStore store, IRuntimeEnvironment runtime, IResourceBudget budget)
     {
         // An unknown run is a 404 from the handler; here only what would make the copy fail on this machine.
         RuleFor(c => c.RunId).CustomAsync(async (runId, context, ct) =>
@@ -26,7 +26,16 @@ public sealed class ReproduceRunValidator : AbstractValidator<ReproduceRunComman
                 return;
             }
 
-            foreach (var failure in HyperparameterResolution.Validate(HyperparameterJson.FromJson(run.HyperparametersJson), runtime.AvailableDevices))
+            var hyperparameters = HyperparameterJson.FromJson(run.HyperparametersJson);
+            var failures = HyperparameterResolution.Validate(hyperparameters, runtime.AvailableDevices);
+            if (failures.Count == 0
+                && await store.GetExperimentAsync(run.ExperimentId, ct) is { } experiment
+                && await store.GetDatasetAsync(experiment.DatasetId, ct) is { } dataset)
+            {
+                failures = RunResources.Check(hyperparameters, dataset, budget, ct);
+            }
+
+            foreach (var failure in failures)
             {
                 context.AddFailure(failure);
             }

@@ -1,0 +1,241 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.Data.Sqlite;
+
+namespace AlexNet.Experiments.Host.Tests;
+
+/// <summary>
+/// Issue 8, promise 1: malformed input never gives a 500. Every case is sent to the real host and must answer with its status
+/// and an application/problem+json body (title, status, errors keyed by the field's JSON path when a field is at fault), name no
+/// .NET type, and leave every table of results.db as it was.
+/// </summary>
+public sealed class HostileInputTests(HostileInputTests.Host host) : IClassFixture<HostileInputTests.Host>
+{
+    public sealed class Host : IAsyncLifetime
+    {
+        public HostFactory Factory { get; } = new();
+        public HttpClient Client { get; private set; } = null!;
+        public string DatasetId { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            Client = Factory.CreateClient();
+            var source = Path.Combine(Factory.DataDirectory, "sources", "layout");
+            Directory.CreateDirectory(Path.Combine(source, "train", "a"));
+            Directory.CreateDirectory(Path.Combine(source, "val", "a"));
+            var (_, dataset) = await Client.PostAsync("/api/datasets", $$"""{ "name": "layout only", "sourcePath": "{{source}}" }""");
+            DatasetId = dataset!["id"]!.GetValue<string>();
+        }
+
+        public async Task DisposeAsync() => await Factory.DisposeAsync();
+    }
+
+    /// <summary>One hostile request. <paramref name="Field"/>: the errors key that must name the fault (a trailing * matches a prefix), or null when no field is at fault.</summary>
+    public sealed record Hostile(string Name, string Method, string Url, string? Body, int Status, string? Field, string ContentType = "application/json")
+    {
+        public override string ToString() => Name;
+    }
+
+    private const string Submit = "/api/experiments";
+    private const string Summary = "/api/models/summary";
+    private const string Datasets = "/api/datasets";
+
+    private static Hostile Experiment(string name, string hyperparameters, string field, string preset = "quickstart") =>
+        new(name, "POST", Submit, $$"""{ "name": "x", "datasetId": "DATASET", "preset": "{{preset}}", "hyperparameters": {{hyperparameters}} }""", 400, field);
+
+    private static Hostile Described(string name, string body, string field) => new(name, "POST", Summary, body, 400, field);
+
+    private static Hostile Registration(string name, string body, string? field, int status = 400) => new(name, "POST", Datasets, body, status, field);
+
+    private static IEnumerable<Hostile> Cases()
+    {
+        // null anywhere in the hyperparameters
+        yield return Experiment("null optimizer", """{ "optimizer": null }""", "hyperparameters.optimizer");
+        yield return Experiment("null data", """{ "data": null }""", "hyperparameters.data");
+        yield return Experiment("null schedule", """{ "schedule": null }""", "hyperparameters.schedule");
+        yield return Experiment("null evaluation", """{ "evaluation": null }""", "hyperparameters.evaluation");
+        yield return Experiment("null model", """{ "model": null }""", "hyperparameters.model");
+        yield return Experiment("null model.lrn", """{ "model": { "lrn": null } }""", "hyperparameters.model.lrn");
+        yield return Experiment("null model.pooling", """{ "model": { "pooling": null } }""", "hyperparameters.model.pooling");
+        yield return Experiment("null model.init", """{ "model": { "init": null } }""", "hyperparameters.model.init");
+        yield return Experiment("null devices", """{ "model": { "devices": null } }""", "hyperparameters.model.devices");
+        yield return Experiment("[null] devices", """{ "model": { "devices": [null] } }""", "hyperparameters.model.devices[0]");
+        yield return Experiment("null epochs", """{ "epochs": null }""", "hyperparameters.epochs");
+        yield return Experiment("null lrn.size", """{ "model": { "lrn": { "size": null } } }""", "hyperparameters.model.lrn.size");
+
+        // duplicate keys at every depth
+        yield return Experiment("duplicate epochs", """{ "epochs": 1, "epochs": 2 }""", "hyperparameters.epochs");
+        yield return Experiment("duplicate epochs, other case", """{ "epochs": 1, "Epochs": 2 }""", "hyperparameters.epochs");
+        yield return Experiment("duplicate model.dropout", """{ "model": { "dropout": 0.1, "dropout": 0.2 } }""", "hyperparameters.model.dropout");
+        yield return Experiment("duplicate model.lrn.k", """{ "model": { "lrn": { "k": 1, "k": 2 } } }""", "hyperparameters.model.lrn.k");
+        yield return Experiment("duplicate model object", """{ "model": { "dropout": 0.1 }, "model": { "dropout": 0.2 } }""", "hyperparameters.model");
+        yield return new("duplicate name", "POST", Submit, """{ "name": "x", "name": "y", "datasetId": "DATASET" }""", 400, "name");
+        yield return new("duplicate hyperparameters", "POST", Submit, """{ "name": "x", "datasetId": "DATASET", "hyperparameters": {}, "hyperparameters": {} }""", 400, "hyperparameters");
+
+        // wrong JSON kinds and strings for numbers
+        yield return Experiment("string epochs", """{ "epochs": "1" }""", "hyperparameters.epochs");
+        yield return Experiment("string batchSize", """{ "batchSize": "32" }""", "hyperparameters.batchSize");
+        yield return Experiment("string learningRate", """{ "optimizer": { "learningRate": "0.01" } }""", "hyperparameters.optimizer.learningRate");
+        yield return Experiment("number for model", """{ "model": 5 }""", "hyperparameters.model");
+        yield return Experiment("array for model", """{ "model": [] }""", "hyperparameters.model");
+        yield return Experiment("string for devices", """{ "model": { "devices": "cpu" } }""", "hyperparameters.model.devices");
+        yield return Experiment("number in devices", """{ "model": { "devices": [1] } }""", "hyperparameters.model.devices[0]");
+        yield return Experiment("object in devices", """{ "model": { "devices": [{}] } }""", "hyperparameters.model.devices[0]");
+        yield return Experiment("string for bool", """{ "model": { "lrn": { "enabled": "yes" } } }""", "hyperparameters.model.lrn.enabled");
+        yield return Experiment("number for bool", """{ "data": { "randomCrop": 1 } }""", "hyperparameters.data.randomCrop");
+        yield return Experiment("number for enum", """{ "model": { "activation": 1 } }""", "hyperparameters.model.activation");
+        yield return Experiment("unknown enum name", """{ "optimizer": { "updateRule": "Adam" } }""", "hyperparameters.optimizer.updateRule");
+        yield return Experiment("fractional epochs", """{ "epochs": 1.5 }""", "hyperparameters.epochs");
+        yield return Experiment("epochs beyond int", """{ "epochs": 1e10 }""", "hyperparameters.epochs");
+        yield return Experiment("seed beyond int", """{ "seed": 2147483648 }""", "hyperparameters.seed");
+        yield return Experiment("negative epochs", """{ "epochs": -1 }""", "hyperparameters.epochs");
+        yield return Experiment("unknown nested field", """{ "model": { "lrn": { "window": 5 } } }""", "hyperparameters.model.lrn.window");
+        yield return new("array hyperparameters", "POST", Submit, """{ "name": "x", "datasetId": "DATASET", "hyperparameters": [] }""", 400, "hyperparameters");
+        yield return new("string hyperparameters", "POST", Submit, """{ "name": "x", "datasetId": "DATASET", "hyperparameters": "x" }""", 400, "hyperparameters");
+        yield return new("number name", "POST", Submit, """{ "name": 5, "datasetId": "DATASET" }""", 400, "name");
+        yield return new("number datasetId", "POST", Submit, """{ "name": "x", "datasetId": 5 }""", 400, "datasetId");
+        yield return new("number preset", "POST", Submit, """{ "name": "x", "datasetId": "DATASET", "preset": 5 }""", 400, "preset");
+        yield return new("unknown top-level field", "POST", Submit, """{ "name": "x", "datasetId": "DATASET", "epochs": 3 }""", 400, "epochs");
+        yield return new("empty guid", "POST", Submit, """{ "name": "x", "datasetId": "00000000-0000-0000-0000-000000000000" }""", 400, "datasetId");
+        yield return new("very long name", "POST", Submit, $$"""{ "name": "{{new string('n', 5000)}}", "datasetId": "DATASET" }""", 400, "name");
+
+        // runs that cannot run on this machine
+        yield return Experiment("lrn.size 2^31-1", """{ "model": { "lrn": { "size": 2147483647 } } }""", "hyperparameters.model.lrn.size");
+        yield return Experiment("pooling 1/1 at full size", """{ "model": { "pooling": { "kernel": 1, "stride": 1 } } }""", "hyperparameters", preset: "paper-2012");
+        yield return Experiment("width 4 at input 1024", """{ "model": { "widthMultiplier": 4, "inputSize": 1024 }, "data": { "imageSize": 1024 } }""", "hyperparameters", preset: "paper-2012");
+        yield return Experiment("batch 4096 at input 1024", """{ "batchSize": 4096, "model": { "inputSize": 1024 }, "data": { "imageSize": 1024 } }""", "hyperparameters", preset: "paper-2012");
+
+        // size, depth and syntax
+        yield return Experiment("80k unknown keys stop at the 65th",
+            "{" + string.Join(",", Enumerable.Range(0, 80_000).Select(i => $"\"k{i}\":0")) + "}", "hyperparameters.k64");
+        yield return Experiment("deep nesting", new string('[', 200) + new string(']', 200), "hyperparameters*");
+        yield return new("body over 1 MB", "POST", Submit, $$"""{ "name": "{{new string('n', 1_100_000)}}" }""", 413, null);
+        yield return new("not JSON", "POST", Submit, "{ name: ", 400, null);
+        yield return new("empty body", "POST", Submit, "", 400, null);
+        yield return new("JSON null body", "POST", Submit, "null", 400, null);
+        yield return new("array body", "POST", Submit, "[]", 400, null);
+        yield return new("truncated", "POST", Submit, """{ "name": """, 400, null);
+        yield return new("trailing comma", "POST", Submit, """{ "name": "x", }""", 400, null);
+        yield return new("comment", "POST", Submit, """{ /* hi */ "name": "x" }""", 400, null);
+        yield return new("NaN literal", "POST", Submit, """{ "name": "x", "datasetId": "DATASET", "hyperparameters": { "epochs": NaN } }""", 400, null);
+        yield return new("text/plain", "POST", Submit, """{ "name": "x" }""", 415, null, "text/plain");
+        yield return new("wrong method", "DELETE", Submit, null, 405, null);
+
+        // datasets
+        yield return Registration("empty registration", "{}", "name");
+        yield return Registration("null name", """{ "name": null, "sourcePath": "/tmp" }""", "name");
+        yield return Registration("number sourcePath", """{ "name": "x", "sourcePath": 5 }""", "sourcePath");
+        yield return Registration("duplicate sourcePath", """{ "name": "x", "sourcePath": "/tmp", "sourcePath": "/" }""", "sourcePath");
+        yield return Registration("unknown registration field", """{ "name": "x", "sourcePath": "/tmp", "format": "idx" }""", "format");
+        yield return Registration("missing folder", """{ "name": "x", "sourcePath": "/no/such/folder" }""", "sourcePath");
+        yield return Registration("NUL in path", """{ "name": "x", "sourcePath": "/tmp/\u0000x" }""", "sourcePath");
+        yield return Registration("array registration", "[1, 2]", null);
+        yield return Registration("deep registration", new string('[', 5000) + new string(']', 5000), null);
+        yield return Registration("registration over 1 MB", $$"""{ "name": "{{new string('n', 2_000_000)}}" }""", null, status: 413);
+
+        // model summaries
+        yield return Described("string classCount", """{ "classCount": "10" }""", "classCount");
+        yield return Described("one class", """{ "classCount": 1 }""", "classCount");
+        yield return Described("classCount beyond int", """{ "classCount": 1e12 }""", "classCount");
+        yield return Described("summary null model", """{ "hyperparameters": { "model": null } }""", "hyperparameters.model");
+        yield return Described("summary [null] devices", """{ "hyperparameters": { "model": { "devices": [null] } } }""", "hyperparameters.model.devices[0]");
+        yield return Described("summary duplicate preset", """{ "preset": "quickstart", "preset": "paper-2012" }""", "preset");
+        yield return Described("summary duplicate nested", """{ "hyperparameters": { "model": { "towers": 1, "towers": 2 } } }""", "hyperparameters.model.towers");
+        yield return Described("summary number preset", """{ "preset": 5 }""", "preset");
+        yield return Described("summary unknown preset", """{ "preset": "vgg" }""", "preset");
+        yield return Described("summary lrn.size 2^31-1", """{ "hyperparameters": { "model": { "lrn": { "size": 2147483647 } } } }""", "hyperparameters.model.lrn.size");
+        yield return Described("summary pooling 0", """{ "hyperparameters": { "model": { "pooling": { "kernel": 0 } } } }""", "hyperparameters.model.pooling.kernel");
+        yield return new("summary text/plain", "POST", Summary, "{}", 415, null, "text/plain");
+
+        // runs and lookups
+        yield return new("reproduce unknown run", "POST", $"/api/runs/{Guid.NewGuid()}/reproduce", null, 404, null);
+        yield return new("reproduce a non-guid", "POST", "/api/runs/not-a-guid/reproduce", null, 404, null);
+        yield return new("reproduce over 1 MB", "POST", $"/api/runs/{Guid.NewGuid()}/reproduce", new string(' ', 1_100_000), 413, null);
+        yield return new("unknown run", "GET", $"/api/runs/{Guid.NewGuid()}", null, 404, null);
+        yield return new("unknown run metrics", "GET", $"/api/runs/{Guid.NewGuid()}/metrics", null, 404, null);
+        yield return new("unknown experiment", "GET", $"/api/experiments/{Guid.NewGuid()}", null, 404, null);
+        yield return new("non-guid experiment", "GET", "/api/experiments/..%2F..%2Fetc", null, 404, null);
+    }
+
+    /// <summary>Cases by name, so each is its own test in the runner's list.</summary>
+    public static TheoryData<string> All() => new(Cases().Select(c => c.Name));
+
+    [Fact]
+    public void There_are_at_least_sixty_cases_across_every_endpoint()
+    {
+        var cases = Cases().ToList();
+        cases.Count.ShouldBeGreaterThanOrEqualTo(60);
+        cases.Select(c => c.Name).ShouldBeUnique();
+        foreach (var url in new[] { Submit, Summary, Datasets, "/reproduce", "/api/runs/", "/api/experiments/" })
+        {
+            cases.ShouldContain(c => c.Url.Contains(url, StringComparison.Ordinal), url);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(All))]
+    public async Task Hostile_input_gets_a_problem_and_changes_nothing(string name)
+    {
+        var hostile = Cases().Single(c => c.Name == name);
+        var before = CountRows();
+        using var request = new HttpRequestMessage(new HttpMethod(hostile.Method), hostile.Url);
+        if (hostile.Body is not null)
+        {
+            request.Content = new StringContent(hostile.Body.Replace("DATASET", host.DatasetId, StringComparison.Ordinal), Encoding.UTF8, hostile.ContentType);
+        }
+
+        using var response = await host.Client.SendAsync(request);
+        string text = await response.Content.ReadAsStringAsync();
+
+        ((int)response.StatusCode).ShouldBe(hostile.Status, text);
+        response.Content.Headers.ContentType?.MediaType.ShouldBe("application/problem+json", text);
+        var problem = JsonNode.Parse(text)!;
+        problem["title"]!.GetValue<string>().ShouldNotBeNullOrWhiteSpace();
+        problem["status"]!.GetValue<int>().ShouldBe(hostile.Status);
+        text.ShouldNotContain("System.", Case.Sensitive, "problem details must not name .NET types");
+        text.ShouldNotContain("AlexNet.Experiments", Case.Sensitive);
+        text.ShouldNotContain("   at ", Case.Sensitive, "no stack frames");
+        if (hostile.Field is { } field)
+        {
+            var keys = problem["errors"]!.AsObject().Select(e => e.Key).ToList();
+            if (field.EndsWith('*'))
+            {
+                keys.ShouldContain(k => k.StartsWith(field.TrimEnd('*'), StringComparison.Ordinal), text);
+            }
+            else
+            {
+                keys.ShouldContain(field, text);
+            }
+
+            keys.Count.ShouldBeLessThanOrEqualTo(2, "a request stops at its first few faults");
+        }
+
+        CountRows().ShouldBe(before);
+    }
+
+    /// <summary>Rows in every table of results.db, read straight from SQLite.</summary>
+    private Dictionary<string, long> CountRows()
+    {
+        using var connection = new SqliteConnection($"Data Source={host.Factory.ResultsDatabasePath};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        var tables = new List<string>();
+        using (var list = connection.CreateCommand())
+        {
+            list.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'";
+            using var reader = list.ExecuteReader();
+            while (reader.Read())
+            {
+                tables.Add(reader.GetString(0));
+            }
+        }
+
+        tables.Count.ShouldBeGreaterThan(3);
+        return tables.ToDictionary(t => t, t =>
+        {
+            using var count = connection.CreateCommand();
+            count.CommandText = $"SELECT COUNT(*) FROM \"{t}\"";
+            return (long)count.ExecuteScalar()!;
+        });
+    }
+}
