@@ -43,7 +43,10 @@ public static class ExperimentsHost
         }
 
         builder.Services.AddSingleton(new DatasetSourceOptions(dataDirectory, datasetRoots));
-        builder.Services.AddSingleton(new RunStepOptions(TimeSpan.FromMinutes(builder.Configuration.GetValue("AlexNet:TrainingStepMinutes", 20.0))));
+        builder.Services.AddSingleton(new RunStepOptions(TimeSpan.FromMinutes(builder.Configuration.GetValue("AlexNet:TrainingStepMinutes", 20.0)))
+        {
+            CheckpointRetention = builder.Configuration.GetValue("AlexNet:CheckpointRetention", CheckpointRetention.LastAndBest),
+        });
         builder.Services
             .AddApplication()
             .AddTorchBackend()

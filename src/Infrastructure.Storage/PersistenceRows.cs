@@ -115,8 +115,13 @@ internal sealed class RunRow
     public int? DivergedBatch { get; set; }
     public required DateTimeOffset CreatedAt { get; set; }
     public required DateTimeOffset UpdatedAt { get; set; }
+    public Guid? SourceRunId { get; set; }
+    public string? Note { get; set; }
 
-    public static readonly string[] FinishedStatuses = [nameof(RunStatus.Succeeded), nameof(RunStatus.Failed), nameof(RunStatus.Diverged)];
+    /// <summary>The last progress figures as JSON, kept after the run ends.</summary>
+    public string? LastProgress { get; set; }
+
+    public static readonly string[] FinishedStatuses = [nameof(RunStatus.Succeeded), nameof(RunStatus.Failed), nameof(RunStatus.Diverged), nameof(RunStatus.Cancelled)];
 
     public static RunRow From(Run run) => new()
     {
@@ -132,18 +137,26 @@ internal sealed class RunRow
         DivergedBatch = run.Divergence?.Batch,
         CreatedAt = run.CreatedAt,
         UpdatedAt = run.UpdatedAt,
+        SourceRunId = run.SourceRunId,
     };
 
     public Run ToDomain() => new(
         Id, ExperimentId, ParseStatus(Status), HyperparametersJson, DatasetVersionHash, EpochsCompleted, CurrentJobId, Error, CreatedAt, UpdatedAt)
     {
         Divergence = DivergedEpoch is { } epoch && DivergedBatch is { } batch ? new Divergence(epoch, batch) : null,
+        SourceRunId = SourceRunId,
     };
 
     public static string StatusName(RunStatus status) =>
         Enum.IsDefined(status) ? status.ToString() : throw new ArgumentOutOfRangeException(nameof(status), status, "Unknown run status.");
 
     public static RunStatus ParseStatus(string status) => Enum.Parse<RunStatus>(status);
+}
+
+internal sealed class RunTagRow
+{
+    public required Guid RunId { get; set; }
+    public required string Tag { get; set; }
 }
 
 internal sealed class HyperparameterRecordRow

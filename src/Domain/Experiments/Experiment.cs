@@ -2,7 +2,8 @@ namespace AlexNet.Experiments.Domain.Experiments;
 
 public sealed record Experiment(Guid Id, string Name, Guid DatasetId, string Preset, DateTimeOffset CreatedAt);
 
-public enum RunStatus { Queued, Preprocessing, Training, Evaluating, Succeeded, Failed, Diverged }
+/// <summary>Succeeded, Failed, Diverged and Cancelled are final.</summary>
+public enum RunStatus { Queued, Preprocessing, Training, Evaluating, Succeeded, Failed, Diverged, Cancelled }
 
 /// <summary>Where a run's training loss first stopped being a finite number: 1-based epoch and batch within that epoch.</summary>
 public sealed record Divergence(int Epoch, int Batch);
@@ -27,7 +28,10 @@ public sealed record Run(
     public static Run Queued(Guid experimentId, string hyperparametersJson, DateTimeOffset now) =>
         new(Guid.NewGuid(), experimentId, RunStatus.Queued, hyperparametersJson, null, 0, null, null, now, now);
 
-    public bool IsFinished => Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Diverged;
+    /// <summary>The run this one reproduces, if it is a reproduction.</summary>
+    public Guid? SourceRunId { get; init; }
+
+    public bool IsFinished => Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Diverged or RunStatus.Cancelled;
 }
 
 /// <summary>

@@ -22,7 +22,8 @@ public sealed record TrainingRequest(
     public TimeSpan? TimeBudget { get; init; }
 }
 
-public sealed record TrainingProgress(int ImagesDone, int ImagesTotal);
+/// <summary><paramref name="RunningLoss"/> is the mean training loss over the epoch's images so far.</summary>
+public sealed record TrainingProgress(int ImagesDone, int ImagesTotal, double RunningLoss = double.NaN);
 
 public sealed record EpochOutcome(EpochMetrics Metrics, string CheckpointPath);
 
@@ -35,6 +36,12 @@ public sealed class TrainingDivergedException(int epoch, int batch, double loss)
 {
     public int Epoch { get; } = epoch;
     public int Batch { get; } = batch;
+}
+
+/// <summary>A finished epoch's checkpoint is named for its epoch, so the application can tell which one to keep.</summary>
+public static class CheckpointNames
+{
+    public static string ForEpoch(int epoch) => $"epoch-{epoch:D3}.ckpt";
 }
 
 public interface ITrainer

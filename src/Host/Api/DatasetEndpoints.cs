@@ -1,7 +1,9 @@
 using AlexNet.Experiments.Application.Datasets.GetDataset;
+using AlexNet.Experiments.Application.Datasets.DeleteDataset;
 using AlexNet.Experiments.Application.Datasets.ListDatasets;
 using AlexNet.Experiments.Application.Datasets.RegisterDataset;
 using AlexNet.Experiments.Domain.Datasets;
+using AlexNet.Experiments.Domain.Storage;
 using Mediator;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -17,7 +19,10 @@ public static class DatasetEndpoints
         group.MapPost("/", Register).WithSummary(
             "Register a folder under a configured dataset root, in a format: ImageFolder (default), Ilsvrc, Idx, Cifar10 or Cifar100. The same folder and format again returns the existing dataset (200).");
         group.MapGet("/", List);
-        group.MapGet("/{datasetId:guid}", Get).WithSummary("A dataset with its preprocessed versions and the files each skipped, with the reason");
+        group.MapGet("/{datasetId:guid}", Get).ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("A dataset with its preprocessed versions and the files each skipped, with the reason");
+        group.MapDelete("/{datasetId:guid}", Delete).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Unregister a dataset no experiment uses (409 otherwise); its source folder is left alone");
         return group;
     }
 
@@ -26,6 +31,12 @@ public static class DatasetEndpoints
         var registered = await mediator.Send(
             new RegisterDatasetCommand(request.Name ?? "", request.SourcePath ?? "", request.Format ?? DatasetFormat.ImageFolder), cancellationToken);
         return registered.Existing ? TypedResults.Ok(registered.Dataset) : TypedResults.Created($"/api/datasets/{registered.Dataset.Id}", registered.Dataset);
+    }
+
+    private static async Task<NoContent> Delete(Guid datasetId, IMediator mediator, CancellationToken cancellationToken)
+    {
+        await mediator.Send(new DeleteDatasetCommand(datasetId), cancellationToken);
+        return TypedResults.NoContent();
     }
 
     private static async Task<Ok<IReadOnlyList<Dataset>>> List(IMediator mediator, CancellationToken cancellationToken) =>

@@ -37,6 +37,7 @@ public sealed partial class ProblemDetailsMapping(IProblemDetailsService problem
                 Status = StatusCodes.Status400BadRequest,
             },
             BadHttpRequestException bad => new ProblemDetails { Title = "Bad request.", Detail = Describe(bad), Status = bad.StatusCode },
+            ConflictException conflict => new ProblemDetails { Title = "Conflict.", Detail = conflict.Message, Status = StatusCodes.Status409Conflict },
             NotFoundException notFound => new ProblemDetails { Title = $"{notFound.Resource} not found.", Detail = notFound.Message, Status = StatusCodes.Status404NotFound },
             _ => new ProblemDetails { Title = "The server failed to process the request.", Detail = "The reason is in the server log.", Status = StatusCodes.Status500InternalServerError },
         };

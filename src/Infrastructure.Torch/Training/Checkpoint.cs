@@ -14,7 +14,7 @@ public static class Checkpoint
     // A validation loss can overflow while the training loss is still finite; the metrics file must still be writable.
     private static readonly JsonSerializerOptions MetricsJson = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
-    public static string PathFor(string directory, int epoch) => Path.Combine(directory, $"epoch-{epoch:D3}.ckpt");
+    public static string PathFor(string directory, int epoch) => Path.Combine(directory, CheckpointNames.ForEpoch(epoch));
 
     /// <summary>Where an epoch interrupted by its time budget keeps its state until it is finished.</summary>
     public static string PartialPathFor(string directory, int epoch) => Path.Combine(directory, $"epoch-{epoch:D3}.partial.ckpt");

@@ -80,7 +80,7 @@ public sealed partial class TorchTrainer : ITrainer
                     throw new TrainingDivergedException(request.Epoch, batch, loss);
                 }
 
-                request.Progress?.Report(new TrainingProgress((int)totals.Images, train.Count));
+                request.Progress?.Report(new TrainingProgress((int)totals.Images, train.Count, totals.LossSum / totals.Images));
                 bool budgetSpent = request.TimeBudget is { } budget && clock.Elapsed >= budget;
                 if ((budgetSpent || cancellationToken.IsCancellationRequested) && totals.Images < train.Count)
                 {

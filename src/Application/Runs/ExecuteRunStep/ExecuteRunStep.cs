@@ -21,6 +21,7 @@ public sealed partial class ExecuteRunStepHandler(
     IJobScheduler scheduler,
     IRuntimeEnvironment runtime,
     RunProgressBoard progressBoard,
+    RunCancellations cancellations,
     RunStepOptions options,
     TimeProvider clock,
     ILogger<ExecuteRunStepHandler> logger) : ICommandHandler<ExecuteRunStepCommand>
@@ -40,13 +41,16 @@ public sealed partial class ExecuteRunStepHandler(
         // The run as this execution last wrote or read it: the compare-and-set token of every write, failure included.
         var claim = new Claim(run);
         LogStepStarted(step);
+        // Cancelling the run (POST /api/runs/{id}/cancel) trips this token; the trainer stops at the next batch boundary.
+        using var cancellation = cancellations.Register(run.Id);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, cancellation.Token);
         try
         {
             var next = step.Kind switch
             {
-                RunStepKind.Preprocess => await PreprocessAsync(claim, cancellationToken),
-                RunStepKind.TrainEpoch => await TrainEpochAsync(claim, step.Epoch, cancellationToken),
-                RunStepKind.Evaluate => await EvaluateAsync(claim, cancellationToken),
+                RunStepKind.Preprocess => await PreprocessAsync(claim, linked.Token),
+                RunStepKind.TrainEpoch => await TrainEpochAsync(claim, step.Epoch, linked.Token),
+                RunStepKind.Evaluate => await EvaluateAsync(claim, linked.Token),
                 _ => throw new ArgumentOutOfRangeException(nameof(command), step.Kind, null),
             };
 
@@ -65,6 +69,11 @@ public sealed partial class ExecuteRunStepHandler(
                 Error = diverged.Message,
                 Divergence = new Divergence(diverged.Epoch, diverged.Batch),
             }, CancellationToken.None);
+        }
+        catch (OperationCanceledException) when (cancellation.Token.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            LogCancelled(step);
+            await KeepProgressAsync(run.Id, finished: true, CancellationToken.None);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -91,11 +100,11 @@ public sealed partial class ExecuteRunStepHandler(
         var lastLogged = DateTimeOffset.MinValue;
         var progress = new Progress<PreprocessingProgress>(p =>
         {
-            var current = progressBoard.Report(run.Id, "preprocessing", p.Processed, p.Total, p.Skipped);
+            var current = progressBoard.Report(run.Id, new ProgressSample(RunProgressBoard.Preprocessing, 0, hyperparameters.Epochs, p.Processed, p.Total, 0, null));
             if (current.UpdatedAt - lastLogged > TimeSpan.FromSeconds(5) || p.Processed == p.Total)
             {
                 lastLogged = current.UpdatedAt;
-                LogPreprocessing(run.Id, p.Processed, p.Total, p.Skipped, current.PerSecond);
+                LogPreprocessing(run.Id, p.Processed, p.Total, p.Skipped, current.ImagesPerSecond);
             }
         });
         var version = await preprocessor.PreprocessAsync(
@@ -128,7 +137,9 @@ public sealed partial class ExecuteRunStepHandler(
         var history = await store.GetEpochMetricsAsync(run.Id, cancellationToken);
         var learningRate = LearningRateSchedule.For(hyperparameters.Optimizer, hyperparameters.Schedule, epoch, history);
 
-        var progress = new Progress<TrainingProgress>(p => progressBoard.Report(run.Id, $"training epoch {epoch}", p.ImagesDone, p.ImagesTotal, 0));
+        var progress = new Progress<TrainingProgress>(p => progressBoard.Report(run.Id, new ProgressSample(
+            RunProgressBoard.Training, epoch, hyperparameters.Epochs, p.ImagesDone, p.ImagesTotal, hyperparameters.BatchSize,
+            double.IsNaN(p.RunningLoss) ? null : p.RunningLoss)));
         var outcome = await trainer.TrainEpochAsync(
             new TrainingRequest(run.Id, hyperparameters, version, epoch, learningRate, artifacts.GetRunDirectory(run.Id))
             {
@@ -145,6 +156,11 @@ public sealed partial class ExecuteRunStepHandler(
         await store.AddEpochMetricsAsync(outcome.Metrics, cancellationToken);
         var checkpoint = await artifacts.DescribeAsync(run.Id, CheckpointKind, outcome.CheckpointPath, cancellationToken);
         await store.AddArtifactAsync(checkpoint with { Epoch = epoch }, cancellationToken);
+        await KeepProgressAsync(run.Id, finished: false, cancellationToken);
+        if (options.CheckpointRetention == CheckpointRetention.LastAndBest)
+        {
+            await PruneCheckpointsAsync(run.Id, epoch, cancellationToken);
+        }
 
         var finished = epoch >= hyperparameters.Epochs;
         if (!await AdvanceAsync(claim, run with { EpochsCompleted = epoch, Status = finished ? RunStatus.Evaluating : RunStatus.Training }, cancellationToken))
@@ -166,8 +182,33 @@ public sealed partial class ExecuteRunStepHandler(
 
         var result = await evaluator.EvaluateAsync(new EvaluationRequest(run.Id, hyperparameters, version, checkpoint.Path), cancellationToken);
         await store.SaveEvaluationAsync(result, cancellationToken);
+        await KeepProgressAsync(run.Id, finished: true, cancellationToken);
         await AdvanceAsync(claim, run with { Status = RunStatus.Succeeded }, cancellationToken);
         return null;
+    }
+
+    /// <summary>Keeps the newest checkpoint (the next epoch and evaluation read it) and the best by validation top-1 error.</summary>
+    private async Task PruneCheckpointsAsync(Guid runId, int lastEpoch, CancellationToken cancellationToken)
+    {
+        var best = (await store.GetEpochMetricsAsync(runId, cancellationToken))
+            .Where(m => !double.IsNaN(m.ValidationTop1Error))
+            .MinBy(m => m.ValidationTop1Error);
+        foreach (var stale in (await store.ListArtifactsAsync(runId, cancellationToken))
+                     .Where(a => a.Kind == CheckpointKind && a.Epoch != lastEpoch && a.Epoch != best?.Epoch))
+        {
+            artifacts.Delete(stale);
+            await store.RemoveArtifactAsync(runId, stale.Path, cancellationToken);
+        }
+    }
+
+    /// <summary>Stores the step's last figures so they outlive this process and the run; a finished run has nothing left to wait for.</summary>
+    private async Task KeepProgressAsync(Guid runId, bool finished, CancellationToken cancellationToken)
+    {
+        var figures = progressBoard.Get(runId) ?? await store.GetRunProgressAsync(runId, cancellationToken);
+        if (figures is not null)
+        {
+            await store.SaveRunProgressAsync(runId, finished ? figures with { StepSecondsLeft = 0, RunSecondsLeft = 0 } : figures, cancellationToken);
+        }
     }
 
     private async Task<DatasetVersion> GetDatasetVersionAsync(Run run, CancellationToken cancellationToken) =>
@@ -212,6 +253,9 @@ public sealed partial class ExecuteRunStepHandler(
 
     [LoggerMessage(LogLevel.Warning, "Run {RunId} diverged at epoch {Epoch}, batch {Batch}: {Reason}")]
     private partial void LogDiverged(Guid runId, int epoch, int batch, string reason);
+
+    [LoggerMessage(LogLevel.Information, "{Step} stopped: the run was cancelled")]
+    private partial void LogCancelled(RunStep step);
 
     [LoggerMessage(LogLevel.Error, "{Step} failed")]
     private partial void LogStepFailed(Exception exception, RunStep step);
