@@ -56,6 +56,8 @@ public static class ExperimentsHost
         app.MapExperimentEndpoints();
         app.MapRunEndpoints();
         app.MapModelEndpoints();
+        app.MapPlotEndpoints();
+        app.MapExportEndpoints();
         app.MapGet("/", () => TypedResults.Redirect("/hangfire")).ExcludeFromDescription();
         return app;
     }
