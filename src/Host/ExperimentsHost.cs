@@ -46,19 +46,21 @@ public static class ExperimentsHost
             options.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
         });
         builder.Services.AddOpenApi();
+        builder.Services.AddRazorPages();
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapOpenApi();
-        app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [], IsReadOnlyFunc = _ => false });
+        // AppPath is the dashboard's "Back to site" link: the results pages.
+        app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [], IsReadOnlyFunc = _ => false, AppPath = "/", DashboardTitle = "AlexNet jobs" });
         app.MapDatasetEndpoints();
         app.MapExperimentEndpoints();
         app.MapRunEndpoints();
         app.MapModelEndpoints();
         app.MapPlotEndpoints();
         app.MapExportEndpoints();
-        app.MapGet("/", () => TypedResults.Redirect("/hangfire")).ExcludeFromDescription();
+        app.MapRazorPages();
         return app;
     }
 }
