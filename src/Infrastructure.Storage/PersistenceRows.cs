@@ -104,8 +104,13 @@ internal sealed class RunRow
     public string? Error { get; set; }
     public required DateTimeOffset CreatedAt { get; set; }
     public required DateTimeOffset UpdatedAt { get; set; }
+    public Guid? SourceRunId { get; set; }
+    public string? Note { get; set; }
 
-    public static readonly string[] FinishedStatuses = [nameof(RunStatus.Succeeded), nameof(RunStatus.Failed)];
+    /// <summary>The last progress figures as JSON, kept after the run ends.</summary>
+    public string? LastProgress { get; set; }
+
+    public static readonly string[] FinishedStatuses = [nameof(RunStatus.Succeeded), nameof(RunStatus.Failed), nameof(RunStatus.Cancelled)];
 
     public static RunRow From(Run run) => new()
     {
@@ -119,15 +124,25 @@ internal sealed class RunRow
         Error = run.Error,
         CreatedAt = run.CreatedAt,
         UpdatedAt = run.UpdatedAt,
+        SourceRunId = run.SourceRunId,
     };
 
     public Run ToDomain() => new(
-        Id, ExperimentId, ParseStatus(Status), HyperparametersJson, DatasetVersionHash, EpochsCompleted, CurrentJobId, Error, CreatedAt, UpdatedAt);
+        Id, ExperimentId, ParseStatus(Status), HyperparametersJson, DatasetVersionHash, EpochsCompleted, CurrentJobId, Error, CreatedAt, UpdatedAt)
+    {
+        SourceRunId = SourceRunId,
+    };
 
     public static string StatusName(RunStatus status) =>
         Enum.IsDefined(status) ? status.ToString() : throw new ArgumentOutOfRangeException(nameof(status), status, "Unknown run status.");
 
     public static RunStatus ParseStatus(string status) => Enum.Parse<RunStatus>(status);
+}
+
+internal sealed class RunTagRow
+{
+    public required Guid RunId { get; set; }
+    public required string Tag { get; set; }
 }
 
 internal sealed class HyperparameterRecordRow

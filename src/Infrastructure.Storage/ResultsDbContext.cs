@@ -11,6 +11,7 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
     internal DbSet<DatasetVersionRow> DatasetVersions => Set<DatasetVersionRow>();
     internal DbSet<ExperimentRow> Experiments => Set<ExperimentRow>();
     internal DbSet<RunRow> Runs => Set<RunRow>();
+    internal DbSet<RunTagRow> RunTags => Set<RunTagRow>();
     internal DbSet<HyperparameterRecordRow> HyperparameterRecords => Set<HyperparameterRecordRow>();
     internal DbSet<EpochMetricsRow> EpochMetrics => Set<EpochMetricsRow>();
     internal DbSet<EvaluationResultRow> EvaluationResults => Set<EvaluationResultRow>();
@@ -20,6 +21,9 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
     {
         // SQLite has no DateTimeOffset type and EF cannot ORDER BY one; UTC Unix milliseconds sort and compare as integers.
         configurationBuilder.Properties<DateTimeOffset>().HaveConversion<UnixMillisecondsConverter>();
+
+        // Ids are stored as the API prints them, so `WHERE Id = '<id from a response>'` finds the row in sqlite3 too.
+        configurationBuilder.Properties<Guid>().HaveConversion<LowercaseGuidConverter>();
     }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -59,6 +63,18 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
             Restrict(run.HasOne<DatasetVersionRow>().WithMany().HasForeignKey(r => r.DatasetVersionHash));
         });
 
+        modelBuilder.Entity<RunTagRow>(tag =>
+        {
+            tag.ToTable("RunTags");
+            tag.HasKey(t => new { t.RunId, t.Tag });
+            tag.HasIndex(t => t.Tag);
+            Restrict(tag.HasOne<RunRow>().WithMany().HasForeignKey(t => t.RunId));
+        });
+
+        // json_extract over the canonical hyperparameter JSON, so searches filter in SQL.
+        modelBuilder.HasDbFunction(typeof(SqliteJson).GetMethod(nameof(SqliteJson.Number))!).HasName("json_extract").IsBuiltIn();
+        modelBuilder.HasDbFunction(typeof(SqliteJson).GetMethod(nameof(SqliteJson.Text))!).HasName("json_extract").IsBuiltIn();
+
         modelBuilder.Entity<HyperparameterRecordRow>(record =>
         {
             record.ToTable("HyperparameterRecords");
@@ -96,7 +112,19 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
 
     private static void Restrict(ReferenceReferenceBuilder relationship) => relationship.OnDelete(DeleteBehavior.Restrict);
 
+    internal sealed class LowercaseGuidConverter() : ValueConverter<Guid, string>(
+        value => value.ToString("D"),
+        value => Guid.Parse(value));
+
     internal sealed class UnixMillisecondsConverter() : ValueConverter<DateTimeOffset, long>(
         value => value.ToUnixTimeMilliseconds(),
         value => DateTimeOffset.FromUnixTimeMilliseconds(value));
+}
+
+/// <summary>SQLite's json_extract, typed for the comparisons a search makes. Only for use inside queries.</summary>
+internal static class SqliteJson
+{
+    public static double? Number(string json, string path) => throw new InvalidOperationException("Only translatable to SQL.");
+
+    public static string? Text(string json, string path) => throw new InvalidOperationException("Only translatable to SQL.");
 }

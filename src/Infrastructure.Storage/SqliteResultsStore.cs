@@ -11,7 +11,7 @@ namespace AlexNet.Experiments.Infrastructure.Storage;
 /// <see cref="IResultsStore"/> on SQLite. Each call uses its own context, so one instance serves concurrent workers and requests.
 /// Lists: datasets and experiments newest first; runs, unfinished runs and artifacts oldest first; epoch metrics by epoch.
 /// </summary>
-public sealed class SqliteResultsStore(IDbContextFactory<ResultsDbContext> contextFactory) : IResultsStore
+public sealed partial class SqliteResultsStore(IDbContextFactory<ResultsDbContext> contextFactory) : IResultsStore
 {
     public Task AddDatasetAsync(Dataset dataset, CancellationToken cancellationToken) =>
         WriteAsync(db => db.Datasets.Add(DatasetRow.From(dataset)), cancellationToken);
@@ -175,6 +175,12 @@ public sealed class SqliteResultsStore(IDbContextFactory<ResultsDbContext> conte
 
     public Task<EvaluationResult?> GetEvaluationAsync(Guid runId, CancellationToken cancellationToken) =>
         ReadAsync(async db => (await db.EvaluationResults.FirstOrDefaultAsync(e => e.RunId == runId, cancellationToken))?.ToDomain(), cancellationToken);
+
+    public async Task RemoveArtifactAsync(Guid runId, string path, CancellationToken cancellationToken)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        await db.Artifacts.Where(a => a.RunId == runId && a.Path == path).ExecuteDeleteAsync(cancellationToken);
+    }
 
     public Task AddArtifactAsync(Artifact artifact, CancellationToken cancellationToken) =>
         AddOnceAsync(db => db.Artifacts, a => a.RunId == artifact.RunId && a.Path == artifact.Path, () => ArtifactRow.From(artifact), cancellationToken);

@@ -8,7 +8,7 @@ public sealed class MigrationTests
 {
     private static readonly string[] ExpectedTables =
     [
-        "Artifacts", "DatasetVersions", "Datasets", "EpochMetrics", "EvaluationResults", "Experiments", "HyperparameterRecords", "Runs",
+        "Artifacts", "DatasetVersions", "Datasets", "EpochMetrics", "EvaluationResults", "Experiments", "HyperparameterRecords", "RunTags", "Runs",
     ];
 
     [Fact]
@@ -24,7 +24,7 @@ public sealed class MigrationTests
             using var connection = storage.OpenRawConnection();
             var tables = Query(connection, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
             tables.ShouldBe([.. ExpectedTables, "__EFMigrationsHistory", "__EFMigrationsLock"], ignoreOrder: true);
-            Query(connection, "SELECT MigrationId FROM __EFMigrationsHistory").ShouldHaveSingleItem().ShouldEndWith("_Initial");
+            Query(connection, "SELECT MigrationId FROM __EFMigrationsHistory ORDER BY MigrationId").Select(id => id[15..]).ShouldBe(["Initial", "ResultsApi"]);
         }
         finally
         {

@@ -2,7 +2,8 @@ namespace AlexNet.Experiments.Domain.Experiments;
 
 public sealed record Experiment(Guid Id, string Name, Guid DatasetId, string Preset, DateTimeOffset CreatedAt);
 
-public enum RunStatus { Queued, Preprocessing, Training, Evaluating, Succeeded, Failed }
+/// <summary>Succeeded, Failed and Cancelled are final.</summary>
+public enum RunStatus { Queued, Preprocessing, Training, Evaluating, Succeeded, Failed, Cancelled }
 
 /// <summary>One execution of an experiment. <see cref="HyperparametersJson"/> is the canonical JSON of the resolved hyperparameters.</summary>
 public sealed record Run(
@@ -21,7 +22,10 @@ public sealed record Run(
     public static Run Queued(Guid experimentId, string hyperparametersJson, DateTimeOffset now) =>
         new(Guid.NewGuid(), experimentId, RunStatus.Queued, hyperparametersJson, null, 0, null, null, now, now);
 
-    public bool IsFinished => Status is RunStatus.Succeeded or RunStatus.Failed;
+    /// <summary>The run this one reproduces, if it is a reproduction.</summary>
+    public Guid? SourceRunId { get; init; }
+
+    public bool IsFinished => Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled;
 }
 
 /// <summary>

@@ -27,6 +27,24 @@ public interface IResultsStore
     Task<Run?> GetRunAsync(Guid runId, CancellationToken cancellationToken);
     Task<IReadOnlyList<Run>> ListRunsAsync(Guid experimentId, CancellationToken cancellationToken);
     Task<IReadOnlyList<Run>> ListUnfinishedRunsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Filters, orders and pages in the database; <see cref="RunSearchPage.Total"/> counts every match.</summary>
+    Task<RunSearchPage> SearchRunsAsync(RunSearch search, CancellationToken cancellationToken);
+
+    /// <summary>Replaces the run's tags and/or note (null leaves that one as it is). False when the run does not exist.</summary>
+    Task<bool> AnnotateRunAsync(Guid runId, IReadOnlyList<string>? tags, string? note, CancellationToken cancellationToken);
+
+    Task SaveRunProgressAsync(Guid runId, RunProgressFigures progress, CancellationToken cancellationToken);
+    Task<RunProgressFigures?> GetRunProgressAsync(Guid runId, CancellationToken cancellationToken);
+
+    /// <summary>Removes the run and every row that belongs to it (record, metrics, evaluation, artifacts, tags). Not its files.</summary>
+    Task DeleteRunAsync(Guid runId, CancellationToken cancellationToken);
+
+    /// <summary>Removes the experiment; its runs must have been deleted first.</summary>
+    Task DeleteExperimentAsync(Guid experimentId, CancellationToken cancellationToken);
+
+    /// <summary>Removes the dataset and its versions unless an experiment uses it; false (and nothing removed) if one does.</summary>
+    Task<bool> TryDeleteDatasetAsync(Guid datasetId, CancellationToken cancellationToken);
     /// <summary>Writes status, dataset version, epochs completed, error and update time. The job id is written only by <see cref="SetRunJobAsync"/>.</summary>
     Task UpdateRunAsync(Run run, CancellationToken cancellationToken);
 
@@ -57,6 +75,7 @@ public interface IResultsStore
     /// <summary>Idempotent per (run, path).</summary>
     Task AddArtifactAsync(Artifact artifact, CancellationToken cancellationToken);
     Task<IReadOnlyList<Artifact>> ListArtifactsAsync(Guid runId, CancellationToken cancellationToken);
+    Task RemoveArtifactAsync(Guid runId, string path, CancellationToken cancellationToken);
 }
 
 public sealed record ExperimentSummary(Experiment Experiment, Guid LatestRunId, RunStatus LatestRunStatus);

@@ -22,7 +22,8 @@ public sealed record TrainingRequest(
     public TimeSpan? TimeBudget { get; init; }
 }
 
-public sealed record TrainingProgress(int ImagesDone, int ImagesTotal);
+/// <summary><paramref name="RunningLoss"/> is the mean training loss over the epoch's images so far.</summary>
+public sealed record TrainingProgress(int ImagesDone, int ImagesTotal, double RunningLoss = double.NaN);
 
 public sealed record EpochOutcome(EpochMetrics Metrics, string CheckpointPath);
 

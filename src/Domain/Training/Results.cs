@@ -32,3 +32,21 @@ public sealed record Artifact(Guid RunId, string Kind, string Path, string Sha25
 public sealed record LayerSummary(string Name, IReadOnlyList<long> OutputShape, long Parameters, string Device);
 
 public sealed record ModelSummary(IReadOnlyList<LayerSummary> Layers, long TotalParameters);
+
+/// <summary>
+/// Where a run's current step stands, and the whole run: epoch and batch, running training loss, images/s and the time left
+/// (null while there is nothing to estimate from). The store keeps the last figures, so they outlive the run.
+/// </summary>
+public sealed record RunProgressFigures(
+    string Phase,
+    int Epoch,
+    int Epochs,
+    int Batch,
+    int Batches,
+    int ImagesDone,
+    int ImagesTotal,
+    double? RunningLoss,
+    double ImagesPerSecond,
+    double? StepSecondsLeft,
+    double? RunSecondsLeft,
+    DateTimeOffset UpdatedAt);

@@ -1,6 +1,7 @@
 using AlexNet.Experiments.Application.Datasets.ListDatasets;
 using AlexNet.Experiments.Application.Datasets.RegisterDataset;
 using AlexNet.Experiments.Domain.Datasets;
+using AlexNet.Experiments.Domain.Storage;
 using Mediator;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -15,6 +16,7 @@ public static class DatasetEndpoints
         var group = routes.MapGroup("/api/datasets").WithTags("Datasets");
         group.MapPost("/", Register).WithSummary("Register an image folder in the ImageNet layout (root/train/<class>, root/val/<class>)");
         group.MapGet("/", List);
+        group.MapGet("/{datasetId:guid}", Get).ProducesProblem(StatusCodes.Status404NotFound);
         return group;
     }
 
@@ -23,6 +25,9 @@ public static class DatasetEndpoints
         var dataset = await mediator.Send(new RegisterDatasetCommand(request.Name ?? "", request.SourcePath ?? ""), cancellationToken);
         return TypedResults.Created($"/api/datasets/{dataset.Id}", dataset);
     }
+
+    private static async Task<Results<Ok<Dataset>, NotFound>> Get(Guid datasetId, IResultsStore store, CancellationToken cancellationToken) =>
+        await store.GetDatasetAsync(datasetId, cancellationToken) is { } dataset ? TypedResults.Ok(dataset) : TypedResults.NotFound();
 
     private static async Task<Ok<IReadOnlyList<Dataset>>> List(IMediator mediator, CancellationToken cancellationToken) =>
         TypedResults.Ok(await mediator.Send(new ListDatasetsQuery(), cancellationToken));

@@ -56,7 +56,7 @@ public sealed partial class TorchTrainer(IAugmentationFactory augmentations, ILo
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 session.Step(batch, request.LearningRate, totals);
-                request.Progress?.Report(new TrainingProgress((int)totals.Images, train.Count));
+                request.Progress?.Report(new TrainingProgress((int)totals.Images, train.Count, totals.LossSum / totals.Images));
                 loader.Recycle(batch); // only after the step: on CPU the batch tensor is the buffer
                 if (request.TimeBudget is { } budget && clock.Elapsed >= budget && totals.Images < train.Count)
                 {

@@ -87,5 +87,41 @@ public sealed class InMemoryResultsStore : IResultsStore
     public Task<IReadOnlyList<Artifact>> ListArtifactsAsync(Guid runId, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<Artifact>>(Artifacts.Values.Where(a => a.RunId == runId).OrderBy(a => a.CreatedAt).ToList());
 
+    public ConcurrentDictionary<Guid, RunProgressFigures> Progress { get; } = new();
+
+    // Searching is SQL's job (tested on SQLite); the fake answers only lookups by id, which the application's compare uses.
+    public Task<RunSearchPage> SearchRunsAsync(RunSearch search, CancellationToken cancellationToken)
+    {
+        var runs = search.RunIds.Select(id => Runs.GetValueOrDefault(id)).OfType<Run>()
+            .Select(run => new RunSummary(run, Experiments[run.ExperimentId].Name, Experiments[run.ExperimentId].DatasetId, [], null,
+                new FinalMetrics(null, null, null, null, null, null, null, null, null, null, null, null), Progress.GetValueOrDefault(run.Id)))
+            .ToList();
+        return Task.FromResult(new RunSearchPage(runs, runs.Count));
+    }
+
+    public Task<bool> AnnotateRunAsync(Guid runId, IReadOnlyList<string>? tags, string? note, CancellationToken cancellationToken) =>
+        Task.FromResult(Runs.ContainsKey(runId));
+
+    public Task SaveRunProgressAsync(Guid runId, RunProgressFigures progress, CancellationToken cancellationToken) => Done(Progress[runId] = progress);
+    public Task<RunProgressFigures?> GetRunProgressAsync(Guid runId, CancellationToken cancellationToken) => Task.FromResult(Progress.GetValueOrDefault(runId));
+
+    public Task DeleteRunAsync(Guid runId, CancellationToken cancellationToken)
+    {
+        Runs.TryRemove(runId, out _);
+        foreach (var key in Artifacts.Keys.Where(k => k.Item1 == runId))
+        {
+            Artifacts.TryRemove(key, out _);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task DeleteExperimentAsync(Guid experimentId, CancellationToken cancellationToken) => Done(Experiments.TryRemove(experimentId, out _));
+
+    public Task<bool> TryDeleteDatasetAsync(Guid datasetId, CancellationToken cancellationToken) =>
+        Task.FromResult(!Experiments.Values.Any(e => e.DatasetId == datasetId) && Datasets.TryRemove(datasetId, out _));
+
+    public Task RemoveArtifactAsync(Guid runId, string path, CancellationToken cancellationToken) => Done(Artifacts.TryRemove((runId, path), out _));
+
     private static Task Done<T>(T _) => Task.CompletedTask;
 }

@@ -76,11 +76,11 @@ public sealed partial class ExecuteRunStepHandler(
         var lastLogged = DateTimeOffset.MinValue;
         var progress = new Progress<PreprocessingProgress>(p =>
         {
-            var current = progressBoard.Report(run.Id, "preprocessing", p.Processed, p.Total, p.Skipped);
+            var current = progressBoard.Report(run.Id, new ProgressSample(RunProgressBoard.Preprocessing, 0, hyperparameters.Epochs, p.Processed, p.Total, 0, null));
             if (current.UpdatedAt - lastLogged > TimeSpan.FromSeconds(5) || p.Processed == p.Total)
             {
                 lastLogged = current.UpdatedAt;
-                LogPreprocessing(run.Id, p.Processed, p.Total, p.Skipped, current.PerSecond);
+                LogPreprocessing(run.Id, p.Processed, p.Total, p.Skipped, current.ImagesPerSecond);
             }
         });
         var version = await preprocessor.PreprocessAsync(
@@ -112,7 +112,9 @@ public sealed partial class ExecuteRunStepHandler(
         var history = await store.GetEpochMetricsAsync(run.Id, cancellationToken);
         var learningRate = LearningRateSchedule.For(hyperparameters.Optimizer, hyperparameters.Schedule, epoch, history);
 
-        var progress = new Progress<TrainingProgress>(p => progressBoard.Report(run.Id, $"training epoch {epoch}", p.ImagesDone, p.ImagesTotal, 0));
+        var progress = new Progress<TrainingProgress>(p => progressBoard.Report(run.Id, new ProgressSample(
+            RunProgressBoard.Training, epoch, hyperparameters.Epochs, p.ImagesDone, p.ImagesTotal, hyperparameters.BatchSize,
+            double.IsNaN(p.RunningLoss) ? null : p.RunningLoss)));
         var outcome = await trainer.TrainEpochAsync(
             new TrainingRequest(run.Id, hyperparameters, version, epoch, learningRate, artifacts.GetRunDirectory(run.Id))
             {
@@ -127,6 +129,7 @@ public sealed partial class ExecuteRunStepHandler(
         }
 
         await store.AddEpochMetricsAsync(outcome.Metrics, cancellationToken);
+        await KeepProgressAsync(run.Id, finished: false, cancellationToken);
         await store.AddArtifactAsync(await artifacts.DescribeAsync(run.Id, CheckpointKind, outcome.CheckpointPath, cancellationToken), cancellationToken);
 
         var finished = epoch >= hyperparameters.Epochs;
@@ -149,8 +152,19 @@ public sealed partial class ExecuteRunStepHandler(
 
         var result = await evaluator.EvaluateAsync(new EvaluationRequest(run.Id, hyperparameters, version, checkpoint.Path), cancellationToken);
         await store.SaveEvaluationAsync(result, cancellationToken);
+        await KeepProgressAsync(run.Id, finished: true, cancellationToken);
         await AdvanceAsync(run, run with { Status = RunStatus.Succeeded }, cancellationToken);
         return null;
+    }
+
+    /// <summary>Stores the step's last figures so they outlive this process and the run; a finished run has nothing left to wait for.</summary>
+    private async Task KeepProgressAsync(Guid runId, bool finished, CancellationToken cancellationToken)
+    {
+        var figures = progressBoard.Get(runId) ?? await store.GetRunProgressAsync(runId, cancellationToken);
+        if (figures is not null)
+        {
+            await store.SaveRunProgressAsync(runId, finished ? figures with { StepSecondsLeft = 0, RunSecondsLeft = 0 } : figures, cancellationToken);
+        }
     }
 
     private async Task<DatasetVersion> GetDatasetVersionAsync(Run run, CancellationToken cancellationToken) =>

@@ -16,7 +16,7 @@ public sealed record RunDetails(
     DatasetVersion? DatasetVersion,
     EvaluationResult? Evaluation,
     IReadOnlyList<Artifact> Artifacts,
-    RunProgress? Progress);
+    RunProgressFigures? Progress);
 
 public sealed class GetRunHandler(IResultsStore store, RunProgressBoard progress) : IQueryHandler<GetRunQuery, RunDetails?>
 {
@@ -35,6 +35,6 @@ public sealed class GetRunHandler(IResultsStore store, RunProgressBoard progress
             run.DatasetVersionHash is { } hash ? await store.GetDatasetVersionAsync(hash, cancellationToken) : null,
             await store.GetEvaluationAsync(run.Id, cancellationToken),
             await store.ListArtifactsAsync(run.Id, cancellationToken),
-            run.IsFinished ? null : progress.Get(run.Id));
+            (run.IsFinished ? null : progress.Get(run.Id)) ?? await store.GetRunProgressAsync(run.Id, cancellationToken));
     }
 }
