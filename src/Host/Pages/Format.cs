@@ -17,9 +17,9 @@ public static class Format
     public static string Duration(TimeSpan span) =>
         span.TotalHours >= 1 ? $"{(int)span.TotalHours}h {span.Minutes:00}m" : span.TotalMinutes >= 1 ? $"{span.Minutes}m {span.Seconds:00}s" : $"{span.Seconds}s";
 
-    /// <summary>Time left for the current step at its rate so far.</summary>
-    public static string Eta(int done, int total, double perSecond) =>
-        perSecond > 0 && total > done ? "ETA " + Duration(TimeSpan.FromSeconds((total - done) / perSecond)) : "";
+    public static string Eta(double? secondsLeft) => secondsLeft is { } s && double.IsFinite(s) ? Duration(TimeSpan.FromSeconds(s)) : "–";
+
+    public static string Percent(double? fraction) => fraction is { } f ? Percent(f) : "";
 
     public static string Bytes(long bytes) => bytes switch
     {

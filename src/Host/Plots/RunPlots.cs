@@ -28,6 +28,7 @@ public static class RunPlots
     {
         var (title, axis, train, validation) = Curves[metric];
         var plot = NewPlot(title, "epoch", axis);
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         double[] xs = [.. epochs.Select(m => (double)m.Epoch)];
         AddSeries(plot, xs, [.. epochs.Select(train)], "train", Colors.C1, LinePattern.Dashed);
         AddSeries(plot, xs, [.. epochs.Select(validation)], "validation", Colors.C0, LinePattern.Solid);
@@ -50,6 +51,7 @@ public static class RunPlots
     {
         var (title, axis, train, validation) = Curves[metric];
         var plot = NewPlot($"{title}: validation (solid) and train (dashed)", "epoch", axis);
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         var palette = new ScottPlot.Palettes.Category10();
         for (int i = 0; i < runs.Count; i++)
         {
@@ -143,7 +145,8 @@ public static class RunPlots
 
     public static byte[] Render(Plot plot, PlotFormat format, int width = Width, int height = Height) => format switch
     {
-        PlotFormat.Svg => System.Text.Encoding.UTF8.GetBytes(plot.GetSvgXml(width, height)),
+        // Browsers smooth a scaled-up embedded bitmap; heat-map cells and kernel pixels must stay sharp squares.
+        PlotFormat.Svg => System.Text.Encoding.UTF8.GetBytes(plot.GetSvgXml(width, height).Replace("<image ", "<image style=\"image-rendering:pixelated\" ", StringComparison.Ordinal)),
         _ => plot.GetImageBytes(width, height, ImageFormat.Png),
     };
 

@@ -87,6 +87,33 @@ public sealed class WebAppTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_compare_page_shows_the_differing_hyperparameter_and_the_overlaid_plot()
+    {
+        await using var page = await OpenAsync("/");
+        await page.ClickAsync($"input[value=\"{runs.Baseline}\"]");
+        await page.ClickAsync($"input[value=\"{runs.NoLrn}\"]");
+        await Task.WhenAll(page.WaitForNavigationAsync(), page.ClickAsync("#compare-form button[type=submit]"));
+
+        var differences = await Text(page, "#differences");
+        differences.ShouldContain("model.lrn.enabled");
+        differences.ShouldContain("true");
+        differences.ShouldContain("false");
+        differences.ShouldNotContain("model.lrn.alpha"); // the same in both
+        (await page.EvaluateExpressionAsync<double>("document.getElementById('plot-compare-top1').naturalWidth")).ShouldBeGreaterThan(0);
+        await page.ScreenshotAsync(Path.Combine(ScreenshotFolder, "compare.png"), new ScreenshotOptions { FullPage = true });
+    }
+
+    [Fact]
+    public async Task The_list_filters_by_a_hyperparameter()
+    {
+        await using var page = await OpenAsync("/?filter=model.lrn.enabled%3Dfalse");
+
+        var table = await Text(page, "#runs");
+        table.ShouldContain("no-lrn");
+        table.ShouldNotContain("baseline");
+    }
+
+    [Fact]
     public async Task The_dashboard_links_back_to_the_results_pages()
     {
         await using var page = await OpenAsync("/hangfire");
@@ -99,6 +126,7 @@ public sealed class WebAppTests : IAsyncLifetime
     private async Task<IPage> OpenAsync(string path)
     {
         var page = await browser.NewPageAsync();
+        await page.SetViewportAsync(new ViewPortOptions { Width = 1400, Height = 900 });
         var response = await page.GoToAsync(site + path, WaitUntilNavigation.Load);
         response.Status.ShouldBe(HttpStatusCode.OK);
         return page;
