@@ -12,7 +12,8 @@ public static class ExportEndpoints
         var group = routes.MapGroup("/api/runs").WithTags("Exports");
         group.MapGet("/{runId:guid}/export/pytorch", PyTorch)
             .WithSummary("The last finished epoch's weights as a PyTorch state_dict (torch.load), keyed as python/alexnet.py names its layers")
-            .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream");
+            .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return group;
     }
 

@@ -1,3 +1,4 @@
+using AlexNet.Experiments.Application.Runs.CompareRuns;
 using AlexNet.Experiments.Application.Runs.GetRun;
 using AlexNet.Experiments.Application.Runs.GetRunCheckpoint;
 using AlexNet.Experiments.Application.Runs.GetRunMetrics;
@@ -15,10 +16,12 @@ public static class PlotEndpoints
         var group = routes.MapGroup("/api/runs").WithTags("Plots");
         group.MapGet("/{runId:guid}/plots/{name}.{format}", RunPlot)
             .WithSummary("A run's plot as svg or png: loss, top1, top5 (train and validation per epoch, learning-rate drops dotted), confusion, kernels (conv1, as in the paper's Figure 3)")
-            .Produces(StatusCodes.Status200OK, contentType: "image/svg+xml", additionalContentTypes: ["image/png"]);
+            .Produces(StatusCodes.Status200OK, contentType: "image/svg+xml", additionalContentTypes: ["image/png"])
+            .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/compare/plots/{metric}.{format}", ComparePlot)
             .WithSummary("One metric (loss, top1, top5) of several runs overlaid: ?ids=<runId>,<runId>")
-            .Produces(StatusCodes.Status200OK, contentType: "image/svg+xml", additionalContentTypes: ["image/png"]);
+            .Produces(StatusCodes.Status200OK, contentType: "image/svg+xml", additionalContentTypes: ["image/png"])
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
         return group;
     }
 
@@ -52,7 +55,8 @@ public static class PlotEndpoints
         }
     }
 
-    private static async Task<Results<FileContentHttpResult, NotFound, ValidationProblem>> ComparePlot(
+    /// <remarks>Bad or too few ids are a 400 naming ids, an unknown run a 404: both from the compare query, as for GET /api/runs/compare.</remarks>
+    private static async Task<Results<FileContentHttpResult, NotFound>> ComparePlot(
         string metric, string format, string? ids, IMediator mediator, CancellationToken cancellationToken)
     {
         if (ParseFormat(format) is not { } plotFormat || !RunPlots.Metrics.Contains(metric))
@@ -60,26 +64,9 @@ public static class PlotEndpoints
             return TypedResults.NotFound();
         }
 
-        var parts = (ids ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var bad = parts.Where(p => !Guid.TryParse(p, out _)).ToList();
-        if (parts.Length == 0 || bad.Count > 0)
-        {
-            return TypedResults.ValidationProblem(
-                new Dictionary<string, string[]> { ["ids"] = [parts.Length == 0 ? "Give one or more run ids, separated by commas." : $"Not a run id: {string.Join(", ", bad)}."] },
-                title: "The request is invalid.");
-        }
-
-        var runs = new List<(string, IReadOnlyList<EpochMetrics>)>();
-        foreach (var id in parts.Select(Guid.Parse).Distinct())
-        {
-            if (await mediator.Send(new GetRunMetricsQuery(id), cancellationToken) is not { } metrics)
-            {
-                return TypedResults.NotFound();
-            }
-
-            runs.Add((id.ToString()[..8], metrics));
-        }
-
+        var comparison = await mediator.Send(
+            new CompareRunsQuery((ids ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)), cancellationToken);
+        var runs = comparison.Runs.Zip(comparison.History, (run, history) => ($"{run.ExperimentName} {run.Id.ToString()[..8]}", history.Epochs)).ToList();
         return File(RunPlots.Render(RunPlots.Compare(metric, runs), plotFormat), plotFormat);
     }
 

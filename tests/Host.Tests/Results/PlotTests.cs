@@ -79,8 +79,8 @@ public sealed class PlotTests : IAsyncLifetime
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         var text = Texts(XDocument.Parse(await response.Content.ReadAsStringAsync()));
-        text.ShouldContain(runs.Baseline.ToString()[..8]);
-        text.ShouldContain(runs.NoLrn.ToString()[..8]);
+        text.ShouldContain($"baseline {runs.Baseline.ToString()[..8]}");
+        text.ShouldContain($"no-lrn {runs.NoLrn.ToString()[..8]}");
     }
 
     [Theory]
@@ -88,7 +88,7 @@ public sealed class PlotTests : IAsyncLifetime
     [InlineData("/api/runs/{0}/plots/top1.gif")]
     [InlineData("/api/runs/{1}/plots/top1.svg")]
     [InlineData("/api/runs/{1}/plots/kernels.png")]
-    [InlineData("/api/runs/compare/plots/top1.svg?ids={1}")]
+    [InlineData("/api/runs/compare/plots/top1.svg?ids={0},{1}")]
     [InlineData("/api/runs/compare/plots/confusion.svg?ids={0}")]
     public async Task Unknown_plots_and_runs_are_404(string template)
     {
@@ -103,7 +103,7 @@ public sealed class PlotTests : IAsyncLifetime
         var response = await client.GetAsync($"/api/runs/compare/plots/top1.svg?ids={runs.Baseline},nope");
 
         response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
-        (await response.Content.ReadAsStringAsync()).ShouldContain("\"ids\"");
+        (await response.Content.ReadAsStringAsync()).ShouldContain("\"ids[1]\"");
     }
 
     private static string Texts(XDocument svg) => string.Join(" | ", svg.Descendants().Where(e => e.Name.LocalName == "text").Select(e => e.Value));

@@ -82,7 +82,7 @@ public sealed class WebAppTests : IAsyncLifetime
         (await Text(page, "#record")).ShouldContain(runs.BaselineHyperparameters.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
         (await Text(page, "#confusion")).ShouldContain("triangle");
         (await Text(page, "#artifacts")).ShouldContain("epoch-003.ckpt");
-        (await Text(page, "#hyperparameters")).ShouldContain("\"widthMultiplier\": 0.125");
+        (await page.EvaluateExpressionAsync<string>("document.getElementById('hyperparameters').textContent")).ShouldContain("\"widthMultiplier\": 0.125");
         await page.ScreenshotAsync(Path.Combine(ScreenshotFolder, "run.png"), new ScreenshotOptions { FullPage = true });
     }
 
