@@ -19,6 +19,7 @@ public static class ApplicationRegistration
         services.AddValidatorsFromAssembly(typeof(ApplicationRegistration).Assembly, ServiceLifetime.Scoped, includeInternalTypes: false);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<RunProgressBoard>();
+        services.AddSingleton<RunCancellations>();
         services.TryAddSingleton(RunStepOptions.Default);
         return services;
     }

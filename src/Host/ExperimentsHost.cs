@@ -29,7 +29,10 @@ public static class ExperimentsHost
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
-        builder.Services.AddSingleton(new RunStepOptions(TimeSpan.FromMinutes(builder.Configuration.GetValue("AlexNet:TrainingStepMinutes", 20.0))));
+        builder.Services.AddSingleton(new RunStepOptions(TimeSpan.FromMinutes(builder.Configuration.GetValue("AlexNet:TrainingStepMinutes", 20.0)))
+        {
+            CheckpointRetention = builder.Configuration.GetValue("AlexNet:CheckpointRetention", CheckpointRetention.LastAndBest),
+        });
         builder.Services
             .AddApplication()
             .AddTorchBackend()

@@ -17,6 +17,17 @@ public sealed class FileArtifactStore(string dataDirectory) : IArtifactStore
     public string GetRunDirectory(Guid runId) =>
         Directory.CreateDirectory(Path.Combine(DataDirectory, RunsFolder, runId.ToString("D"))).FullName;
 
+    public void Delete(Artifact artifact) => File.Delete(Path.GetFullPath(artifact.Path, DataDirectory));
+
+    public void DeleteRunFiles(Guid runId)
+    {
+        var folder = Path.Combine(DataDirectory, RunsFolder, runId.ToString("D"));
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     /// <summary>
     /// Hashes the file. The artifact's path is absolute (a relative one is taken from the data folder), so it can be opened as it is;
     /// its time is the file's last write, to the millisecond the results store keeps.

@@ -139,4 +139,127 @@ public sealed class ResultsApiTests(ResultsApiTests.TwoRuns runs) : IClassFixtur
         (await Client.GetJsonAsync(location.ToUpperInvariant().Replace("/API/DATASETS/", "/api/datasets/")))["name"]!.GetValue<string>().ShouldBe("tiny");
         (await Client.GetAsync($"/api/datasets/{Guid.NewGuid()}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
     }
+
+    [Fact]
+    public async Task A_finished_run_keeps_its_final_progress_and_shows_no_server_path()
+    {
+        var response = await Client.GetAsync($"/api/runs/{runs.WithLrn}");
+        var text = await response.Content.ReadAsStringAsync();
+        var run = JsonNode.Parse(text)!;
+
+        var progress = run["run"]!["progress"]!;
+        progress["phase"]!.GetValue<string>().ShouldBe("training");
+        progress["epoch"]!.GetValue<int>().ShouldBe(2);
+        progress["epochs"]!.GetValue<int>().ShouldBe(2);
+        progress["batch"]!.GetValue<int>().ShouldBe(progress["batches"]!.GetValue<int>());
+        progress["batches"]!.GetValue<int>().ShouldBe(3); // 48 images, batches of 16
+        progress["runningLoss"]!.GetValue<double>().ShouldBeGreaterThan(0);
+        progress["imagesPerSecond"]!.GetValue<double>().ShouldBeGreaterThan(0);
+        progress["runSecondsLeft"]!.GetValue<double>().ShouldBe(0);
+
+        text.ShouldNotContain(runs.Factory.DataDirectory);
+        text.ShouldNotContain("canonicalJson");
+        text.ShouldNotContain("hyperparametersJson");
+        run["hyperparameters"]!["model"]!["lrn"]!["enabled"]!.GetValue<bool>().ShouldBeTrue();
+        run["record"]!["sha256"]!.GetValue<string>().Length.ShouldBe(64);
+
+        // Retention keeps the last and the best epoch: at most two checkpoints of two epochs, each downloadable.
+        var artifacts = run["artifacts"]!.AsArray();
+        artifacts.Select(a => a!["name"]!.GetValue<string>()).ShouldContain("epoch-002.ckpt");
+        foreach (var artifact in artifacts)
+        {
+            var download = await Client.GetAsync(artifact!["downloadUrl"]!.GetValue<string>());
+            download.StatusCode.ShouldBe(HttpStatusCode.OK);
+            var bytes = await download.Content.ReadAsByteArrayAsync();
+            bytes.LongLength.ShouldBe(artifact["bytes"]!.GetValue<long>());
+            Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)).ShouldBe(artifact["sha256"]!.GetValue<string>());
+        }
+
+        (await Client.GetAsync($"/api/runs/{runs.WithLrn}/artifacts/..%2Fresults.db")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await Client.GetAsync($"/api/runs/{runs.WithLrn}/artifacts/nothing.ckpt")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Metrics_and_search_results_download_as_csv_that_python_reads()
+    {
+        var metrics = await ReadCsvWithPythonAsync($"/api/runs/{runs.WithLrn}/metrics.csv");
+        metrics.Select(r => r["epoch"]).ShouldBe(["1", "2"]);
+        var json = (await Client.GetJsonAsync($"/api/runs/{runs.WithLrn}/metrics")).AsArray();
+        metrics.Select(r => double.Parse(r["validationTop1Error"], System.Globalization.CultureInfo.InvariantCulture))
+            .ShouldBe(json.Select(m => m!["validationTop1Error"]!.GetValue<double>()));
+
+        await Client.PatchAsync($"/api/runs/{runs.WithoutLrn}",
+            new StringContent("""{ "note": "no LRN, \"ablation\", 1 epoch\nsecond line" }""", System.Text.Encoding.UTF8, "application/json"));
+        var rows = await ReadCsvWithPythonAsync("/api/runs.csv?orderBy=createdAt&direction=asc");
+        rows.Select(r => r["id"]).ShouldBe([runs.WithLrn, runs.WithoutLrn]);
+        rows[1]["note"].ShouldBe("no LRN, \"ablation\", 1 epoch\nsecond line");
+        rows[0]["experimentName"].ShouldBe("with lrn");
+        double.Parse(rows[0]["evaluationTop1Error"], System.Globalization.CultureInfo.InvariantCulture).ShouldBeInRange(0, 1);
+        (await ReadCsvWithPythonAsync("/api/runs.csv?filter=model.lrn.enabled=false")).Select(r => r["id"]).ShouldBe([runs.WithoutLrn]);
+        (await Client.GetAsync("/api/runs.csv?filter=nope=1")).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await Client.GetAsync($"/api/runs/{Guid.NewGuid()}/metrics.csv")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Tags_and_notes_are_set_with_patch_and_searchable()
+    {
+        var response = await Client.PatchAsync($"/api/runs/{runs.WithLrn.ToUpperInvariant()}",
+            new StringContent("""{ "tags": ["baseline", "paper"], "note": "Reference run with LRN" }""", System.Text.Encoding.UTF8, "application/json"));
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var run = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["run"]!;
+        run["tags"]!.AsArray().Select(t => t!.GetValue<string>()).ShouldBe(["baseline", "paper"]);
+        run["note"]!.GetValue<string>().ShouldBe("Reference run with LRN");
+
+        Ids(await Client.GetJsonAsync("/api/runs?tag=baseline")).ShouldBe([runs.WithLrn]);
+        Ids(await Client.GetJsonAsync("/api/runs?tag=baseline&tag=other")).ShouldBeEmpty();
+        Ids(await Client.GetJsonAsync("/api/runs?q=reference")).ShouldBe([runs.WithLrn]);
+
+        var bad = await Client.PatchAsync($"/api/runs/{runs.WithLrn}", new StringContent("""{ "tags": [""] }""", System.Text.Encoding.UTF8, "application/json"));
+        bad.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var missing = await Client.PatchAsync($"/api/runs/{Guid.NewGuid()}", new StringContent("""{ "note": "x" }""", System.Text.Encoding.UTF8, "application/json"));
+        missing.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task The_openapi_document_declares_the_error_responses()
+    {
+        var paths = (await Client.GetJsonAsync("/openapi/v1.json"))["paths"]!;
+        string[] Codes(string path, string method) => paths[path]![method]!["responses"]!.AsObject().Select(r => r.Key).ToArray();
+
+        Codes("/api/runs", "get").ShouldContain("400");
+        Codes("/api/runs.csv", "get").ShouldContain("400");
+        Codes("/api/runs/compare", "get").ShouldBe(["200", "400", "404"], ignoreOrder: true);
+        Codes("/api/runs/{runId}/cancel", "post").ShouldBe(["200", "404", "409"], ignoreOrder: true);
+        Codes("/api/runs/{runId}", "delete").ShouldBe(["204", "404", "409"], ignoreOrder: true);
+        Codes("/api/runs/{runId}", "patch").ShouldBe(["200", "400", "404"], ignoreOrder: true);
+        Codes("/api/experiments/{experimentId}", "delete").ShouldBe(["204", "404", "409"], ignoreOrder: true);
+        Codes("/api/datasets/{datasetId}", "delete").ShouldBe(["204", "404", "409"], ignoreOrder: true);
+        Codes("/api/datasets/{datasetId}", "get").ShouldBe(["200", "404"], ignoreOrder: true);
+        Codes("/api/runs/{runId}/artifacts/{name}", "get").ShouldBe(["200", "404"], ignoreOrder: true);
+        Codes("/api/runs/{runId}/metrics.csv", "get").ShouldBe(["200", "404"], ignoreOrder: true);
+    }
+
+    /// <summary>Downloads a CSV and parses it with Python's csv module, the way a reader of the file would.</summary>
+    private async Task<List<Dictionary<string, string>>> ReadCsvWithPythonAsync(string url)
+    {
+        var response = await Client.GetAsync(url);
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("text/csv");
+        var file = Path.Combine(runs.Factory.DataDirectory, $"{Guid.NewGuid():N}.csv");
+        await File.WriteAllBytesAsync(file, await response.Content.ReadAsByteArrayAsync());
+
+        var python = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(
+            "/usr/bin/python3", ["-c", "import csv, json, sys; print(json.dumps(list(csv.DictReader(open(sys.argv[1], newline='', encoding='utf-8')))))", file])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        var output = await python.StandardOutput.ReadToEndAsync();
+        var error = await python.StandardError.ReadToEndAsync();
+        await python.WaitForExitAsync();
+        python.ExitCode.ShouldBe(0, error);
+        return JsonNode.Parse(output)!.AsArray()
+            .Select(row => row!.AsObject().ToDictionary(p => p.Key, p => p.Value!.GetValue<string>()))
+            .ToList();
+    }
 }

@@ -1,10 +1,20 @@
 namespace AlexNet.Experiments.Application.Runs;
 
+/// <summary>Which epoch checkpoints a run keeps (about 0.5 GB each at the paper's size).</summary>
+public enum CheckpointRetention
+{
+    /// <summary>The last (training resumes and evaluation reads it) and the best by validation top-1 error.</summary>
+    LastAndBest,
+    All,
+}
+
 /// <summary>
 /// How long one training job may run before it saves the epoch's state and hands the rest to a new job. Below the
 /// embedded job store's fixed 30-minute invisibility timeout, after which a still-running job would be handed out again.
 /// </summary>
 public sealed record RunStepOptions(TimeSpan TrainingStepBudget)
 {
+    public CheckpointRetention CheckpointRetention { get; init; } = CheckpointRetention.LastAndBest;
+
     public static RunStepOptions Default { get; } = new(TimeSpan.FromMinutes(20));
 }

@@ -90,4 +90,10 @@ public interface IArtifactStore
     string DatasetStoreRoot { get; }
 
     Task<Artifact> DescribeAsync(Guid runId, string kind, string path, CancellationToken cancellationToken);
+
+    /// <summary>Removes the run's folder and everything in it; nothing happens if it does not exist.</summary>
+    void DeleteRunFiles(Guid runId);
+
+    /// <summary>Removes one artifact's file (e.g. a checkpoint the retention setting no longer keeps).</summary>
+    void Delete(Artifact artifact);
 }

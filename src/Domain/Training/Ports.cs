@@ -27,6 +27,12 @@ public sealed record TrainingProgress(int ImagesDone, int ImagesTotal, double Ru
 
 public sealed record EpochOutcome(EpochMetrics Metrics, string CheckpointPath);
 
+/// <summary>A finished epoch's checkpoint is named for its epoch, so the application can tell which one to keep.</summary>
+public static class CheckpointNames
+{
+    public static string ForEpoch(int epoch) => $"epoch-{epoch:D3}.ckpt";
+}
+
 public interface ITrainer
 {
     /// <summary>

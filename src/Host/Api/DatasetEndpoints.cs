@@ -1,3 +1,4 @@
+using AlexNet.Experiments.Application.Datasets.DeleteDataset;
 using AlexNet.Experiments.Application.Datasets.ListDatasets;
 using AlexNet.Experiments.Application.Datasets.RegisterDataset;
 using AlexNet.Experiments.Domain.Datasets;
@@ -17,6 +18,8 @@ public static class DatasetEndpoints
         group.MapPost("/", Register).WithSummary("Register an image folder in the ImageNet layout (root/train/<class>, root/val/<class>)");
         group.MapGet("/", List);
         group.MapGet("/{datasetId:guid}", Get).ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapDelete("/{datasetId:guid}", Delete).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Unregister a dataset no experiment uses (409 otherwise); its source folder is left alone");
         return group;
     }
 
@@ -24,6 +27,12 @@ public static class DatasetEndpoints
     {
         var dataset = await mediator.Send(new RegisterDatasetCommand(request.Name ?? "", request.SourcePath ?? ""), cancellationToken);
         return TypedResults.Created($"/api/datasets/{dataset.Id}", dataset);
+    }
+
+    private static async Task<NoContent> Delete(Guid datasetId, IMediator mediator, CancellationToken cancellationToken)
+    {
+        await mediator.Send(new DeleteDatasetCommand(datasetId), cancellationToken);
+        return TypedResults.NoContent();
     }
 
     private static async Task<Results<Ok<Dataset>, NotFound>> Get(Guid datasetId, IResultsStore store, CancellationToken cancellationToken) =>

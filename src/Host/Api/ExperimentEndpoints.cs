@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using AlexNet.Experiments.Application.Common;
+using AlexNet.Experiments.Application.Experiments.DeleteExperiment;
 using AlexNet.Experiments.Application.Experiments.GetExperiment;
 using AlexNet.Experiments.Application.Experiments.ListExperiments;
 using AlexNet.Experiments.Application.Experiments.SubmitExperiment;
@@ -20,6 +21,8 @@ public static class ExperimentEndpoints
         group.MapPost("/", Submit).WithSummary("Submit an experiment: a preset plus hyperparameter overrides. Queues preprocess, training and evaluation.");
         group.MapGet("/", List);
         group.MapGet("/{experimentId:guid}", Get);
+        group.MapDelete("/{experimentId:guid}", Delete).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Delete the experiment, its runs and their files (409 while one of its runs is queued or running)");
         return group;
     }
 
@@ -33,6 +36,12 @@ public static class ExperimentEndpoints
 
     private static async Task<Ok<IReadOnlyList<ExperimentSummary>>> List(IMediator mediator, CancellationToken cancellationToken) =>
         TypedResults.Ok(await mediator.Send(new ListExperimentsQuery(), cancellationToken));
+
+    private static async Task<NoContent> Delete(Guid experimentId, IMediator mediator, CancellationToken cancellationToken)
+    {
+        await mediator.Send(new DeleteExperimentCommand(experimentId), cancellationToken);
+        return TypedResults.NoContent();
+    }
 
     private static async Task<Results<Ok<ExperimentDetails>, NotFound>> Get(Guid experimentId, IMediator mediator, CancellationToken cancellationToken) =>
         await mediator.Send(new GetExperimentQuery(experimentId), cancellationToken) is { } details ? TypedResults.Ok(details) : TypedResults.NotFound();

@@ -28,6 +28,7 @@ public sealed class ProblemDetailsMapping(IProblemDetailsService problemDetails)
                 Status = StatusCodes.Status400BadRequest,
             },
             BadHttpRequestException bad => new ProblemDetails { Title = "Bad request.", Detail = bad.Message, Status = bad.StatusCode },
+            ConflictException conflict => new ProblemDetails { Title = "Conflict.", Detail = conflict.Message, Status = StatusCodes.Status409Conflict },
             NotFoundException notFound => new ProblemDetails { Title = $"{notFound.Resource} not found.", Detail = notFound.Message, Status = StatusCodes.Status404NotFound },
             _ => null,
         };

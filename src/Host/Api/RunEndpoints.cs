@@ -1,8 +1,13 @@
+using AlexNet.Experiments.Application.Runs.AnnotateRun;
+using AlexNet.Experiments.Application.Runs.CancelRun;
 using AlexNet.Experiments.Application.Runs.CompareRuns;
+using AlexNet.Experiments.Application.Runs.DeleteRun;
 using AlexNet.Experiments.Application.Runs.GetRun;
+using AlexNet.Experiments.Application.Runs.GetRunArtifact;
 using AlexNet.Experiments.Application.Runs.GetRunMetrics;
 using AlexNet.Experiments.Application.Runs.ReproduceRun;
 using AlexNet.Experiments.Application.Runs.SearchRuns;
+using AlexNet.Experiments.Domain.Experiments;
 using AlexNet.Experiments.Domain.Training;
 using Mediator;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -39,10 +44,18 @@ public sealed record SearchRunsRequest(
         (values ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
 }
 
+/// <param name="Tags">Replaces the run's tags; omit to keep them.</param>
+/// <param name="Note">Replaces the run's note; omit to keep it.</param>
+public sealed record AnnotateRunRequest(string[]? Tags, string? Note);
+
+public sealed record CancelledRun(Guid RunId, RunStatus Status);
+
 public static class RunEndpoints
 {
     public static RouteGroupBuilder MapRunEndpoints(this IEndpointRouteBuilder routes)
     {
+        routes.MapGet("/api/runs.csv", SearchCsv).WithTags("Runs").ProducesValidationProblem().Produces(StatusCodes.Status200OK, contentType: "text/csv")
+            .WithSummary("The search of GET /api/runs (same parameters) as CSV: one row per run with its final metrics");
         var group = routes.MapGroup("/api/runs").WithTags("Runs");
         group.MapGet("/", Search).ProducesValidationProblem()
             .WithSummary("Search runs: status, experimentId, datasetId, filter=<hyperparameter path or metric><op><value>, tag, q; orderBy, direction, page, limit");
@@ -50,6 +63,16 @@ public static class RunEndpoints
             .WithSummary("Runs side by side (ids=a,b,c): the hyperparameters that differ, final metrics, each run's metric history");
         group.MapGet("/{runId:guid}", Get).WithSummary("A run: status, resolved hyperparameters, reproducibility record, evaluation, artifacts");
         group.MapGet("/{runId:guid}/metrics", Metrics).WithSummary("Per-epoch loss, top-1/top-5 errors, learning rate and images/s");
+        group.MapGet("/{runId:guid}/metrics.csv", MetricsCsv).Produces(StatusCodes.Status200OK, contentType: "text/csv").ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("Per-epoch metrics as CSV");
+        group.MapGet("/{runId:guid}/artifacts/{name}", Artifact).Produces(StatusCodes.Status200OK, contentType: "application/octet-stream")
+            .ProducesProblem(StatusCodes.Status404NotFound).WithSummary("Download one of the run's artifacts by name (see the run's artifacts[].downloadUrl)");
+        group.MapPost("/{runId:guid}/cancel", Cancel).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Stop a queued or running run at the next batch boundary and mark it Cancelled (409 if it already finished)");
+        group.MapDelete("/{runId:guid}", Delete).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Delete a finished run's rows and files (409 while it is queued or running: cancel it first)");
+        group.MapPatch("/{runId:guid}", Annotate).ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("Set the run's tags and/or note (searchable with tag= and q=)");
         group.MapPost("/{runId:guid}/reproduce", Reproduce).WithSummary("Queue a new run of the same experiment from this run's recorded hyperparameters");
         return group;
     }
@@ -60,6 +83,50 @@ public static class RunEndpoints
     private static async Task<Ok<RunComparison>> Compare(string? ids, IMediator mediator, CancellationToken cancellationToken) =>
         TypedResults.Ok(await mediator.Send(
             new CompareRunsQuery((ids ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)), cancellationToken));
+
+    private static async Task<IResult> SearchCsv([AsParameters] SearchRunsRequest request, IMediator mediator, CancellationToken cancellationToken)
+    {
+        var list = await mediator.Send(request.ToQuery(), cancellationToken);
+        return Csv.File(list.Runs, "runs.csv",
+            ("id", r => r.Id), ("experimentId", r => r.ExperimentId), ("experimentName", r => r.ExperimentName), ("datasetId", r => r.DatasetId),
+            ("status", r => r.Status), ("epochsCompleted", r => r.EpochsCompleted), ("epochs", r => r.Epochs), ("tags", r => string.Join(';', r.Tags)),
+            ("note", r => r.Note), ("sourceRunId", r => r.SourceRunId), ("createdAt", r => r.CreatedAt), ("updatedAt", r => r.UpdatedAt),
+            ("trainLoss", r => r.Metrics.TrainLoss), ("trainTop1Error", r => r.Metrics.TrainTop1Error), ("trainTop5Error", r => r.Metrics.TrainTop5Error),
+            ("validationLoss", r => r.Metrics.ValidationLoss), ("validationTop1Error", r => r.Metrics.ValidationTop1Error),
+            ("validationTop5Error", r => r.Metrics.ValidationTop5Error), ("learningRate", r => r.Metrics.LearningRate),
+            ("imagesPerSecond", r => r.Metrics.ImagesPerSecond), ("evaluationLoss", r => r.Metrics.EvaluationLoss),
+            ("evaluationTop1Error", r => r.Metrics.EvaluationTop1Error), ("evaluationTop5Error", r => r.Metrics.EvaluationTop5Error));
+    }
+
+    private static async Task<IResult> MetricsCsv(Guid runId, IMediator mediator, CancellationToken cancellationToken) =>
+        await mediator.Send(new GetRunMetricsQuery(runId), cancellationToken) is { } metrics
+            ? Csv.File(metrics, $"run-{runId}-metrics.csv",
+                ("epoch", m => m.Epoch), ("trainLoss", m => m.TrainLoss), ("trainTop1Error", m => m.TrainTop1Error), ("trainTop5Error", m => m.TrainTop5Error),
+                ("validationLoss", m => m.ValidationLoss), ("validationTop1Error", m => m.ValidationTop1Error),
+                ("validationTop5Error", m => m.ValidationTop5Error), ("learningRate", m => m.LearningRate),
+                ("imagesPerSecond", m => m.ImagesPerSecond), ("recordedAt", m => m.RecordedAt))
+            : TypedResults.NotFound();
+
+    private static async Task<Results<PhysicalFileHttpResult, NotFound>> Artifact(Guid runId, string name, IMediator mediator, CancellationToken cancellationToken) =>
+        await mediator.Send(new GetRunArtifactQuery(runId, name), cancellationToken) is { } file
+            ? TypedResults.PhysicalFile(file.Path, "application/octet-stream", file.Name, enableRangeProcessing: true)
+            : TypedResults.NotFound();
+
+    private static async Task<Ok<CancelledRun>> Cancel(Guid runId, IMediator mediator, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new CancelledRun(runId, await mediator.Send(new CancelRunCommand(runId), cancellationToken)));
+
+    private static async Task<NoContent> Delete(Guid runId, IMediator mediator, CancellationToken cancellationToken)
+    {
+        await mediator.Send(new DeleteRunCommand(runId), cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<Ok<RunDetails>, NotFound>> Annotate(
+        Guid runId, AnnotateRunRequest request, IMediator mediator, CancellationToken cancellationToken)
+    {
+        await mediator.Send(new AnnotateRunCommand(runId, request.Tags, request.Note), cancellationToken);
+        return await Get(runId, mediator, cancellationToken);
+    }
 
     private static async Task<Results<Ok<RunDetails>, NotFound>> Get(Guid runId, IMediator mediator, CancellationToken cancellationToken) =>
         await mediator.Send(new GetRunQuery(runId), cancellationToken) is { } details ? TypedResults.Ok(details) : TypedResults.NotFound();

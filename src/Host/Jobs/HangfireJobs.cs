@@ -13,13 +13,15 @@ public static class HangfireJobs
     /// <summary>Hangfire on an embedded SQLite job store next to the results store; tests may replace JobStorage.</summary>
     public static IServiceCollection AddHangfireJobs(this IServiceCollection services, string dataDirectory, int workerCount)
     {
-        services.AddHangfire(configuration => configuration
+        services.AddSingleton<RunJobDeletedFilter>();
+        services.AddHangfire((provider, configuration) => configuration
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings()
             .UseSQLiteStorage(Path.Combine(dataDirectory, "hangfire.db"), new SQLiteStorageOptions { QueuePollInterval = TimeSpan.FromMilliseconds(500) })
             // A failed step marks its run Failed; retrying a deterministic failure would only repeat it.
-            .UseFilter(new AutomaticRetryAttribute { Attempts = 0 }));
+            .UseFilter(new AutomaticRetryAttribute { Attempts = 0 })
+            .UseFilter(provider.GetRequiredService<RunJobDeletedFilter>()));
         services.AddHangfireServer(options =>
         {
             // Training steps use every core; more workers would only make them compete.

@@ -11,7 +11,7 @@ namespace AlexNet.Experiments.Infrastructure.Torch.Training;
 /// </summary>
 public static class Checkpoint
 {
-    public static string PathFor(string directory, int epoch) => Path.Combine(directory, $"epoch-{epoch:D3}.ckpt");
+    public static string PathFor(string directory, int epoch) => Path.Combine(directory, CheckpointNames.ForEpoch(epoch));
 
     /// <summary>Where an epoch interrupted by its time budget keeps its state until it is finished.</summary>
     public static string PartialPathFor(string directory, int epoch) => Path.Combine(directory, $"epoch-{epoch:D3}.partial.ckpt");

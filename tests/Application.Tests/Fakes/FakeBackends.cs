@@ -97,6 +97,12 @@ public sealed class FakeArtifactStore : IArtifactStore
 
     public Task<Artifact> DescribeAsync(Guid runId, string kind, string path, CancellationToken cancellationToken) =>
         Task.FromResult(new Artifact(runId, kind, path, new string('0', 64), 1, DateTimeOffset.UnixEpoch));
+
+    public List<string> Deleted { get; } = [];
+
+    public void Delete(Artifact artifact) => Deleted.Add(artifact.Path);
+
+    public void DeleteRunFiles(Guid runId) => Deleted.Add(GetRunDirectory(runId));
 }
 
 public sealed class FakeRuntime : IRuntimeEnvironment

@@ -21,6 +21,7 @@ public sealed partial class ExecuteRunStepHandler(
     IJobScheduler scheduler,
     IRuntimeEnvironment runtime,
     RunProgressBoard progressBoard,
+    RunCancellations cancellations,
     RunStepOptions options,
     TimeProvider clock,
     ILogger<ExecuteRunStepHandler> logger) : ICommandHandler<ExecuteRunStepCommand>
@@ -37,13 +38,16 @@ public sealed partial class ExecuteRunStepHandler(
             return Unit.Value;
         }
 
+        // Cancelling the run (POST /api/runs/{id}/cancel) trips this token; the trainer stops at the next batch boundary.
+        using var cancellation = cancellations.Register(run.Id);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, cancellation.Token);
         try
         {
             var next = step.Kind switch
             {
-                RunStepKind.Preprocess => await PreprocessAsync(run, cancellationToken),
-                RunStepKind.TrainEpoch => await TrainEpochAsync(run, step.Epoch, cancellationToken),
-                RunStepKind.Evaluate => await EvaluateAsync(run, cancellationToken),
+                RunStepKind.Preprocess => await PreprocessAsync(run, linked.Token),
+                RunStepKind.TrainEpoch => await TrainEpochAsync(run, step.Epoch, linked.Token),
+                RunStepKind.Evaluate => await EvaluateAsync(run, linked.Token),
                 _ => throw new ArgumentOutOfRangeException(nameof(command), step.Kind, null),
             };
 
@@ -51,6 +55,11 @@ public sealed partial class ExecuteRunStepHandler(
             {
                 await RunJobs.EnqueueAsync(store, scheduler, next, cancellationToken);
             }
+        }
+        catch (OperationCanceledException) when (cancellation.Token.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            LogCancelled(step);
+            await KeepProgressAsync(run.Id, finished: true, CancellationToken.None);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -131,6 +140,10 @@ public sealed partial class ExecuteRunStepHandler(
         await store.AddEpochMetricsAsync(outcome.Metrics, cancellationToken);
         await KeepProgressAsync(run.Id, finished: false, cancellationToken);
         await store.AddArtifactAsync(await artifacts.DescribeAsync(run.Id, CheckpointKind, outcome.CheckpointPath, cancellationToken), cancellationToken);
+        if (options.CheckpointRetention == CheckpointRetention.LastAndBest)
+        {
+            await PruneCheckpointsAsync(run.Id, outcome.CheckpointPath, cancellationToken);
+        }
 
         var finished = epoch >= hyperparameters.Epochs;
         if (!await AdvanceAsync(run, run with { EpochsCompleted = epoch, Status = finished ? RunStatus.Evaluating : RunStatus.Training }, cancellationToken))
@@ -155,6 +168,25 @@ public sealed partial class ExecuteRunStepHandler(
         await KeepProgressAsync(run.Id, finished: true, cancellationToken);
         await AdvanceAsync(run, run with { Status = RunStatus.Succeeded }, cancellationToken);
         return null;
+    }
+
+    /// <summary>Keeps the newest checkpoint (the next epoch and evaluation read it) and the best by validation top-1 error.</summary>
+    private async Task PruneCheckpointsAsync(Guid runId, string lastPath, CancellationToken cancellationToken)
+    {
+        var best = (await store.GetEpochMetricsAsync(runId, cancellationToken))
+            .Where(m => !double.IsNaN(m.ValidationTop1Error))
+            .MinBy(m => m.ValidationTop1Error);
+        var keep = new HashSet<string>(StringComparer.Ordinal) { lastPath };
+        if (best is not null)
+        {
+            keep.Add(Path.Combine(Path.GetDirectoryName(lastPath) ?? "", CheckpointNames.ForEpoch(best.Epoch)));
+        }
+
+        foreach (var stale in (await store.ListArtifactsAsync(runId, cancellationToken)).Where(a => a.Kind == CheckpointKind && !keep.Contains(a.Path)))
+        {
+            artifacts.Delete(stale);
+            await store.RemoveArtifactAsync(runId, stale.Path, cancellationToken);
+        }
     }
 
     /// <summary>Stores the step's last figures so they outlive this process and the run; a finished run has nothing left to wait for.</summary>
@@ -197,6 +229,9 @@ public sealed partial class ExecuteRunStepHandler(
 
     [LoggerMessage(LogLevel.Warning, "Run {RunId} was already moved past {Status} with {Epochs} epochs by another execution of the same step; this one stops here")]
     private partial void LogLostRace(Guid runId, RunStatus status, int epochs);
+
+    [LoggerMessage(LogLevel.Information, "{Step} stopped: the run was cancelled")]
+    private partial void LogCancelled(RunStep step);
 
     [LoggerMessage(LogLevel.Error, "{Step} failed")]
     private partial void LogStepFailed(Exception exception, RunStep step);

@@ -1,0 +1,30 @@
+using AlexNet.Experiments.Application.Common;
+using AlexNet.Experiments.Application.Runs.DeleteRun;
+using AlexNet.Experiments.Domain.Storage;
+using Mediator;
+
+namespace AlexNet.Experiments.Application.Experiments.DeleteExperiment;
+
+/// <summary>Removes an experiment with all its runs and their files; a conflict while any of its runs is unfinished.</summary>
+public sealed record DeleteExperimentCommand(Guid ExperimentId) : ICommand;
+
+public sealed class DeleteExperimentHandler(IResultsStore store, IArtifactStore artifacts) : ICommandHandler<DeleteExperimentCommand>
+{
+    public async ValueTask<Unit> Handle(DeleteExperimentCommand command, CancellationToken cancellationToken)
+    {
+        _ = await store.GetExperimentAsync(command.ExperimentId, cancellationToken) ?? throw new NotFoundException("Experiment", command.ExperimentId);
+        var runs = await store.ListRunsAsync(command.ExperimentId, cancellationToken);
+        if (runs.FirstOrDefault(r => !r.IsFinished) is { } unfinished)
+        {
+            throw new ConflictException($"Run {unfinished.Id} of this experiment is {unfinished.Status}; cancel it before deleting the experiment.");
+        }
+
+        foreach (var run in runs)
+        {
+            await DeleteRunHandler.DeleteAsync(store, artifacts, run, cancellationToken);
+        }
+
+        await store.DeleteExperimentAsync(command.ExperimentId, cancellationToken);
+        return Unit.Value;
+    }
+}

@@ -1,0 +1,27 @@
+using AlexNet.Experiments.Application.Common;
+using AlexNet.Experiments.Domain.Storage;
+using FluentValidation;
+using Mediator;
+
+namespace AlexNet.Experiments.Application.Runs.AnnotateRun;
+
+/// <summary>Replaces a run's tags and/or note; a null field is left as it is.</summary>
+public sealed record AnnotateRunCommand(Guid RunId, IReadOnlyList<string>? Tags, string? Note) : ICommand;
+
+public sealed class AnnotateRunValidator : AbstractValidator<AnnotateRunCommand>
+{
+    public AnnotateRunValidator()
+    {
+        RuleFor(c => c.Tags).Must(t => t is null || t.Count <= 32).WithMessage("At most 32 tags.");
+        RuleForEach(c => c.Tags).NotEmpty().MaximumLength(64).Must(t => t.Trim() == t).WithMessage("A tag has no leading or trailing spaces.");
+        RuleFor(c => c.Note).MaximumLength(10_000);
+    }
+}
+
+public sealed class AnnotateRunHandler(IResultsStore store) : ICommandHandler<AnnotateRunCommand>
+{
+    public async ValueTask<Unit> Handle(AnnotateRunCommand command, CancellationToken cancellationToken) =>
+        await store.AnnotateRunAsync(command.RunId, command.Tags, command.Note, cancellationToken)
+            ? Unit.Value
+            : throw new NotFoundException("Run", command.RunId);
+}

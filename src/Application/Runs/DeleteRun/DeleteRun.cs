@@ -1,0 +1,29 @@
+using AlexNet.Experiments.Application.Common;
+using AlexNet.Experiments.Domain.Storage;
+using Mediator;
+
+namespace AlexNet.Experiments.Application.Runs.DeleteRun;
+
+/// <summary>Removes a finished run's rows and its files (runs/&lt;id&gt;/). An unfinished run must be cancelled first.</summary>
+public sealed record DeleteRunCommand(Guid RunId) : ICommand;
+
+public sealed class DeleteRunHandler(IResultsStore store, IArtifactStore artifacts) : ICommandHandler<DeleteRunCommand>
+{
+    public async ValueTask<Unit> Handle(DeleteRunCommand command, CancellationToken cancellationToken)
+    {
+        var run = await store.GetRunAsync(command.RunId, cancellationToken) ?? throw new NotFoundException("Run", command.RunId);
+        await DeleteAsync(store, artifacts, run, cancellationToken);
+        return Unit.Value;
+    }
+
+    internal static async Task DeleteAsync(IResultsStore store, IArtifactStore artifacts, Domain.Experiments.Run run, CancellationToken cancellationToken)
+    {
+        if (!run.IsFinished)
+        {
+            throw new ConflictException($"Run {run.Id} is {run.Status}; cancel it before deleting it.");
+        }
+
+        await store.DeleteRunAsync(run.Id, cancellationToken);
+        artifacts.DeleteRunFiles(run.Id);
+    }
+}
