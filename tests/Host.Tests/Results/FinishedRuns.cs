@@ -16,7 +16,7 @@ namespace AlexNet.Experiments.Host.Tests.Results;
 /// drops before the third), a ten-crop evaluation, the record, and a real TorchSharp checkpoint of a tiny freshly
 /// initialised network. The second run differs only in model.lrn.enabled.
 /// </summary>
-public sealed record FinishedRuns(Guid Baseline, Guid NoLrn, Hyperparameters BaselineHyperparameters)
+public sealed record FinishedRuns(Guid DatasetId, Guid Baseline, Guid NoLrn, Hyperparameters BaselineHyperparameters)
 {
     public static readonly string[] ClassNames = ["circle", "square", "triangle"];
 
@@ -44,7 +44,7 @@ public sealed record FinishedRuns(Guid Baseline, Guid NoLrn, Hyperparameters Bas
 
         var baseline = await AddRunAsync("baseline", Tiny(lrn: true), [0.8, 0.5, 0.3]);
         var noLrn = await AddRunAsync("no-lrn", Tiny(lrn: false), [0.85, 0.6, 0.4]);
-        return new FinishedRuns(baseline, noLrn, Tiny(lrn: true));
+        return new FinishedRuns(dataset.Id, baseline, noLrn, Tiny(lrn: true));
 
         async Task<Guid> AddRunAsync(string name, Hyperparameters hyperparameters, double[] validationTop1)
         {

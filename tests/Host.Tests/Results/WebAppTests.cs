@@ -1,4 +1,7 @@
 using System.Net;
+using AlexNet.Experiments.Application.Common;
+using AlexNet.Experiments.Domain.Experiments;
+using AlexNet.Experiments.Domain.Storage;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
@@ -111,6 +114,23 @@ public sealed class WebAppTests : IAsyncLifetime
         var table = await Text(page, "#runs");
         table.ShouldContain("no-lrn");
         table.ShouldNotContain("baseline");
+    }
+
+    [Fact]
+    public async Task The_cancel_button_cancels_a_queued_run()
+    {
+        var store = factory.Services.GetRequiredService<IResultsStore>();
+        var experiment = new Experiment(Guid.NewGuid(), "to-cancel", runs.DatasetId, "quickstart", DateTimeOffset.UtcNow);
+        var queued = Run.Queued(experiment.Id, HyperparameterJson.ToCanonicalJson(FinishedRuns.Tiny(lrn: true)), DateTimeOffset.UtcNow);
+        await store.AddExperimentAsync(experiment, queued, CancellationToken.None); // no job: it stays queued until cancelled
+
+        await using var page = await OpenAsync($"/runs/{queued.Id}");
+        (await Text(page, "#run-status")).ShouldBe("Queued");
+        await Task.WhenAll(page.WaitForNavigationAsync(), page.ClickAsync("button.danger"));
+
+        (await Text(page, "#run-status")).ShouldBe("Cancelled");
+        (await store.GetRunAsync(queued.Id, CancellationToken.None))!.Status.ShouldBe(RunStatus.Cancelled);
+        (await page.QuerySelectorAsync("button.danger")).ShouldBeNull(); // nothing left to cancel
     }
 
     [Fact]
