@@ -71,6 +71,7 @@ public static class ExperimentsHost
         });
         builder.Services.AddAntiforgery(); // Hangfire's dashboard then requires an anti-forgery token on every POST
         builder.Services.AddOpenApi();
+        builder.Services.AddRazorPages();
 
         var app = builder.Build();
         app.UseExceptionHandler();
@@ -78,14 +79,17 @@ public static class ExperimentsHost
         app.UseApiKey(apiKey);
         app.UseRequestBodyLimit();
         app.MapOpenApi();
+        // AppPath is the dashboard's "Back to site" link: the results pages.
         // Every request that gets this far carries the key when one is configured; without a key nobody is authenticated.
         bool authenticated = !string.IsNullOrEmpty(apiKey);
-        app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [], IsReadOnlyFunc = _ => !authenticated });
+        app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [], IsReadOnlyFunc = _ => !authenticated, AppPath = "/", DashboardTitle = "AlexNet jobs" });
         app.MapDatasetEndpoints();
         app.MapExperimentEndpoints();
         app.MapRunEndpoints();
         app.MapModelEndpoints();
-        app.MapGet("/", () => TypedResults.Redirect("/hangfire")).ExcludeFromDescription();
+        app.MapPlotEndpoints();
+        app.MapExportEndpoints();
+        app.MapRazorPages();
         return app;
     }
 

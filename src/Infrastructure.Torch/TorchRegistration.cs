@@ -2,6 +2,7 @@ using AlexNet.Experiments.Domain.Datasets;
 using AlexNet.Experiments.Domain.Training;
 using AlexNet.Experiments.Infrastructure.Torch.Data;
 using AlexNet.Experiments.Infrastructure.Torch.Data.Sources;
+using AlexNet.Experiments.Infrastructure.Torch.Export;
 using AlexNet.Experiments.Infrastructure.Torch.Model;
 using AlexNet.Experiments.Infrastructure.Torch.Training;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,6 +20,7 @@ public static class TorchRegistration
         services.AddSingleton<IRuntimeEnvironment, TorchRuntimeEnvironment>();
         services.AddSingleton<ITrainer, TorchTrainer>();
         services.AddSingleton<IEvaluator, TorchEvaluator>();
+        services.AddSingleton<ICheckpointReader, TorchCheckpointReader>();
         return services;
     }
 }
