@@ -1,34 +1,10 @@
-using AlexNet.Experiments.Host;
 using AlexNet.Experiments.Host.Cli;
 
-bool hasVerb = args.Length > 0 && !args[0].StartsWith('-');
-var verb = hasVerb ? args[0] : "serve";
-var options = hasVerb ? args[1..] : args;
-
-return verb switch
-{
-    "serve" => await ServeAsync(options),
-    "quickstart" => await QuickstartCommand.RunAsync(options),
-    "benchmark" => await BenchmarkCommand.RunAsync(options),
-    _ => Usage(verb),
-};
-
-static async Task<int> ServeAsync(string[] options)
-{
-    await ExperimentsHost.Create(options).RunAsync();
-    return 0;
-}
-
-static int Usage(string verb)
-{
-    Console.Error.WriteLine($"""
-        Unknown command '{verb}'.
-        Usage: AlexNet.Experiments.Host [serve|quickstart|benchmark] [--AlexNet:DataDirectory=<folder>] [--urls=<url>]
-          serve       the web API, the Hangfire dashboard (/hangfire) and the job server (default)
-          quickstart  generate the synthetic dataset, then preprocess, train and evaluate the quickstart preset in-process
-          benchmark   data-pipeline and compute figures, measured side by side (see docs/PERFORMANCE.md)
-        """);
-    return 2;
-}
+// One line per verb; the first also runs when the command line names none.
+return await CommandLineApp.InvokeAsync(
+    args,
+    ServeCommand.Create(),
+    QuickstartCommand.Create(),
+    BenchmarkCommand.Create());
 
 public partial class Program;
