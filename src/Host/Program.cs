@@ -1,6 +1,7 @@
 using AlexNet.Experiments.Host.Cli;
 
-// One line per verb; the first also runs when the command line names none.
+// One line per verb; the first also runs when the command line names none. A verb with its own parser joins as
+// CommandLineApp.Verb("name", "description", SomeCommand.RunAsync).
 return await CommandLineApp.InvokeAsync(
     args,
     ServeCommand.Create(),

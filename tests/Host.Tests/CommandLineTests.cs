@@ -1,3 +1,5 @@
+using AlexNet.Experiments.Host.Cli;
+
 namespace AlexNet.Experiments.Host.Tests;
 
 /// <summary>The program's real entry point, in-process: help for every verb, and usage errors before any work starts.</summary>
@@ -50,6 +52,32 @@ public sealed class CommandLineTests : IDisposable
         error.TrimEnd().Split('\n').Length.ShouldBe(1, error);
         output.ShouldBeEmpty();
         Directory.Exists(dataDirectory).ShouldBeFalse("no data folder, no dataset generated");
+    }
+
+    [Fact]
+    public async Task A_verb_with_its_own_parser_gets_its_tokens_and_help_from_the_command_line()
+    {
+        string[]? received = null;
+        var verb = CommandLineApp.Verb("echo", "Hands its arguments back.", args => Task.FromResult((received = args).Length));
+
+        (await CommandLineApp.InvokeAsync(["echo", "--requests", "3", "--url=http://x"], ServeCommand.Create(), verb)).ShouldBe(3);
+        received.ShouldBe(["--requests", "3", "--url=http://x"]);
+
+        received = null;
+        var output = new StringWriter();
+        var original = Console.Out;
+        Console.SetOut(output);
+        try
+        {
+            (await CommandLineApp.InvokeAsync(["echo", "--help"], ServeCommand.Create(), verb)).ShouldBe(0);
+        }
+        finally
+        {
+            Console.SetOut(original);
+        }
+
+        received.ShouldBeNull();
+        output.ToString().ShouldContain("Hands its arguments back.");
     }
 
     private static (int ExitCode, string Output, string Error) Run(string[] args)

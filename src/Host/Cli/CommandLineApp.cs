@@ -46,6 +46,18 @@ public static class CommandLineApp
     }
 
     /// <summary>
+    /// A verb that reads its own arguments, e.g. `Verb("loadtest", "...", LoadTestCommand.RunAsync)`: System.CommandLine
+    /// answers its --help and hands it every other token. A verb built as a <see cref="Command"/> gets typed options instead.
+    /// </summary>
+    public static Command Verb(string name, string description, Func<string[], Task<int>> run)
+    {
+        var arguments = new Argument<string[]>("arguments") { Arity = ArgumentArity.ZeroOrMore, Description = "Passed to the verb as they are" };
+        var command = new Command(name, description) { arguments };
+        command.SetAction((parseResult, _) => run(parseResult.GetValue(arguments) ?? []));
+        return command;
+    }
+
+    /// <summary>
     /// Puts the default verb in front of a command line that names none, and splits `--Section:Key=value` for a declared
     /// option: System.CommandLine splits `--name=value` at the first ':' or '=', which would cut such a name short.
     /// </summary>
