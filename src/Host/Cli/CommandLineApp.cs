@@ -1,6 +1,6 @@
 using System.CommandLine;
-using System.Globalization;
 using System.CommandLine.Invocation;
+using System.Globalization;
 
 namespace AlexNet.Experiments.Host.Cli;
 

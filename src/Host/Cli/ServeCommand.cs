@@ -38,8 +38,8 @@ public static class ServeCommand
 
     private static async Task<int> RunAsync(string[] configuration, CancellationToken cancellationToken)
     {
-        // The host's own failure log would print the bind error's stack trace before we print one line.
-        var app = ExperimentsHost.Create(["--Logging:LogLevel:Microsoft.Extensions.Hosting=None", .. configuration]);
+        // The host logs a failed start, with the bind error's stack trace, at Error; the exception reaches us anyway.
+        var app = ExperimentsHost.Create(["--Logging:LogLevel:Microsoft.Extensions.Hosting=Critical", .. configuration]);
         var urls = app.Configuration["urls"] ?? ExperimentsHost.DefaultUrl;
         try
         {
