@@ -103,22 +103,4 @@ public static class ExperimentsHost
             : section.GetChildren().Select(c => c.Value).OfType<string>().Where(v => v.Length > 0).ToArray();
         return roots.Length > 0 ? roots : ["sources"];
     }
-
-    /// <summary>Serves until stopped; a host that must not start says why in one line.</summary>
-    public static async Task<int> ServeAsync(string[] args)
-    {
-        WebApplication app;
-        try
-        {
-            app = Create(args);
-        }
-        catch (HostRefusedToStartException refused)
-        {
-            await Console.Error.WriteLineAsync(refused.Message);
-            return 1;
-        }
-
-        await app.RunAsync();
-        return 0;
-    }
 }

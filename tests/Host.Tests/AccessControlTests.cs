@@ -1,3 +1,4 @@
+using AlexNet.Experiments.Host.Cli;
 using System.Net;
 using System.Text.RegularExpressions;
 using AlexNet.Experiments.Host.Api;
@@ -53,7 +54,7 @@ public sealed class AccessControlTests : IDisposable
         int exitCode;
         try
         {
-            exitCode = await ExperimentsHost.ServeAsync(Args("--urls=http://0.0.0.0:0"));
+            exitCode = await CommandLineApp.InvokeAsync(["serve", .. Args("--urls=http://0.0.0.0:0")], ServeCommand.Create());
         }
         finally
         {

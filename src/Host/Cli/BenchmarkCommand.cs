@@ -1,3 +1,4 @@
+using System.CommandLine;
 using AlexNet.Experiments.Application.Common;
 using AlexNet.Experiments.Infrastructure.Torch.Benchmarks;
 
@@ -5,18 +6,33 @@ namespace AlexNet.Experiments.Host.Cli;
 
 /// <summary>
 /// Prints the data-pipeline and compute figures of docs/PERFORMANCE.md, every comparison measured side by side in this
-/// one process. Options: --images N (generated 500x375 JPEGs, default 1000), --AlexNet:DataDirectory (work folder parent).
+/// one process.
 /// </summary>
 public static class BenchmarkCommand
 {
-    public static async Task<int> RunAsync(string[] args)
+    public static Command Create()
     {
-        var configuration = new ConfigurationBuilder().AddCommandLine(args).Build();
-        int images = configuration.GetValue("images", 1000);
-        var work = Path.Combine(Path.GetFullPath(configuration["AlexNet:DataDirectory"] ?? "data"), "benchmark");
+        var images = new Option<int>("--images")
+        {
+            HelpName = "n",
+            Description = "Generated 500x375 JPEGs to preprocess and load",
+            DefaultValueFactory = _ => 1000,
+        }.AtLeast(256); // two batches of 128 for the loader figures
+        var dataDirectory = ConfigurationArguments.DataDirectory();
+        var command = new Command("benchmark", "Data-pipeline and compute figures, measured side by side (see docs/PERFORMANCE.md).")
+        {
+            images, dataDirectory,
+        };
+        command.SetAction((parseResult, cancellationToken) =>
+            RunAsync(parseResult.GetValue(images), parseResult.GetValue(dataDirectory) ?? "data", cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(int images, string dataDirectory, CancellationToken ct)
+    {
+        var work = Path.Combine(Path.GetFullPath(dataDirectory), "benchmark");
         Directory.CreateDirectory(work);
         var benchmark = new PipelineBenchmark(work);
-        var ct = CancellationToken.None;
         var paper = HyperparameterPresets.All[HyperparameterPresets.Paper2012];
         var small = HyperparameterPresets.All[HyperparameterPresets.Quickstart];
 

@@ -1,0 +1,65 @@
+using AlexNet.Experiments.Application.Runs;
+using Spectre.Console;
+
+namespace AlexNet.Experiments.Host.Cli;
+
+/// <summary>A progress bar per phase (preprocessing, each epoch) on a terminal; plain lines when output goes to a file or pipe.</summary>
+internal abstract class QuickstartOutput
+{
+    public abstract void Line(string text);
+
+    /// <summary>The current phase's progress; null when no phase is measured (queued, evaluating).</summary>
+    public abstract void Progress(RunProgress? progress);
+
+    public static async Task<int> ShowAsync(Func<QuickstartOutput, Task<int>> follow)
+    {
+        if (Console.IsOutputRedirected)
+        {
+            return await follow(new PlainLines());
+        }
+
+        return await AnsiConsole.Progress()
+            .AutoClear(true)
+            .HideCompleted(true) // a finished epoch's bar gives way to its line
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .StartAsync(context => follow(new ProgressBars(context)));
+    }
+
+    private sealed class PlainLines : QuickstartOutput
+    {
+        public override void Line(string text) => Console.WriteLine(text);
+
+        public override void Progress(RunProgress? progress)
+        {
+        }
+    }
+
+    private sealed class ProgressBars(ProgressContext context) : QuickstartOutput
+    {
+        private ProgressTask? task;
+        private string? phase;
+
+        // Spectre prints it above the live bars.
+        public override void Line(string text) => AnsiConsole.WriteLine(text);
+
+        public override void Progress(RunProgress? progress)
+        {
+            if (task is not null && progress?.Phase != phase)
+            {
+                task.Value = task.MaxValue;
+                task.StopTask();
+                task = null;
+            }
+
+            if (progress is null || progress.Total == 0)
+            {
+                return;
+            }
+
+            phase = progress.Phase;
+            task ??= context.AddTask(Markup.Escape(progress.Phase));
+            task.MaxValue = progress.Total;
+            task.Value = progress.Done;
+        }
+    }
+}
