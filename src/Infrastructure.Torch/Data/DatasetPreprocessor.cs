@@ -301,6 +301,11 @@ public sealed class DatasetPreprocessor(TimeProvider? timeProvider = null) : IDa
         {
             case RawImageRecord raw:
             {
+                if ((long)raw.Width * raw.Height > Limits.MaxPixels)
+                {
+                    return new Outcome(null, $"{raw.Width}x{raw.Height} pixels, over the cap of {Limits.MaxPixels}", false);
+                }
+
                 if (raw.Width == size && raw.Height == size)
                 {
                     return new Outcome(raw.Channels == 3 ? raw.Pixels.ToArray() : ReplicateGrey(raw.Pixels.Span), null, false);

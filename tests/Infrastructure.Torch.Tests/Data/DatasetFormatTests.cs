@@ -71,6 +71,19 @@ public sealed class DatasetFormatTests : IDisposable
     }
 
     [Fact]
+    public async Task Raw_images_over_the_pixel_cap_are_not_stored()
+    {
+        WriteIdx("train", [0, 1, 0], side: 8, gzip: false);
+
+        var failure = await new DatasetPreprocessor { Limits = new UntrustedFileLimits { MaxPixels = 63 } }.PreprocessAsync(
+            new Dataset(Guid.NewGuid(), "capped", Source, DatasetFormat.Idx, DateTimeOffset.UnixEpoch),
+            new PreprocessingSettings(8), root.Combine("store"), null, CancellationToken.None)
+            .ContinueWith(t => t.Exception?.InnerException);
+
+        failure.ShouldBeOfType<InvalidDataException>().Message.ShouldBe("The dataset has no decodable training images.");
+    }
+
+    [Fact]
     public async Task A_source_without_a_validation_split_gets_a_seeded_hold_out_recorded_in_the_version()
     {
         WriteIdx("train", [.. Enumerable.Range(0, 20).Select(i => (byte)(i % 2))], side: 4, gzip: true);

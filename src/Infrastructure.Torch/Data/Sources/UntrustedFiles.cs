@@ -120,12 +120,13 @@ public static partial class UntrustedFiles
 
     /// <summary>
     /// Runs <paramref name="work"/> for at most <paramref name="timeout"/>. A call that overruns is abandoned (its thread
-    /// finishes on its own) and reported as null, so one file cannot hold a worker.
+    /// finishes on its own) and reported as null, so one file cannot hold a worker. The work gets a thread of its own
+    /// (LongRunning): queued on the pool behind the very workers that wait for it, it would wait for thread injection.
     /// </summary>
     public static T? RunBounded<T>(Func<T> work, TimeSpan timeout, CancellationToken cancellationToken)
         where T : class
     {
-        var task = Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
+        var task = Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
         return task.Wait(timeout, cancellationToken) ? task.Result : null;
     }
 
