@@ -118,7 +118,7 @@ public sealed class SearchTests : StorageTest
         var runs = await SeedManyAsync();
         var datasetB = runs[1].DatasetId;
         var (first, second) = (runs[3].Run, runs[7].Run);
-        await Store.UpdateRunAsync(first with { Status = RunStatus.Cancelled }, Ct);
+        (await Store.TryAdvanceRunAsync(first, first with { Status = RunStatus.Cancelled }, Ct)).ShouldBeTrue();
         (await Store.AnnotateRunAsync(first.Id, ["ablation", "lrn"], "LRN off, as in section 3.3", Ct)).ShouldBeTrue();
         (await Store.AnnotateRunAsync(second.Id, ["ablation"], null, Ct)).ShouldBeTrue();
         (await Store.AnnotateRunAsync(Guid.NewGuid(), ["x"], null, Ct)).ShouldBeFalse();

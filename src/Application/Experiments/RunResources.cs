@@ -7,12 +7,12 @@ namespace AlexNet.Experiments.Application.Experiments;
 /// <summary>Rejects a run that would not fit this machine's memory or disk budget, naming the estimate and the budget.</summary>
 public static class RunResources
 {
-    public static IReadOnlyList<ValidationFailure> Check(Hyperparameters hyperparameters, Dataset dataset, IResourceBudget budget, CancellationToken cancellationToken)
+    public static IReadOnlyList<ValidationFailure> Check(Hyperparameters hyperparameters, DatasetSize size, IResourceBudget budget)
     {
-        ArgumentNullException.ThrowIfNull(dataset);
+        ArgumentNullException.ThrowIfNull(size);
         ArgumentNullException.ThrowIfNull(budget);
-        var (classes, images) = CountSource(dataset.SourcePath, cancellationToken);
-        var footprint = RunFootprint.Estimate(hyperparameters, Math.Max(classes, 2), images);
+        long images = size.Images;
+        var footprint = RunFootprint.Estimate(hyperparameters, Math.Max(size.Classes, 2), images);
         var failures = new List<ValidationFailure>();
         if (footprint.MemoryBytes > budget.Memory.Bytes)
         {
@@ -28,32 +28,6 @@ public static class RunResources
         }
 
         return failures;
-    }
-
-    /// <summary>Classes and files of a registered source: an upper bound on what preprocessing will store.</summary>
-    private static (int Classes, long Images) CountSource(string sourcePath, CancellationToken cancellationToken)
-    {
-        var train = Path.Combine(sourcePath, "train");
-        int classes = Directory.Exists(train) ? Directory.EnumerateDirectories(train).Count() : 0;
-        long images = 0;
-        var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint };
-        foreach (var split in new[] { train, Path.Combine(sourcePath, "val") })
-        {
-            if (!Directory.Exists(split))
-            {
-                continue;
-            }
-
-            foreach (var _ in Directory.EnumerateFiles(split, "*", options))
-            {
-                if (++images % 4096 == 0)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                }
-            }
-        }
-
-        return (classes, images);
     }
 
     private static string Gigabytes(double bytes) =>

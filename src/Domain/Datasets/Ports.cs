@@ -8,7 +8,12 @@ public interface IDatasetSources
     /// under a configured dataset root and holds a source in <paramref name="format"/>.
     /// </summary>
     Task<DatasetSourceCheck> CheckAsync(string requestedPath, DatasetFormat format, CancellationToken cancellationToken);
+
+    /// <summary>Classes and images a registered source lists (nothing decoded): what a run's footprint is estimated from.</summary>
+    Task<DatasetSize> MeasureAsync(Dataset dataset, CancellationToken cancellationToken);
 }
+
+public sealed record DatasetSize(int Classes, long Images);
 
 /// <summary>The resolved source path, or why the source cannot be registered (<see cref="Problem"/>).</summary>
 public sealed record DatasetSourceCheck(string? SourcePath, string? Problem)

@@ -5,6 +5,11 @@ public sealed record Experiment(Guid Id, string Name, Guid DatasetId, string Pre
 /// <summary>Succeeded, Failed, Diverged and Cancelled are final.</summary>
 public enum RunStatus { Queued, Preprocessing, Training, Evaluating, Succeeded, Failed, Diverged, Cancelled }
 
+public static class RunStatuses
+{
+    public static bool IsFinal(this RunStatus status) => status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Diverged or RunStatus.Cancelled;
+}
+
 /// <summary>Where a run's training loss first stopped being a finite number: 1-based epoch and batch within that epoch.</summary>
 public sealed record Divergence(int Epoch, int Batch);
 
@@ -31,7 +36,7 @@ public sealed record Run(
     /// <summary>The run this one reproduces, if it is a reproduction.</summary>
     public Guid? SourceRunId { get; init; }
 
-    public bool IsFinished => Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Diverged or RunStatus.Cancelled;
+    public bool IsFinished => Status.IsFinal();
 }
 
 /// <summary>

@@ -108,7 +108,7 @@ public static class RunEndpoints
             : TypedResults.NotFound();
 
     private static async Task<Results<PhysicalFileHttpResult, NotFound>> Artifact(Guid runId, string name, IMediator mediator, CancellationToken cancellationToken) =>
-        await mediator.Send(new GetRunArtifactQuery(runId, name), cancellationToken) is { } file
+        await mediator.Send(new GetRunArtifactQuery(runId, name), cancellationToken) is { } file && File.Exists(file.Path)
             ? TypedResults.PhysicalFile(file.Path, "application/octet-stream", file.Name, enableRangeProcessing: true)
             : TypedResults.NotFound();
 

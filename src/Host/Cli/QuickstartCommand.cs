@@ -97,7 +97,7 @@ public static class QuickstartCommand
         foreach (var summary in experiments.Where(e => e.Experiment.Name.StartsWith(ExperimentNamePrefix, StringComparison.Ordinal)))
         {
             var details = await mediator.Send(new GetRunQuery(summary.LatestRunId), cancellationToken);
-            if (details is { Run.IsFinished: false })
+            if (details is not null && !details.Run.Status.IsFinal())
             {
                 Console.WriteLine($"Continuing run {details.Run.Id} of '{summary.Experiment.Name}' ({details.Run.EpochsCompleted} of {details.Hyperparameters.Epochs} epochs done), " +
                     "stopped before it finished; --epochs applies to new runs.");
@@ -162,8 +162,8 @@ public static class QuickstartCommand
                 output.Line($"[{DateTime.Now:HH:mm:ss}] {status}");
             }
 
-            output.Progress(run.Run.Status is RunStatus.Preprocessing or RunStatus.Training ? run.Progress : null);
-            if (!run.Run.IsFinished)
+            output.Progress(run.Run.Status is RunStatus.Preprocessing or RunStatus.Training ? run.Run.Progress : null);
+            if (!run.Run.Status.IsFinal())
             {
                 continue;
             }

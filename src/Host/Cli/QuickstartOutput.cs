@@ -1,4 +1,5 @@
 using AlexNet.Experiments.Application.Runs;
+using AlexNet.Experiments.Domain.Training;
 using Spectre.Console;
 
 namespace AlexNet.Experiments.Host.Cli;
@@ -9,7 +10,7 @@ internal abstract class QuickstartOutput
     public abstract void Line(string text);
 
     /// <summary>The current phase's progress; null when no phase is measured (queued, evaluating).</summary>
-    public abstract void Progress(RunProgress? progress);
+    public abstract void Progress(RunProgressFigures? progress);
 
     public static async Task<int> ShowAsync(Func<QuickstartOutput, Task<int>> follow)
     {
@@ -29,7 +30,7 @@ internal abstract class QuickstartOutput
     {
         public override void Line(string text) => Console.WriteLine(text);
 
-        public override void Progress(RunProgress? progress)
+        public override void Progress(RunProgressFigures? progress)
         {
         }
     }
@@ -42,24 +43,29 @@ internal abstract class QuickstartOutput
         // Spectre prints it above the live bars.
         public override void Line(string text) => AnsiConsole.WriteLine(text);
 
-        public override void Progress(RunProgress? progress)
+        public override void Progress(RunProgressFigures? progress)
         {
-            if (task is not null && progress?.Phase != phase)
+            var label = progress is null ? null : Label(progress);
+            if (task is not null && label != phase)
             {
                 task.Value = task.MaxValue;
                 task.StopTask();
                 task = null;
             }
 
-            if (progress is null || progress.Total == 0)
+            if (progress is null || progress.ImagesTotal == 0)
             {
                 return;
             }
 
-            phase = progress.Phase;
-            task ??= context.AddTask(Markup.Escape(progress.Phase));
-            task.MaxValue = progress.Total;
-            task.Value = progress.Done;
+            phase = label;
+            task ??= context.AddTask(Markup.Escape(label!));
+            task.MaxValue = progress.ImagesTotal;
+            task.Value = progress.ImagesDone;
         }
+
+        // One bar per epoch: a new epoch's bar replaces the finished one.
+        private static string Label(RunProgressFigures progress) =>
+            progress.Phase == RunProgressBoard.Training ? $"training epoch {progress.Epoch}" : progress.Phase;
     }
 }

@@ -39,7 +39,7 @@ public sealed partial class RunJobDeletedFilter(IServiceProvider services, ILogg
             }
 
             await using var scope = services.CreateAsyncScope();
-            int requeued = await scope.ServiceProvider.GetRequiredService<IMediator>().Send(new ReconcileRunsCommand());
+            int requeued = await scope.ServiceProvider.GetRequiredService<IMediator>().Send(new ReconcileRunsCommand(QuietPeriod: TimeSpan.Zero));
             LogReconciled(jobId, step, requeued);
         }
         catch (Exception e)

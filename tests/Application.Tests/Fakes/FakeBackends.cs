@@ -50,6 +50,10 @@ public sealed class FakeDatasetSources : IDatasetSources
         Task.FromResult(Valid.TryGetValue(requestedPath, out var resolved)
             ? DatasetSourceCheck.Valid(resolved)
             : DatasetSourceCheck.Invalid($"No dataset folder '{requestedPath}' under the configured dataset roots."));
+
+    public DatasetSize Size { get; set; } = new(2, 100);
+
+    public Task<DatasetSize> MeasureAsync(Dataset dataset, CancellationToken cancellationToken) => Task.FromResult(Size);
 }
 
 public sealed class FakeSyntheticDatasetGenerator : ISyntheticDatasetGenerator

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using AlexNet.Experiments.Application.Common;
 using AlexNet.Experiments.Application.Runs;
+using AlexNet.Experiments.Domain.Datasets;
 using AlexNet.Experiments.Domain.Experiments;
 using AlexNet.Experiments.Domain.Jobs;
 using AlexNet.Experiments.Domain.Storage;
@@ -17,7 +18,7 @@ public sealed record SubmittedExperiment(Guid ExperimentId, Guid RunId, string H
 
 public sealed class SubmitExperimentValidator : AbstractValidator<SubmitExperimentCommand>
 {
-    public SubmitExperimentValidator(IResultsStore store, IRuntimeEnvironment runtime, IResourceBudget budget)
+    public SubmitExperimentValidator(IResultsStore store, IRuntimeEnvironment runtime, IDatasetSources sources, IResourceBudget budget)
     {
         RuleFor(c => c.Name).NotEmpty().MaximumLength(200);
         RuleFor(c => c.DatasetId).Cascade(CascadeMode.Stop)
@@ -34,7 +35,7 @@ public sealed class SubmitExperimentValidator : AbstractValidator<SubmitExperime
                 return;
             }
 
-            foreach (var failure in RunResources.Check(resolved, dataset, budget, ct))
+            foreach (var failure in RunResources.Check(resolved, await sources.MeasureAsync(dataset, ct), budget))
             {
                 context.AddFailure(failure);
             }

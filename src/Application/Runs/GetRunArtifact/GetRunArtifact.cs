@@ -3,7 +3,7 @@ using Mediator;
 
 namespace AlexNet.Experiments.Application.Runs.GetRunArtifact;
 
-/// <summary>The file behind one of a run's artifacts, found by its name among the run's stored artifacts (so never outside them).</summary>
+/// <summary>The file behind one of a run's artifacts, found by its name among the run's stored artifacts (so never outside them). The file may be gone.</summary>
 public sealed record GetRunArtifactQuery(Guid RunId, string Name) : IQuery<ArtifactFile?>;
 
 public sealed record ArtifactFile(string Path, string Name, long Bytes);
@@ -12,7 +12,7 @@ public sealed class GetRunArtifactHandler(IResultsStore store) : IQueryHandler<G
 {
     public async ValueTask<ArtifactFile?> Handle(GetRunArtifactQuery query, CancellationToken cancellationToken) =>
         (await store.ListArtifactsAsync(query.RunId, cancellationToken))
-            .Where(a => string.Equals(Path.GetFileName(a.Path), query.Name, StringComparison.Ordinal) && File.Exists(a.Path))
+            .Where(a => string.Equals(a.Path[(a.Path.LastIndexOf('/') + 1)..], query.Name, StringComparison.Ordinal))
             .Select(a => new ArtifactFile(a.Path, query.Name, a.Bytes))
             .FirstOrDefault();
 }

@@ -1,5 +1,6 @@
 using AlexNet.Experiments.Application.Common;
 using AlexNet.Experiments.Application.Experiments;
+using AlexNet.Experiments.Domain.Datasets;
 using AlexNet.Experiments.Domain.Experiments;
 using AlexNet.Experiments.Domain.Jobs;
 using AlexNet.Experiments.Domain.Storage;
@@ -16,7 +17,7 @@ public sealed record QueuedRun(Guid ExperimentId, Guid RunId, string Hyperparame
 
 public sealed class ReproduceRunValidator : AbstractValidator<ReproduceRunCommand>
 {
-    public ReproduceRunValidator(IResultsStore store, IRuntimeEnvironment runtime, IResourceBudget budget)
+    public ReproduceRunValidator(IResultsStore store, IRuntimeEnvironment runtime, IDatasetSources sources, IResourceBudget budget)
     {
         // An unknown run is a 404 from the handler; here only what would make the copy fail on this machine.
         RuleFor(c => c.RunId).CustomAsync(async (runId, context, ct) =>
@@ -32,7 +33,7 @@ public sealed class ReproduceRunValidator : AbstractValidator<ReproduceRunComman
                 && await store.GetExperimentAsync(run.ExperimentId, ct) is { } experiment
                 && await store.GetDatasetAsync(experiment.DatasetId, ct) is { } dataset)
             {
-                failures = RunResources.Check(hyperparameters, dataset, budget, ct);
+                failures = RunResources.Check(hyperparameters, await sources.MeasureAsync(dataset, ct), budget);
             }
 
             foreach (var failure in failures)

@@ -17,7 +17,7 @@ public sealed class RunModel(IMediator mediator) : PageModel
 
     public IReadOnlyList<EpochMetrics> Metrics { get; private set; } = [];
 
-    public bool IsFinished => Details.Run.Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled;
+    public bool IsFinished => Details.Run.Status.IsFinal();
 
     public string HyperparametersJson => Format.IndentedJson(HyperparameterJson.ToCanonicalJson(Details.Hyperparameters));
 

@@ -15,6 +15,26 @@ public sealed class DatasetSources(DatasetSourceOptions options) : IDatasetSourc
     public Task<DatasetSourceCheck> CheckAsync(string requestedPath, DatasetFormat format, CancellationToken cancellationToken) =>
         Task.Run(() => Check(requestedPath, format), cancellationToken);
 
+    public Task<DatasetSize> MeasureAsync(Dataset dataset, CancellationToken cancellationToken) =>
+        Task.Run(() =>
+        {
+            try
+            {
+                if (UntrustedFiles.RealPath(dataset.SourcePath) is not { } root)
+                {
+                    return new DatasetSize(0, 0);
+                }
+
+                var records = DatasetFormatReaders.For(dataset.Format).Read(root, new UntrustedFileLimits(), cancellationToken);
+                return new DatasetSize(records.ClassNames.Count, records.Train.Count + (records.Validation?.Count ?? 0));
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                // A source broken since registration holds nothing to estimate; preprocessing then fails the run with the reason.
+                return new DatasetSize(0, 0);
+            }
+        }, cancellationToken);
+
     private DatasetSourceCheck Check(string requestedPath, DatasetFormat format)
     {
         string notFound = $"No dataset folder '{requestedPath}' under the configured dataset roots (AlexNet:DatasetRoots).";
