@@ -81,9 +81,9 @@ public static class QuickstartCommand
             }
 
             printedEpochs = metrics.Count;
-            if (run.Run.Status == RunStatus.Failed)
+            if (run.Run.Status is RunStatus.Failed or RunStatus.Diverged)
             {
-                Console.Error.WriteLine($"Run failed: {run.Run.Error}");
+                Console.Error.WriteLine($"Run {run.Run.Status.ToString().ToLowerInvariant()}: {run.Run.Error}");
                 return 1;
             }
 
