@@ -31,8 +31,9 @@ public sealed partial class TorchTrainer : ITrainer
         this.logger = logger;
     }
 
+    // The token is not given to Task.Run: a stop requested before the first batch still trains one and saves, like any other.
     public Task<EpochOutcome?> TrainEpochAsync(TrainingRequest request, CancellationToken cancellationToken) =>
-        Task.Run(() => TrainEpoch(request, cancellationToken), cancellationToken);
+        Task.Run(() => TrainEpoch(request, cancellationToken), CancellationToken.None);
 
     private EpochOutcome? TrainEpoch(TrainingRequest request, CancellationToken cancellationToken)
     {
@@ -62,6 +63,7 @@ public sealed partial class TorchTrainer : ITrainer
         var augmentation = augmentations.CreateTraining(hp, dataset);
         using var train = PreprocessedSplit.Open(dataset.StorePath, DatasetSplit.Train, dataset.Settings.ImageSize);
         var totals = resumed?.Totals ?? new EpochTotals();
+        LogTraining(request.RunId, request.Epoch, totals.Images, train.Count);
         double secondsBefore = resumed?.Seconds ?? 0;
         var clock = Stopwatch.StartNew();
         // The loader gets no token: a stop request is honoured between batches below, where the state can be saved.
@@ -112,6 +114,9 @@ public sealed partial class TorchTrainer : ITrainer
         var result = CropEvaluation.Run(model, request.Hyperparameters, request.Dataset, tenCrop: false, cancellationToken);
         return (result.Loss, result.Top1Error, result.Top5Error);
     }
+
+    [LoggerMessage(LogLevel.Information, "Run {RunId} epoch {Epoch}: training from image {First} of {Total}")]
+    private partial void LogTraining(Guid runId, int epoch, long first, int total);
 
     [LoggerMessage(LogLevel.Information, "Run {RunId} epoch {Epoch}: saved after {Done}/{Total} images because {Why}; the next step continues the epoch")]
     private partial void LogPaused(Guid runId, int epoch, long done, int total, string why);

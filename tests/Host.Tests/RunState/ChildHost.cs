@@ -94,12 +94,8 @@ public sealed class ChildHost : IAsyncDisposable
 
     public void Kill() => process.Kill();
 
-    public void Terminate()
-    {
-        using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        kill.WaitForExit();
-        kill.ExitCode.ShouldBe(0);
-    }
+    /// <summary>SIGTERM, as `systemctl stop` or `docker stop` sends it; through libc, since a bare CI image may lack a kill binary.</summary>
+    public void Terminate() => Signal(process.Id, 15).ShouldBe(0);
 
     public async Task<TimeSpan> WaitForExitAsync(TimeSpan timeout)
     {
@@ -128,6 +124,11 @@ public sealed class ChildHost : IAsyncDisposable
             lines.Enqueue(line);
         }
     }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
+#pragma warning disable SYSLIB1054 // LibraryImport would need unsafe code enabled in the test project for one call
+    private static extern int Signal(int processId, int signal);
+#pragma warning restore SYSLIB1054
 
     private static int FreePort()
     {

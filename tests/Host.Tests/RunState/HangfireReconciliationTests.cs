@@ -25,6 +25,8 @@ public sealed class HangfireReconciliationTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(Path.GetDirectoryName(hangfirePath)!);
+        // Hangfire logs through a static provider; a host test before this one may have left it on its disposed logger factory.
+        Hangfire.Logging.LogProvider.SetCurrentLogProvider(new SilentLogProvider());
         storage = new SQLiteStorage(hangfirePath, new SQLiteStorageOptions());
         scheduler = new HangfireJobScheduler(new BackgroundJobClient(storage), storage, TimeProvider.System);
         harness = await RealStore.CreateAsync(scheduler);
@@ -140,6 +142,13 @@ public sealed class HangfireReconciliationTests : IAsyncLifetime
             ["ServerId"] = serverId,
             ["WorkerId"] = "worker-1",
         };
+    }
+
+    private sealed class SilentLogProvider : Hangfire.Logging.ILogProvider, Hangfire.Logging.ILog
+    {
+        public Hangfire.Logging.ILog GetLogger(string name) => this;
+
+        public bool Log(Hangfire.Logging.LogLevel logLevel, Func<string>? messageFunc, Exception? exception = null) => false;
     }
 
     private sealed class LaterClock(TimeSpan ahead) : TimeProvider
