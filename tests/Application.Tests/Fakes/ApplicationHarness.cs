@@ -25,13 +25,14 @@ public sealed class ApplicationHarness : IDisposable
         services.AddSingleton<IDatasetPreprocessor>(Preprocessor);
         services.AddSingleton<ITrainer>(Trainer);
         services.AddSingleton<IEvaluator>(Evaluator);
-        services.AddSingleton<IArtifactStore>(new FakeArtifactStore());
+        services.AddSingleton<IArtifactStore>(Artifacts);
         services.AddSingleton<IRuntimeEnvironment>(runtime ?? new FakeRuntime());
         services.AddSingleton<IModelInspector>(new FakeModelInspector());
         provider = services.BuildServiceProvider(validateScopes: true);
     }
 
     public InMemoryResultsStore Store { get; } = new();
+    public FakeArtifactStore Artifacts { get; } = new();
     public QueueingJobScheduler Scheduler { get; } = new();
     public FakePreprocessor Preprocessor { get; } = new();
     public FakeTrainer Trainer { get; } = new();
