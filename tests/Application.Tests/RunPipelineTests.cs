@@ -45,7 +45,9 @@ public sealed class RunPipelineTests : IDisposable
         ]);
         harness.Trainer.Requests.Select(r => r.Epoch).ShouldBe([1, 2, 3]);
         harness.Store.Metrics.Count.ShouldBe(3);
-        harness.Store.Artifacts.Count.ShouldBe(3);
+        // Each epoch is better than the last, so retention keeps only the newest checkpoint.
+        harness.Store.Artifacts.Values.ShouldHaveSingleItem().Path.ShouldEndWith("epoch-003.ckpt");
+        harness.Artifacts.Deleted.Select(Path.GetFileName).ShouldBe(["epoch-001.ckpt", "epoch-002.ckpt"]);
         harness.Evaluator.Requests.Single().CheckpointPath.ShouldEndWith("epoch-003.ckpt");
         harness.Store.Evaluations[run.Id].Top1Error.ShouldBe(0.25);
     }

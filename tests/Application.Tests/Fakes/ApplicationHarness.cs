@@ -28,7 +28,7 @@ public sealed class ApplicationHarness : IDisposable
         services.AddSingleton<ISyntheticDatasetGenerator>(new FakeSyntheticDatasetGenerator());
         services.AddSingleton<ITrainer>(Trainer);
         services.AddSingleton<IEvaluator>(Evaluator);
-        services.AddSingleton<IArtifactStore>(new FakeArtifactStore());
+        services.AddSingleton<IArtifactStore>(Artifacts);
         services.AddSingleton<IRuntimeEnvironment>(runtime ?? new FakeRuntime());
         services.AddSingleton<IModelInspector>(new FakeModelInspector());
         services.AddSingleton<IResourceBudget>(Budget);
@@ -36,6 +36,7 @@ public sealed class ApplicationHarness : IDisposable
     }
 
     public InMemoryResultsStore Store { get; } = new();
+    public FakeArtifactStore Artifacts { get; } = new();
     public QueueingJobScheduler Scheduler { get; } = new();
     public FakePreprocessor Preprocessor { get; } = new();
     public FakeDatasetSources Sources { get; } = new();
