@@ -163,9 +163,13 @@ public sealed class ResultsApiTests(ResultsApiTests.TwoRuns runs) : IClassFixtur
         run["hyperparameters"]!["model"]!["lrn"]!["enabled"]!.GetValue<bool>().ShouldBeTrue();
         run["record"]!["sha256"]!.GetValue<string>().Length.ShouldBe(64);
 
-        // Retention keeps the last and the best epoch: at most two checkpoints of two epochs, each downloadable.
+        // Retention keeps the last and the best epoch by validation top-1 error (the earliest of equals); the rest are deleted.
+        var metrics = (await Client.GetJsonAsync($"/api/runs/{runs.WithLrn}/metrics")).AsArray();
+        int best = metrics.MinBy(m => m!["validationTop1Error"]!.GetValue<double>())!["epoch"]!.GetValue<int>();
         var artifacts = run["artifacts"]!.AsArray();
-        artifacts.Select(a => a!["name"]!.GetValue<string>()).ShouldContain("epoch-002.ckpt");
+        artifacts.Select(a => a!["name"]!.GetValue<string>()).ShouldBe(new[] { $"epoch-{best:D3}.ckpt", "epoch-002.ckpt" }.Distinct(), ignoreOrder: true);
+        Directory.GetFiles(Path.Combine(runs.Factory.DataDirectory, "runs", runs.WithLrn), "*.ckpt").Select(Path.GetFileName)
+            .ShouldBe(artifacts.Select(a => a!["name"]!.GetValue<string>()), ignoreOrder: true);
         foreach (var artifact in artifacts)
         {
             var download = await Client.GetAsync(artifact!["downloadUrl"]!.GetValue<string>());

@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Snapshooter.Xunit;
 
 namespace AlexNet.Experiments.Infrastructure.Storage.Tests;
@@ -48,6 +49,38 @@ public sealed class MigrationTests
         await using var db = storage.CreateContext();
         db.Database.HasPendingModelChanges().ShouldBeFalse();
         (await db.Database.GetPendingMigrationsAsync()).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Migrating_a_database_from_before_lower_case_ids_lowers_every_id_and_keeps_the_links()
+    {
+        await using var storage = await TestStorage.CreateAsync(migrate: false);
+        Directory.CreateDirectory(storage.DataDirectory);
+        await using (var db = storage.CreateContext())
+        {
+            await db.GetService<Microsoft.EntityFrameworkCore.Migrations.IMigrator>().MigrateAsync("Initial");
+        }
+
+        // As EF stored Guids before: upper case.
+        var (dataset, experiment, run) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        using (var connection = storage.OpenRawConnection())
+        {
+            Execute(connection, $"""
+                INSERT INTO Datasets VALUES ('{dataset.ToString().ToUpperInvariant()}', 'd', '/src', 0);
+                INSERT INTO Experiments VALUES ('{experiment.ToString().ToUpperInvariant()}', 'e', '{dataset.ToString().ToUpperInvariant()}', 'quickstart', 0);
+                INSERT INTO Runs VALUES ('{run.ToString().ToUpperInvariant()}', '{experiment.ToString().ToUpperInvariant()}', 'Succeeded', '{"{}"}', NULL, 1, NULL, NULL, 0, 0);
+                INSERT INTO EpochMetrics VALUES ('{run.ToString().ToUpperInvariant()}', 1, 1, 1, 1, 1, 0.5, 1, 0.01, 10, 0);
+                """);
+        }
+
+        await storage.ReopenAsync();
+
+        using var check = storage.OpenRawConnection();
+        Query(check, "SELECT Id || ' ' || ExperimentId FROM Runs").ShouldBe([$"{run} {experiment}"]);
+        Query(check, "SELECT RunId FROM EpochMetrics").ShouldBe([run.ToString()]);
+        Query(check, "SELECT DatasetId FROM Experiments").ShouldBe([dataset.ToString()]);
+        Query(check, "PRAGMA foreign_key_check").ShouldBeEmpty();
+        (await storage.Store.GetEpochMetricsAsync(run, CancellationToken.None)).ShouldHaveSingleItem().ValidationTop1Error.ShouldBe(0.5);
     }
 
     [Fact]

@@ -7,13 +7,37 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 namespace AlexNet.Experiments.Infrastructure.Storage.Tests;
 
 /// <summary>Run search on a database of many runs: the filtering, ordering and paging happen in SQL.</summary>
-public sealed class SearchTests : StorageTest
+public sealed class SearchTests(SearchTests.ManyRuns many) : IClassFixture<SearchTests.ManyRuns>
 {
     private const int RunCount = 60;
 
-    private sealed record Generated(Run Run, bool Lrn, double LearningRate, string Activation, double? FinalTop1, Guid DatasetId);
+    public sealed record Generated(Run Run, bool Lrn, double LearningRate, string Activation, double? FinalTop1, Guid DatasetId);
 
-    private async Task<List<Generated>> SeedManyAsync()
+    /// <summary>One database of many runs for the whole class; only the last test changes a few runs' status and tags.</summary>
+    public sealed class ManyRuns : IAsyncLifetime
+    {
+        internal List<Generated> Runs { get; private set; } = null!;
+
+        internal TestStorage Storage { get; private set; } = null!;
+
+        internal IResultsStore Store => Storage.Store;
+
+        public async Task InitializeAsync()
+        {
+            Storage = await TestStorage.CreateAsync();
+            Runs = await SeedManyAsync(Store);
+        }
+
+        public async Task DisposeAsync() => await Storage.DisposeAsync();
+    }
+
+    private static CancellationToken Ct => CancellationToken.None;
+
+    private TestStorage Storage => many.Storage;
+
+    private IResultsStore Store => many.Store;
+
+    private static async Task<List<Generated>> SeedManyAsync(IResultsStore Store)
     {
         var generated = new List<Generated>();
         var datasets = new[] { Samples.Dataset(name: "a"), Samples.Dataset(name: "b") };
@@ -62,7 +86,7 @@ public sealed class SearchTests : StorageTest
     [Fact]
     public async Task Hyperparameter_and_metric_conditions_order_and_page_in_sql()
     {
-        var runs = await SeedManyAsync();
+        var runs = many.Runs;
         var search = new RunSearch
         {
             Hyperparameters =
@@ -100,7 +124,7 @@ public sealed class SearchTests : StorageTest
     [Fact]
     public async Task Runs_without_the_figure_sort_last_and_never_match_a_threshold()
     {
-        var runs = await SeedManyAsync();
+        var runs = many.Runs;
 
         var ascending = await Store.SearchRunsAsync(new RunSearch { OrderBy = RunField.ValidationTop1Error, Descending = false, Limit = RunCount }, Ct);
         var withFigure = runs.Count(r => r.FinalTop1 is not null);
@@ -115,7 +139,7 @@ public sealed class SearchTests : StorageTest
     [Fact]
     public async Task Status_dataset_ids_tags_and_text_narrow_the_search()
     {
-        var runs = await SeedManyAsync();
+        var runs = many.Runs;
         var datasetB = runs[1].DatasetId;
         var (first, second) = (runs[3].Run, runs[7].Run);
         await Store.UpdateRunAsync(first with { Status = RunStatus.Cancelled }, Ct);
@@ -138,32 +162,35 @@ public sealed class SearchTests : StorageTest
     [Fact]
     public async Task Ids_are_stored_as_the_api_prints_them()
     {
-        var seeded = await Samples.SeedAsync(Store);
-        using var connection = Storage.OpenRawConnection();
+        await using var own = await TestStorage.CreateAsync();
+        var seeded = await Samples.SeedAsync(own.Store);
+        using var connection = own.OpenRawConnection();
         using var command = connection.CreateCommand();
         command.CommandText = $"SELECT COUNT(*) FROM Runs WHERE Id = '{seeded.Run.Id}' AND ExperimentId = '{seeded.Experiment.Id}'";
         ((long)command.ExecuteScalar()!).ShouldBe(1);
-        (await Store.GetRunAsync(seeded.Run.Id, Ct)).ShouldNotBeNull();
+        (await own.Store.GetRunAsync(seeded.Run.Id, Ct)).ShouldNotBeNull();
     }
 
     [Fact]
     public async Task Deleting_a_run_removes_its_rows_and_a_dataset_in_use_is_kept()
     {
-        var seeded = await Samples.SeedAsync(Store);
+        await using var own = await TestStorage.CreateAsync();
+        var store = own.Store;
+        var seeded = await Samples.SeedAsync(store);
         var runId = seeded.Run.Id;
-        await Store.AddEpochMetricsAsync(Samples.Metrics(runId, 1), Ct);
-        await Store.AddArtifactAsync(Samples.Artifact(runId, "/x/epoch-001.pt"), Ct);
-        await Store.AnnotateRunAsync(runId, ["t"], "n", Ct);
+        await store.AddEpochMetricsAsync(Samples.Metrics(runId, 1), Ct);
+        await store.AddArtifactAsync(Samples.Artifact(runId, "/x/epoch-001.pt"), Ct);
+        await store.AnnotateRunAsync(runId, ["t"], "n", Ct);
 
-        (await Store.TryDeleteDatasetAsync(seeded.Dataset.Id, Ct)).ShouldBeFalse();
-        await Store.DeleteRunAsync(runId, Ct);
-        await Store.DeleteExperimentAsync(seeded.Experiment.Id, Ct);
-        (await Store.TryDeleteDatasetAsync(seeded.Dataset.Id, Ct)).ShouldBeTrue();
+        (await store.TryDeleteDatasetAsync(seeded.Dataset.Id, Ct)).ShouldBeFalse();
+        await store.DeleteRunAsync(runId, Ct);
+        await store.DeleteExperimentAsync(seeded.Experiment.Id, Ct);
+        (await store.TryDeleteDatasetAsync(seeded.Dataset.Id, Ct)).ShouldBeTrue();
 
-        (await Store.GetRunAsync(runId, Ct)).ShouldBeNull();
-        (await Store.GetEpochMetricsAsync(runId, Ct)).ShouldBeEmpty();
-        (await Store.ListArtifactsAsync(runId, Ct)).ShouldBeEmpty();
-        (await Store.GetDatasetAsync(seeded.Dataset.Id, Ct)).ShouldBeNull();
+        (await store.GetRunAsync(runId, Ct)).ShouldBeNull();
+        (await store.GetEpochMetricsAsync(runId, Ct)).ShouldBeEmpty();
+        (await store.ListArtifactsAsync(runId, Ct)).ShouldBeEmpty();
+        (await store.GetDatasetAsync(seeded.Dataset.Id, Ct)).ShouldBeNull();
     }
 
     /// <summary>The same store on the same file, with an interceptor that records every command's SQL.</summary>
