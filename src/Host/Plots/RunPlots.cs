@@ -86,10 +86,12 @@ public static class RunPlots
 
         // Heatmap rows run top to bottom; cell (r, c) is centred at x = c, y = n - 1 - r.
         double[] positions = [.. Enumerable.Range(0, n).Select(i => (double)i)];
-        string[] names = [.. Enumerable.Range(0, n).Select(i => i < classNames.Count ? classNames[i] : i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+        // Names label the rows; columns carry the class index only, since long names would overlap side by side.
+        string[] indices = [.. Enumerable.Range(0, n).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+        string[] names = [.. Enumerable.Range(0, n).Select(i => i < classNames.Count ? $"{classNames[i]} ({i})" : indices[i])];
         if (n <= 30)
         {
-            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(positions, names);
+            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(positions, indices);
             plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual([.. positions.Reverse()], names);
         }
 
