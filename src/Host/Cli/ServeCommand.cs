@@ -23,7 +23,7 @@ public static class ServeCommand
         {
             HelpName = "minutes",
             Description = "Training time per job; a longer epoch continues in the next job [default: 20]",
-        }.Must(minutes => minutes is > 0 and < 30 ? null : $"must be above 0 and below 30 (Hangfire hands a job out again after 30 minutes), not {minutes}.");
+        }.Must(minutes => minutes is >= 0 and < 30 ? null : $"must be from 0 to below 30 (Hangfire hands a job out again after 30 minutes), not {minutes}.");
 
         // ASP.NET Core's own host settings; WebApplicationFactory passes all three.
         var environment = new Option<string>("--environment") { HelpName = "name", Description = "ASP.NET Core environment [default: Production]" };
