@@ -39,7 +39,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("quickstart --epochs 2 now", "Unrecognized argument 'now'.")]
     [InlineData("quickstart --Logging:LogLevel:Default", "Configuration key '--Logging:LogLevel:Default' needs a value")]
     [InlineData("serve --AlexNet:Workers=0", "--AlexNet:Workers: must be at least 1, not 0.")]
-    [InlineData("--alexnet:trainingstepminutes=45", "--AlexNet:TrainingStepMinutes: must be above 0 and below 30")]
+    [InlineData("--alexnet:trainingstepminutes=45", "--AlexNet:TrainingStepMinutes: must be from 0 to below 30")]
     [InlineData("benchmark --images 10", "--images: must be at least 256, not 10.")]
     [InlineData("benchmark --imagse 300", "'--imagse'")]
     [InlineData("train", "Unknown command 'train'; the commands are serve, quickstart, benchmark.")]

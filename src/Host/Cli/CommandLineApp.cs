@@ -40,9 +40,22 @@ public static class CommandLineApp
         }
 
         using var termination = new Termination(Console.Error);
-        // Our own signal handling replaces System.CommandLine's, which ends the process 2 s after the signal.
-        int exitCode = await parseResult.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, termination.Token);
-        return termination.ExitCode ?? exitCode;
+        try
+        {
+            // Our own signal handling replaces System.CommandLine's, which ends the process 2 s after the signal.
+            var invocation = new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false };
+            int exitCode = await parseResult.InvokeAsync(invocation, termination.Token);
+            return termination.ExitCode ?? exitCode;
+        }
+        catch (OperationCanceledException) when (termination.ExitCode is { } signalled)
+        {
+            return signalled;
+        }
+        catch (Exception e) when (e is not HostAbortedException) // WebApplicationFactory ends the entry point with it
+        {
+            await Console.Error.WriteLineAsync(e.ToString());
+            return 1;
+        }
     }
 
     /// <summary>

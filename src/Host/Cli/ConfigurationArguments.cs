@@ -48,7 +48,9 @@ internal static class ConfigurationArguments
             int equals = token.IndexOf('=');
             var key = equals > 0 ? token[..equals] : token;
             bool valueFollows = i + 1 < tokens.Count && !tokens[i + 1].StartsWith('-');
-            if (!key.StartsWith("--", StringComparison.Ordinal) || !key.Contains(':'))
+            // An empty `--Section=` sets nothing; WebApplicationFactory passes one for every section of its settings.
+            bool emptySection = key.StartsWith("--", StringComparison.Ordinal) && equals == token.Length - 1;
+            if (!emptySection && (!key.StartsWith("--", StringComparison.Ordinal) || !key.Contains(':')))
             {
                 errors.Add(Unrecognised(key, command));
                 i += key.StartsWith('-') && equals < 0 && valueFollows ? 1 : 0; // its value is not a second error

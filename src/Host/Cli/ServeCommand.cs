@@ -24,16 +24,21 @@ public static class ServeCommand
         {
             HelpName = "minutes",
             Description = "Training time per job; a longer epoch continues in the next job [default: 20]",
-        }.Must(minutes => minutes is > 0 and < 30 ? null : $"must be above 0 and below 30 (Hangfire hands a job out again after 30 minutes), not {minutes}.");
+        }.Must(minutes => minutes is >= 0 and < 30 ? null : $"must be from 0 to below 30 (Hangfire hands a job out again after 30 minutes), not {minutes}.");
+
+        // ASP.NET Core's own host settings; WebApplicationFactory passes all three.
+        var environment = new Option<string>("--environment") { HelpName = "name", Description = "ASP.NET Core environment [default: Production]" };
+        var contentRoot = new Option<string>("--contentRoot") { Hidden = true };
+        var applicationName = new Option<string>("--applicationName") { Hidden = true };
 
         var command = new Command("serve", "The web API, the Hangfire dashboard (/hangfire) and the job server; the default verb. " +
             "Other configuration keys pass through as --Section:Key=value.")
         {
-            urls, dataDirectory, workers, stepMinutes,
+            urls, dataDirectory, workers, stepMinutes, environment, contentRoot, applicationName,
         };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction((parseResult, cancellationToken) =>
-            RunAsync(ConfigurationArguments.For(parseResult, urls, dataDirectory, workers, stepMinutes), cancellationToken));
+            RunAsync(ConfigurationArguments.For(parseResult, urls, dataDirectory, workers, stepMinutes, environment, contentRoot, applicationName), cancellationToken));
         return command;
     }
 
