@@ -35,10 +35,10 @@ public sealed record FinishedRuns(Guid DatasetId, Guid Baseline, Guid NoLrn, Hyp
         var ct = CancellationToken.None;
         var now = DateTimeOffset.UtcNow;
 
-        var dataset = new Dataset(Guid.NewGuid(), "shapes", "/nowhere/shapes", now);
+        var dataset = new Dataset(Guid.NewGuid(), "shapes", "/nowhere/shapes", DatasetFormat.ImageFolder, now);
         await store.AddDatasetAsync(dataset, ct);
         var version = new DatasetVersion(
-            new string('a', 64), dataset.Id, new PreprocessingSettings(76), ClassNames, 30, 12, 0,
+            new string('a', 64), dataset.Id, new PreprocessingSettings(76), ClassNames, 30, 12, [], null,
             new ColourPca([1, 1, 1], [1, 0, 0, 0, 1, 0, 0, 0, 1]), "/nowhere/store", now);
         await store.AddDatasetVersionAsync(version, ct);
 

@@ -58,7 +58,7 @@ public sealed class RealStore : IAsyncDisposable
     /// <summary>A dataset, an experiment and its queued run, stored as a submission stores them.</summary>
     public async Task<Run> AddQueuedRunAsync(string hyperparametersJson = """{"epochs":2}""")
     {
-        var dataset = new Dataset(Guid.NewGuid(), "shapes", "/nowhere", DateTimeOffset.UnixEpoch);
+        var dataset = new Dataset(Guid.NewGuid(), "shapes", "/nowhere", DatasetFormat.ImageFolder, DateTimeOffset.UnixEpoch);
         await Store.AddDatasetAsync(dataset, CancellationToken.None);
         var experiment = new Experiment(Guid.NewGuid(), "exp", dataset.Id, "quickstart", DateTimeOffset.UnixEpoch);
         var json = Application.Common.HyperparameterJson.ToCanonicalJson(
@@ -95,7 +95,7 @@ public sealed class BarrierWork : IDatasetPreprocessor, ITrainer, IEvaluator
     {
         await ArriveAsync();
         return new DatasetVersion(
-            "hash-" + dataset.Id.ToString("N"), dataset.Id, settings, ["a", "b", "c"], 30, 9, 0,
+            "hash-" + dataset.Id.ToString("N"), dataset.Id, settings, ["a", "b", "c"], 30, 9, [], null,
             new ColourPca([3, 2, 1], [1, 0, 0, 0, 1, 0, 0, 0, 1]), Path.Combine(storeRoot, "x"), DateTimeOffset.UnixEpoch);
     }
 
