@@ -175,6 +175,6 @@ public sealed class ApiTests(ApiTests.Host host) : IClassFixture<ApiTests.Host>
     {
         var response = await Client.GetAsync("/hangfire");
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
-        (await response.Content.ReadAsStringAsync()).ShouldContain("Hangfire Dashboard");
+        (await response.Content.ReadAsStringAsync()).ShouldContain("AlexNet jobs");
     }
 }

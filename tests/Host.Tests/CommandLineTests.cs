@@ -42,7 +42,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("--alexnet:trainingstepminutes=45", "--AlexNet:TrainingStepMinutes: must be from 0 to below 30")]
     [InlineData("benchmark --images 10", "--images: must be at least 256, not 10.")]
     [InlineData("benchmark --imagse 300", "'--imagse'")]
-    [InlineData("train", "Unknown command 'train'; the commands are serve, quickstart, benchmark.")]
+    [InlineData("train", "Unknown command 'train'; the commands are serve, quickstart, benchmark, loadtest.")]
     public void A_usage_error_is_one_line_on_stderr_and_exit_code_2_before_any_work(string commandLine, string expected)
     {
         var (exitCode, output, error) = Run([.. commandLine.Split(' '), $"--AlexNet:DataDirectory={dataDirectory}"]);

@@ -127,7 +127,7 @@ public sealed class HostileInputTests(HostileInputTests.Host host) : IClassFixtu
         yield return Registration("null name", """{ "name": null, "sourcePath": "/tmp" }""", "name");
         yield return Registration("number sourcePath", """{ "name": "x", "sourcePath": 5 }""", "sourcePath");
         yield return Registration("duplicate sourcePath", """{ "name": "x", "sourcePath": "/tmp", "sourcePath": "/" }""", "sourcePath");
-        yield return Registration("unknown registration field", """{ "name": "x", "sourcePath": "/tmp", "format": "idx" }""", "format");
+        yield return Registration("unknown registration field", """{ "name": "x", "sourcePath": "/tmp", "colour": "rgb" }""", "colour");
         yield return Registration("missing folder", """{ "name": "x", "sourcePath": "/no/such/folder" }""", "sourcePath");
         yield return Registration("NUL in path", """{ "name": "x", "sourcePath": "/tmp/\u0000x" }""", "sourcePath");
         yield return Registration("array registration", "[1, 2]", null);

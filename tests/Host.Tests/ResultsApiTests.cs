@@ -135,8 +135,8 @@ public sealed class ResultsApiTests(ResultsApiTests.TwoRuns runs) : IClassFixtur
     {
         var location = runs.Registration.Headers.Location!.ToString();
         var dataset = await Client.GetJsonAsync(location);
-        dataset["id"]!.GetValue<string>().ShouldBe(runs.DatasetId);
-        (await Client.GetJsonAsync(location.ToUpperInvariant().Replace("/API/DATASETS/", "/api/datasets/")))["name"]!.GetValue<string>().ShouldBe("tiny");
+        dataset["dataset"]!["id"]!.GetValue<string>().ShouldBe(runs.DatasetId);
+        (await Client.GetJsonAsync(location.ToUpperInvariant().Replace("/API/DATASETS/", "/api/datasets/")))["dataset"]!["name"]!.GetValue<string>().ShouldBe("tiny");
         (await Client.GetAsync($"/api/datasets/{Guid.NewGuid()}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
     }
 

@@ -73,7 +73,8 @@ public sealed class RunControlTests : IAsyncLifetime
             await Task.Delay(100);
         }
 
-        await WaitUntilAsync(longRun, r => r["status"]!.GetValue<string>() == "Training");
+        // Training has begun (a batch is done), so the run has files for the deletion below to remove.
+        await WaitUntilAsync(longRun, r => r["status"]!.GetValue<string>() == "Training" && r["progress"]?["phase"]?.GetValue<string>() == "training");
         (await client.DeleteAsync($"/api/runs/{longRun}")).StatusCode.ShouldBe(HttpStatusCode.Conflict);
         (await client.DeleteAsync($"/api/experiments/{longExperiment}")).StatusCode.ShouldBe(HttpStatusCode.Conflict);
         var (cancelled, body) = await client.PostAsync($"/api/runs/{longRun}/cancel", "");

@@ -31,6 +31,9 @@ public sealed record Artifact(Guid RunId, string Kind, string Path, string Sha25
 {
     /// <summary>The epoch a checkpoint belongs to; evaluation picks the checkpoint by this number, never by file name.</summary>
     public int? Epoch { get; init; }
+
+    /// <summary>The file name: what the API shows and downloads by, never the server path.</summary>
+    public string Name => System.IO.Path.GetFileName(Path);
 }
 
 public sealed record LayerSummary(string Name, IReadOnlyList<long> OutputShape, long Parameters, string Device);

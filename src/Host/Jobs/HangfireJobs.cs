@@ -134,7 +134,7 @@ public sealed partial class PeriodicReconciliation(IServiceProvider services, IL
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Interval);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        while (await NextTickAsync(timer, stoppingToken))
         {
             try
             {
@@ -150,6 +150,19 @@ public sealed partial class PeriodicReconciliation(IServiceProvider services, IL
             {
                 LogFailed(e);
             }
+        }
+    }
+
+    // A host that fails to start (a port in use) is disposed without being stopped, which cancels the token mid-wait.
+    private static async Task<bool> NextTickAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
         }
     }
 

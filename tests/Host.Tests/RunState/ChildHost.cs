@@ -43,6 +43,7 @@ public sealed class ChildHost : IAsyncDisposable
         info.ArgumentList.Add("serve");
         info.ArgumentList.Add($"--AlexNet:DataDirectory={dataDirectory}");
         info.ArgumentList.Add($"--urls=http://127.0.0.1:{port}");
+        info.ArgumentList.Add($"--AlexNet:DatasetRoots={Path.GetTempPath()}"); // the tests' sources live in temp folders
         info.ArgumentList.Add("--Logging:Console:FormatterName=simple");
         info.ArgumentList.Add("--Logging:Console:FormatterOptions:SingleLine=true");
         foreach (var setting in settings)

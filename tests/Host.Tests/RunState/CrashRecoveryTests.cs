@@ -157,11 +157,11 @@ public sealed class CrashRecoveryTests(ReferenceRun reference) : IClassFixture<R
         Status(data, runId).ShouldNotBe("Succeeded", $"the kill came too late to interrupt anything:\n{host.Log}");
     }
 
-    private static string Status(string data, string runId) => Query(data, $"SELECT Status FROM Runs WHERE Id = '{runId.ToUpperInvariant()}'").Single();
+    private static string Status(string data, string runId) => Query(data, $"SELECT Status FROM Runs WHERE Id = '{runId}'").Single();
 
     private static void AssertNoDuplicateRows(string data, string runId)
     {
-        var id = runId.ToUpperInvariant();
+        var id = runId;
         Query(data, $"""
             SELECT (SELECT COUNT(*) FROM Runs) || ' ' || (SELECT COUNT(*) FROM EpochMetrics WHERE RunId = '{id}') || ' ' ||
                    (SELECT COUNT(*) FROM Artifacts WHERE RunId = '{id}') || ' ' || (SELECT COUNT(*) FROM EvaluationResults WHERE RunId = '{id}') || ' ' ||

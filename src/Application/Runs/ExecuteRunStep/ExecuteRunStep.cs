@@ -98,7 +98,7 @@ public sealed partial class ExecuteRunStepHandler(
 
         run = claim.Run;
         var lastLogged = DateTimeOffset.MinValue;
-        var progress = new Progress<PreprocessingProgress>(p =>
+        var progress = new ImmediateProgress<PreprocessingProgress>(p =>
         {
             var current = progressBoard.Report(run.Id, new ProgressSample(RunProgressBoard.Preprocessing, 0, hyperparameters.Epochs, p.Processed, p.Total, 0, null));
             if (current.UpdatedAt - lastLogged > TimeSpan.FromSeconds(5) || p.Processed == p.Total)
@@ -137,7 +137,7 @@ public sealed partial class ExecuteRunStepHandler(
         var history = await store.GetEpochMetricsAsync(run.Id, cancellationToken);
         var learningRate = LearningRateSchedule.For(hyperparameters.Optimizer, hyperparameters.Schedule, epoch, history);
 
-        var progress = new Progress<TrainingProgress>(p => progressBoard.Report(run.Id, new ProgressSample(
+        var progress = new ImmediateProgress<TrainingProgress>(p => progressBoard.Report(run.Id, new ProgressSample(
             RunProgressBoard.Training, epoch, hyperparameters.Epochs, p.ImagesDone, p.ImagesTotal, hyperparameters.BatchSize,
             double.IsNaN(p.RunningLoss) ? null : p.RunningLoss)));
         var outcome = await trainer.TrainEpochAsync(

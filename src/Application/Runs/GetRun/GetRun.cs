@@ -41,7 +41,7 @@ public sealed record ArtifactView(string Name, string Kind, string Sha256, long 
 {
     public static ArtifactView From(Artifact a)
     {
-        var name = Path.GetFileName(a.Path);
+        var name = a.Name;
         return new ArtifactView(name, a.Kind, a.Sha256, a.Bytes, a.CreatedAt, $"/api/runs/{a.RunId}/artifacts/{Uri.EscapeDataString(name)}");
     }
 }

@@ -12,7 +12,7 @@ public sealed class GetRunArtifactHandler(IResultsStore store) : IQueryHandler<G
 {
     public async ValueTask<ArtifactFile?> Handle(GetRunArtifactQuery query, CancellationToken cancellationToken) =>
         (await store.ListArtifactsAsync(query.RunId, cancellationToken))
-            .Where(a => string.Equals(a.Path[(a.Path.LastIndexOf('/') + 1)..], query.Name, StringComparison.Ordinal))
+            .Where(a => string.Equals(a.Name, query.Name, StringComparison.Ordinal))
             .Select(a => new ArtifactFile(a.Path, query.Name, a.Bytes))
             .FirstOrDefault();
 }

@@ -36,6 +36,7 @@ public sealed record RunListItem(
     int EpochsCompleted,
     int Epochs,
     string? Error,
+    Divergence? Divergence,
     IReadOnlyList<string> Tags,
     string? Note,
     Guid? SourceRunId,
@@ -49,7 +50,7 @@ public sealed record RunListItem(
         var run = summary.Run;
         return new RunListItem(
             run.Id, run.ExperimentId, summary.ExperimentName, summary.DatasetId, run.Status, run.EpochsCompleted,
-            HyperparameterJson.FromJson(run.HyperparametersJson).Epochs, run.Error, summary.Tags, summary.Note, run.SourceRunId,
+            HyperparameterJson.FromJson(run.HyperparametersJson).Epochs, run.Error, run.Divergence, summary.Tags, summary.Note, run.SourceRunId,
             summary.Metrics, (run.IsFinished ? null : liveProgress) ?? summary.LastProgress, run.CreatedAt, run.UpdatedAt);
     }
 }
