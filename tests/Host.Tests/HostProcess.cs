@@ -78,6 +78,11 @@ internal sealed class HostProcess : IDisposable
         }
     }
 
+    public bool HasExited => process.HasExited;
+
+    /// <summary>SIGKILL: no chance to save anything, as in a crash.</summary>
+    public void Kill() => process.Kill();
+
     public void Signal(int signal) => kill(process.Id, signal).ShouldBe(0, $"kill({process.Id}, {signal}) failed");
 
     /// <summary>The exit code and how long the exit took; null when the process outlived <paramref name="bound"/>.</summary>

@@ -1,57 +1,39 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
 namespace AlexNet.Experiments.Host.Tests.RunState;
 
 /// <summary>
-/// The built host as a real child process (`dotnet AlexNet.Experiments.Host.dll serve ...`) on a data folder, so a test can
-/// SIGKILL or SIGTERM it and start it again on the same folder. Its console log is kept for the test to wait on.
+/// The host serving on a data folder as a real child process (<see cref="HostProcess"/>), so a test can SIGKILL or SIGTERM it
+/// and start it again on the same folder. Its console log is kept for the test to wait on.
 /// </summary>
 public sealed class ChildHost : IAsyncDisposable
 {
-    private readonly Process process;
-    private readonly ConcurrentQueue<string> lines = new();
+    private readonly HostProcess process;
 
-    private ChildHost(Process process, int port)
+    private ChildHost(HostProcess process, int port)
     {
         this.process = process;
         Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        process.OutputDataReceived += (_, e) => Record(e.Data);
-        process.ErrorDataReceived += (_, e) => Record(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
     }
 
     public HttpClient Client { get; }
 
     public DateTime StartedAt { get; } = DateTime.UtcNow;
 
-    public string Log => string.Join('\n', lines);
+    public string Log => process.Output + process.Error;
 
     public static async Task<ChildHost> StartAsync(string dataDirectory, params string[] settings)
     {
         int port = FreePort();
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "AlexNet.Experiments.Host.dll"));
-        info.ArgumentList.Add("serve");
-        info.ArgumentList.Add($"--AlexNet:DataDirectory={dataDirectory}");
-        info.ArgumentList.Add($"--urls=http://127.0.0.1:{port}");
-        info.ArgumentList.Add($"--AlexNet:DatasetRoots={Path.GetTempPath()}"); // the tests' sources live in temp folders
-        info.ArgumentList.Add("--Logging:Console:FormatterName=simple");
-        info.ArgumentList.Add("--Logging:Console:FormatterOptions:SingleLine=true");
-        foreach (var setting in settings)
-        {
-            info.ArgumentList.Add(setting);
-        }
-
-        var host = new ChildHost(Process.Start(info)!, port);
+        var host = new ChildHost(HostProcess.Start([
+            "serve",
+            $"--AlexNet:DataDirectory={dataDirectory}",
+            $"--urls=http://127.0.0.1:{port}",
+            $"--AlexNet:DatasetRoots={Path.GetTempPath()}", // the tests' sources live in temp folders
+            "--Logging:Console:FormatterName=simple",
+            "--Logging:Console:FormatterOptions:SingleLine=true",
+            .. settings]), port);
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
         {
@@ -80,14 +62,14 @@ public sealed class ChildHost : IAsyncDisposable
     public async Task<DateTime> WaitForLogAsync(string text, TimeSpan timeout, Func<bool>? orCondition = null)
     {
         var deadline = DateTime.UtcNow + timeout;
-        while (!lines.Any(l => l.Contains(text, StringComparison.Ordinal)) && orCondition?.Invoke() != true)
+        while (!Log.Contains(text, StringComparison.Ordinal) && orCondition?.Invoke() != true)
         {
             if (DateTime.UtcNow > deadline || process.HasExited)
             {
                 throw new TimeoutException($"No log line with '{text}' within {timeout}:\n{Log}");
             }
 
-            await Task.Delay(5);
+            await Task.Delay(10);
         }
 
         return DateTime.UtcNow;
@@ -95,41 +77,17 @@ public sealed class ChildHost : IAsyncDisposable
 
     public void Kill() => process.Kill();
 
-    /// <summary>SIGTERM, as `systemctl stop` or `docker stop` sends it; through libc, since a bare CI image may lack a kill binary.</summary>
-    public void Terminate() => Signal(process.Id, 15).ShouldBe(0);
+    /// <summary>SIGTERM, as `systemctl stop` sends it.</summary>
+    public void Terminate() => process.Signal(HostProcess.SIGTERM);
 
-    public async Task<TimeSpan> WaitForExitAsync(TimeSpan timeout)
+    public async Task<TimeSpan> WaitForExitAsync(TimeSpan timeout) => (await process.WaitForExitAsync(timeout)).Elapsed;
+
+    public ValueTask DisposeAsync()
     {
-        var clock = Stopwatch.StartNew();
-        using var cancel = new CancellationTokenSource(timeout);
-        await process.WaitForExitAsync(cancel.Token);
-        return clock.Elapsed;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (!process.HasExited)
-        {
-            process.Kill();
-        }
-
-        await process.WaitForExitAsync();
         process.Dispose();
         Client.Dispose();
+        return ValueTask.CompletedTask;
     }
-
-    private void Record(string? line)
-    {
-        if (line is not null)
-        {
-            lines.Enqueue(line);
-        }
-    }
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
-#pragma warning disable SYSLIB1054 // LibraryImport would need unsafe code enabled in the test project for one call
-    private static extern int Signal(int processId, int signal);
-#pragma warning restore SYSLIB1054
 
     private static int FreePort()
     {
