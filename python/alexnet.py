@@ -44,18 +44,19 @@ class GroupedLocalResponseNorm(nn.Module):
 
 class AlexNet(nn.Module):
     def __init__(self, num_classes, width_multiplier=1.0, input_size=227, towers=2, lrn=None,
-                 pool_kernel=3, pool_stride=2, dropout=0.5, activation="relu"):
+                 pool_kernel=3, pool_stride=2, dropout=0.5, activation="relu",
+                 conv1_kernel=11, conv1_stride=4, conv1_padding=0):
         super().__init__()
         # the one-tower ablation halves every conv layer but conv5 and keeps the FC layers
         conv = 0.5 if towers == 1 else 1.0
         c1, c2 = _even(96 * width_multiplier * conv), _even(256 * width_multiplier * conv)
         c3, c4 = _even(384 * width_multiplier * conv), _even(384 * width_multiplier * conv)
         c5, fc = _even(256 * width_multiplier), _even(4096 * width_multiplier)
-        p5 = (input_size - 11) // 4 + 1
+        p5 = (input_size + 2 * conv1_padding - conv1_kernel) // conv1_stride + 1
         for _ in range(3):
             p5 = _pool(p5, pool_kernel, pool_stride)
 
-        self.conv1 = nn.Conv2d(3, c1, 11, stride=4)
+        self.conv1 = nn.Conv2d(3, c1, conv1_kernel, stride=conv1_stride, padding=conv1_padding)
         self.conv2 = nn.Conv2d(c1, c2, 5, padding=2, groups=towers)
         self.conv3 = nn.Conv2d(c2, c3, 3, padding=1)  # reads both towers
         self.conv4 = nn.Conv2d(c3, c4, 3, padding=1, groups=towers)
@@ -85,6 +86,9 @@ class AlexNet(nn.Module):
             pool_stride=model["pooling"]["stride"],
             dropout=model["dropout"],
             activation=model["activation"].lower(),
+            conv1_kernel=model["conv1"]["kernel"],
+            conv1_stride=model["conv1"]["stride"],
+            conv1_padding=model["conv1"]["padding"],
         )
 
     def forward(self, x):

@@ -42,6 +42,26 @@ public sealed class HyperparameterJsonTests
         resolved.Optimizer.ShouldBe(new OptimizerHyperparameters());
     }
 
+    [Theory]
+    [InlineData("paper-2012")]
+    [InlineData("quickstart")]
+    [InlineData("fashion-mnist")]
+    public void Every_preset_is_valid_as_it_stands(string preset)
+    {
+        HyperparameterResolution.Resolve(preset, overrides: null, Cpu).Failures.ShouldBeEmpty();
+    }
+
+    [Theory]
+    [InlineData("""{ "model": { "conv1": { "kernel": 5, "padding": 5 } } }""", "hyperparameters.model.conv1.padding")]
+    [InlineData("""{ "model": { "conv1": { "stride": 0 } } }""", "hyperparameters.model.conv1.stride")]
+    [InlineData("""{ "model": { "inputSize": 14 } }""", "hyperparameters.model.inputSize")]
+    [InlineData("""{ "data": { "trainImages": -1 } }""", "hyperparameters.data.trainImages")]
+    public void Small_image_settings_out_of_range_name_their_field(string json, string field)
+    {
+        var (_, failures) = HyperparameterResolution.Resolve("fashion-mnist", JsonNode.Parse(json)!.AsObject(), Cpu);
+        failures.Select(f => f.PropertyName).ShouldBe([field]);
+    }
+
     [Fact]
     public void Unknown_field_is_reported_with_its_path()
     {

@@ -39,14 +39,28 @@ public sealed class AlexNetGeometryTests
     public void Minimum_input_size_leaves_exactly_one_pool5_output()
     {
         // (3,2): pool5 1 <- pool2 3 <- pool1 7 <- conv1 15 <- 4 * 14 + 11 = 67.
-        AlexNetGeometry.MinimumInputSize(new PoolingHyperparameters()).ShouldBe(67);
+        AlexNetGeometry.MinimumInputSize(new ModelHyperparameters()).ShouldBe(67);
         // (2,2): pool5 1 <- pool2 2 <- pool1 4 <- conv1 8 <- 4 * 7 + 11 = 39.
-        AlexNetGeometry.MinimumInputSize(NonOverlapping).ShouldBe(39);
+        AlexNetGeometry.MinimumInputSize(new ModelHyperparameters { Pooling = NonOverlapping }).ShouldBe(39);
 
         AlexNetGeometry.For(new ModelHyperparameters { InputSize = 67 }).Pool5Output.ShouldBe(1);
         AlexNetGeometry.For(new ModelHyperparameters { InputSize = 66 }).Pool5Output.ShouldBe(0);
         AlexNetGeometry.For(new ModelHyperparameters { InputSize = 39, Pooling = NonOverlapping }).Pool5Output.ShouldBe(1);
         AlexNetGeometry.For(new ModelHyperparameters { InputSize = 38, Pooling = NonOverlapping }).Pool5Output.ShouldBe(0);
+    }
+
+    [Fact]
+    public void A_small_dense_conv1_keeps_28_pixel_images_alexnet_shaped()
+    {
+        var model = new ModelHyperparameters { WidthMultiplier = 0.25, InputSize = 28, Conv1 = new Conv1Hyperparameters { Kernel = 5, Stride = 1, Padding = 2 } };
+
+        var geometry = AlexNetGeometry.For(model);
+
+        // conv1 28 (padding keeps the size), pool1 13, conv2 13, pool2 6, conv3-5 6, pool5 2.
+        (geometry.Conv1Output, geometry.Pool1Output, geometry.Pool2Output, geometry.Pool5Output).ShouldBe((28, 13, 6, 2));
+        (geometry.Conv1, geometry.Conv2, geometry.Conv3, geometry.Conv4, geometry.Conv5, geometry.Fc).ShouldBe((24, 64, 96, 96, 64, 1024));
+        // pool5 1 <- pool2 3 <- pool1 7 <- conv1 15 <- 15 + 2 * 2 - 5 + 1 = 15.
+        AlexNetGeometry.MinimumInputSize(model).ShouldBe(15);
     }
 
     [Fact]

@@ -20,6 +20,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("serve", "--urls <urls>")]
     [InlineData("quickstart", "--epochs <n>")]
     [InlineData("benchmark", "--images <n>")]
+    [InlineData("train", "--preset <name>")]
     public void Help_describes_the_verb_and_does_no_work(string verb, string expected)
     {
         var (exitCode, output, error) = Run([.. verb.Split(' ', StringSplitOptions.RemoveEmptyEntries), "--help", $"--AlexNet:DataDirectory={dataDirectory}"]);
@@ -42,7 +43,11 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("--alexnet:trainingstepminutes=45", "--AlexNet:TrainingStepMinutes: must be from 0 to below 30")]
     [InlineData("benchmark --images 10", "--images: must be at least 256, not 10.")]
     [InlineData("benchmark --imagse 300", "'--imagse'")]
-    [InlineData("train", "Unknown command 'train'; the commands are serve, quickstart, benchmark, loadtest.")]
+    [InlineData("fit", "Unknown command 'fit'; the commands are serve, quickstart, train, benchmark, loadtest.")]
+    [InlineData("train --dataset /usr/share/datasets/fashion-mnist", "Option '--preset' is required.")]
+    [InlineData("train --preset paper-2013 --dataset /tmp", "--preset: unknown preset 'paper-2013'; the presets are paper-2012, quickstart, fashion-mnist.")]
+    [InlineData("train --preset fashion-mnist --dataset /tmp --hyperparameters {\"epochs\":", "--hyperparameters takes a JSON object")]
+    [InlineData("train --preset fashion-mnist --dataset /tmp --format tiff", "--format: 'tiff' is not a format; the formats are ImageFolder, Ilsvrc, Idx, Cifar10, Cifar100.")]
     public void A_usage_error_is_one_line_on_stderr_and_exit_code_2_before_any_work(string commandLine, string expected)
     {
         var (exitCode, output, error) = Run([.. commandLine.Split(' '), $"--AlexNet:DataDirectory={dataDirectory}"]);

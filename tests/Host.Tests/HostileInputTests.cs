@@ -146,6 +146,9 @@ public sealed class HostileInputTests(HostileInputTests.Host host) : IClassFixtu
         yield return Described("summary unknown preset", """{ "preset": "vgg" }""", "preset");
         yield return Described("summary lrn.size 2^31-1", """{ "hyperparameters": { "model": { "lrn": { "size": 2147483647 } } } }""", "hyperparameters.model.lrn.size");
         yield return Described("summary pooling 0", """{ "hyperparameters": { "model": { "pooling": { "kernel": 0 } } } }""", "hyperparameters.model.pooling.kernel");
+        yield return Described("summary pooling stride 0", """{ "hyperparameters": { "model": { "pooling": { "stride": 0 } } } }""", "hyperparameters.model.pooling.stride");
+        yield return Described("summary conv1 stride 0", """{ "hyperparameters": { "model": { "conv1": { "stride": 0 } } } }""", "hyperparameters.model.conv1.stride");
+        yield return Described("summary conv1 padding 2^31-1", """{ "hyperparameters": { "model": { "conv1": { "padding": 2147483647 } } } }""", "hyperparameters.model.conv1.padding");
         yield return new("summary text/plain", "POST", Summary, "{}", 415, null, "text/plain");
 
         // runs and lookups

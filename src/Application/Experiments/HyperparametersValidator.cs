@@ -23,6 +23,7 @@ internal sealed class HyperparametersValidator : AbstractValidator<Hyperparamete
         RuleFor(h => h.Schedule.MaxDrops).InclusiveBetween(0, 100);
         RuleFor(h => h.Schedule.StepEpochs).InclusiveBetween(1, 1000);
         RuleFor(h => h.Data.ImageSize).InclusiveBetween(16, 1024);
+        RuleFor(h => h.Data.TrainImages).GreaterThanOrEqualTo(0);
         RuleFor(h => h.Data.PcaStd).GreaterThanOrEqualTo(0).LessThanOrEqualTo(10);
     }
 
@@ -33,8 +34,8 @@ internal sealed class HyperparametersValidator : AbstractValidator<Hyperparamete
             RuleFor(m => m.WidthMultiplier).GreaterThan(0).LessThanOrEqualTo(4);
             RuleFor(m => m.InputSize)
                 .LessThanOrEqualTo(data.ImageSize).WithMessage("'Input Size' must not exceed data.imageSize ({ComparisonValue}): crops are taken from the stored images.")
-                .Must((m, size) => size >= AlexNetGeometry.MinimumInputSize(m.Pooling))
-                .WithMessage((m, size) => $"'Input Size' {size} is too small for this pooling: the smallest input that keeps a feature map after the last pooling layer is {AlexNetGeometry.MinimumInputSize(m.Pooling)}.");
+                .Must((m, size) => !HasValidGeometry(m) || size >= AlexNetGeometry.MinimumInputSize(m))
+                .WithMessage((m, size) => $"'Input Size' {size} is too small for this conv1 and pooling: the smallest input that keeps a feature map after the last pooling layer is {AlexNetGeometry.MinimumInputSize(m)}.");
             RuleFor(m => m.Dropout).GreaterThanOrEqualTo(0).LessThan(1);
             RuleFor(m => m.Activation).IsInEnum();
             RuleFor(m => m.Towers).InclusiveBetween(1, 2);
@@ -50,10 +51,20 @@ internal sealed class HyperparametersValidator : AbstractValidator<Hyperparamete
             RuleFor(m => m.Lrn.Size).InclusiveBetween(1, 99).Must(n => n % 2 == 1).WithMessage("'Size' of the LRN window must be odd.");
             RuleFor(m => m.Lrn.Alpha).GreaterThanOrEqualTo(0).LessThanOrEqualTo(1);
             RuleFor(m => m.Lrn.Beta).GreaterThan(0).LessThanOrEqualTo(10);
+            RuleFor(m => m.Conv1.Kernel).InclusiveBetween(1, 15);
+            RuleFor(m => m.Conv1.Stride).InclusiveBetween(1, 8);
+            RuleFor(m => m.Conv1.Padding).GreaterThanOrEqualTo(0).LessThan(m => m.Conv1.Kernel)
+                .WithMessage("'Padding' of conv1 must be at least 0 and smaller than its kernel.");
             RuleFor(m => m.Pooling.Kernel).InclusiveBetween(1, 7);
             RuleFor(m => m.Pooling.Stride).InclusiveBetween(1, 7);
+            RuleFor(m => m.Init.Scheme).IsInEnum();
             RuleFor(m => m.Init.WeightStd).GreaterThan(0).LessThanOrEqualTo(1);
         }
+
+        // The input size is judged only on a conv1 and pooling that are valid themselves (a stride of 0 divides by zero).
+        private static bool HasValidGeometry(ModelHyperparameters m) =>
+            m.Conv1 is { Kernel: >= 1 and <= 15, Stride: >= 1 and <= 8, Padding: >= 0 } && m.Conv1.Padding < m.Conv1.Kernel
+            && m.Pooling is { Kernel: >= 1 and <= 7, Stride: >= 1 and <= 7 };
 
         private static bool IsDeviceName(string device) =>
             device == "cpu" || (device.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(device.AsSpan(5), out int index) && index >= 0);

@@ -24,6 +24,7 @@ public sealed record ModelHyperparameters
     /// <summary>Crop fed to the network. 227, not the paper's 224: with an 11x11 stride-4 conv1 and no padding only 227 gives the paper's 55x55.</summary>
     public int InputSize { get; init; } = 227;
 
+    public Conv1Hyperparameters Conv1 { get; init; } = new();
     public LrnHyperparameters Lrn { get; init; } = new();
     public PoolingHyperparameters Pooling { get; init; } = new();
     public double Dropout { get; init; } = 0.5;
@@ -38,11 +39,11 @@ public sealed record ModelHyperparameters
     public InitHyperparameters Init { get; init; } = new();
 
     public bool Equals(ModelHyperparameters? other) =>
-        other is not null && WidthMultiplier == other.WidthMultiplier && InputSize == other.InputSize && Lrn == other.Lrn &&
+        other is not null && WidthMultiplier == other.WidthMultiplier && InputSize == other.InputSize && Conv1 == other.Conv1 && Lrn == other.Lrn &&
         Pooling == other.Pooling && Dropout == other.Dropout && Activation == other.Activation && Towers == other.Towers &&
         Devices.SequenceEqual(other.Devices) && Init == other.Init;
 
-    public override int GetHashCode() => HashCode.Combine(WidthMultiplier, InputSize, Lrn, Pooling, Dropout, Activation, Towers, Init);
+    public override int GetHashCode() => HashCode.Combine(HashCode.Combine(WidthMultiplier, InputSize, Conv1), Lrn, Pooling, Dropout, Activation, Towers, Init);
 }
 
 public enum Activation { ReLU, Tanh }
@@ -54,6 +55,14 @@ public enum LrnConvention
 
     /// <summary>cuda-convnet2 / PyTorch: alpha is divided by the window size n.</summary>
     PyTorch,
+}
+
+/// <summary>The paper's conv1 is 11x11 stride 4 for 224-pixel images; small images (28x28) need a smaller, denser one.</summary>
+public sealed record Conv1Hyperparameters
+{
+    public int Kernel { get; init; } = 11;
+    public int Stride { get; init; } = 4;
+    public int Padding { get; init; }
 }
 
 public sealed record LrnHyperparameters
@@ -73,8 +82,24 @@ public sealed record PoolingHyperparameters
     public int Stride { get; init; } = 2;
 }
 
+public enum InitScheme
+{
+    /// <summary>Every weight N(0, WeightStd), as the paper.</summary>
+    Gaussian,
+
+    /// <summary>
+    /// N(0, 1 / fan-in) per layer (LeCun et al. 1998), conv1's std divided by 255 as pixels come on the 0..255 scale: the
+    /// signal keeps its size through narrow layers, where one small std makes it vanish. (He's 2 / fan-in diverges here
+    /// at learning rate 0.01, in this network and in PyTorch's.)
+    /// </summary>
+    LeCun,
+}
+
 public sealed record InitHyperparameters
 {
+    public InitScheme Scheme { get; init; } = InitScheme.Gaussian;
+
+    /// <summary>The weights' standard deviation under <see cref="InitScheme.Gaussian"/>.</summary>
     public double WeightStd { get; init; } = 0.01;
 
     /// <summary>Biases of conv2, conv4, conv5, fc6, fc7 set to 1 (the paper), else all biases 0.</summary>
@@ -122,6 +147,9 @@ public sealed record DataHyperparameters
 {
     /// <summary>Preprocessing: shorter side scaled to this, then centre-cropped square.</summary>
     public int ImageSize { get; init; } = 256;
+
+    /// <summary>Train on a subset of this many training images, drawn once from the seed (0 = all): for short studies and CI runs.</summary>
+    public int TrainImages { get; init; }
 
     public bool RandomCrop { get; init; } = true;
     public bool HorizontalFlip { get; init; } = true;

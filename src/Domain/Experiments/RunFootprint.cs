@@ -52,7 +52,7 @@ public sealed record RunFootprint(double Parameters, double ActivationsPerImage,
         var g = AlexNetGeometry.For(model);
         double groups = model.Towers;
         double features = (double)g.Conv5 * g.Pool5Output * g.Pool5Output;
-        return Layer(3, g.Conv1, 11 * 11)
+        return Layer(3, g.Conv1, model.Conv1.Kernel * model.Conv1.Kernel)
             + Layer(g.Conv1 / groups, g.Conv2, 5 * 5)
             + Layer(g.Conv2, g.Conv3, 3 * 3)
             + Layer(g.Conv3 / groups, g.Conv4, 3 * 3)

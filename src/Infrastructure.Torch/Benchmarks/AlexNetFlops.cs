@@ -10,7 +10,7 @@ public static class AlexNetFlops
         var g = AlexNetGeometry.For(model);
         int groups = model.Towers == 2 ? 2 : 1;
         double macs =
-            (double)g.Conv1Output * g.Conv1Output * g.Conv1 * (AlexNetGeometry.Conv1Kernel * AlexNetGeometry.Conv1Kernel * 3)
+            (double)g.Conv1Output * g.Conv1Output * g.Conv1 * (model.Conv1.Kernel * model.Conv1.Kernel * 3)
             + (double)g.Pool1Output * g.Pool1Output * g.Conv2 * (5 * 5 * g.Conv1 / groups)
             + (double)g.Pool2Output * g.Pool2Output * g.Conv3 * (3 * 3 * g.Conv2)
             + (double)g.Pool2Output * g.Pool2Output * g.Conv4 * (3 * 3 * g.Conv3 / groups)

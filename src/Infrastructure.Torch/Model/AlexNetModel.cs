@@ -90,8 +90,8 @@ public sealed class AlexNetModel : nn.Module<Tensor, Tensor>
         if (geometry.Pool5Output < 1)
         {
             throw new ArgumentException(
-                $"Input size {model.InputSize} is too small for pooling {model.Pooling.Kernel}/{model.Pooling.Stride}: pool5 would have no output " +
-                $"(minimum input size {AlexNetGeometry.MinimumInputSize(model.Pooling)}).",
+                $"Input size {model.InputSize} is too small for conv1 {model.Conv1.Kernel}/{model.Conv1.Stride} and pooling {model.Pooling.Kernel}/{model.Pooling.Stride}: " +
+                $"pool5 would have no output (minimum input size {AlexNetGeometry.MinimumInputSize(model)}).",
                 nameof(model));
         }
 
@@ -205,10 +205,25 @@ public sealed class AlexNetModel : nn.Module<Tensor, Tensor>
         {
             long[] shape = CanonicalShape(parameter.Shards);
             var values = parameter.Name.EndsWith(".weight", StringComparison.Ordinal)
-                ? empty(shape).normal_(0, init.WeightStd, generator)
+                ? empty(shape).normal_(0, WeightStd(init, parameter.Name, shape), generator)
                 : full(shape, init.OneBiasInHiddenLayers && oneBias.Contains(parameter.Name) ? 1f : 0f);
             Scatter(values, parameter.Shards);
         }
+    }
+
+    /// <summary>
+    /// Fan-in is the weight's size per output unit, [out, in / groups, k, k] or [out, in], so grouping and towers keep it.
+    /// Pixels reach conv1 on the 0..255 scale, so its LeCun std is divided by 255: the network LeCun would give [0, 1] inputs.
+    /// </summary>
+    private static double WeightStd(InitHyperparameters init, string name, long[] shape)
+    {
+        if (init.Scheme != InitScheme.LeCun)
+        {
+            return init.WeightStd;
+        }
+
+        double lecun = Math.Sqrt(1.0 / shape.Skip(1).Aggregate(1L, (a, b) => a * b));
+        return name == "conv1.weight" ? lecun / 255 : lecun;
     }
 
     private static long[] CanonicalShape(IReadOnlyList<Parameter> shards)

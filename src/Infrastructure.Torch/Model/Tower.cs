@@ -34,7 +34,7 @@ internal sealed class Tower : nn.Module
         int c4 = geometry.Conv4 / share, c5 = geometry.Conv5 / share, fc = geometry.Fc / share;
         int k = model.Pooling.Kernel, s = model.Pooling.Stride;
 
-        conv1 = nn.Conv2d(3, c1, AlexNetGeometry.Conv1Kernel, stride: AlexNetGeometry.Conv1Stride, device: build);
+        conv1 = nn.Conv2d(3, c1, model.Conv1.Kernel, stride: model.Conv1.Stride, padding: model.Conv1.Padding, device: build);
         lrn1 = CreateLrn(model.Lrn, groups);
         pool1 = nn.MaxPool2d(k, s);
         conv2 = nn.Conv2d(c1, c2, 5, padding: 2, groups: groups, device: build);

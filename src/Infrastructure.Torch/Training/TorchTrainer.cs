@@ -62,13 +62,14 @@ public sealed partial class TorchTrainer : ITrainer
 
         var augmentation = augmentations.CreateTraining(hp, dataset);
         using var train = PreprocessedSplit.Open(dataset.StorePath, DatasetSplit.Train, dataset.Settings.ImageSize);
+        var order = TrainingSession.EpochOrder(train.Count, hp.Data.TrainImages, hp.Seed, epochSeed);
         var totals = resumed?.Totals ?? new EpochTotals();
-        LogTraining(request.RunId, request.Epoch, totals.Images, train.Count);
+        LogTraining(request.RunId, request.Epoch, totals.Images, order.Length);
         double secondsBefore = resumed?.Seconds ?? 0;
         var clock = Stopwatch.StartNew();
         // The loader gets no token: a stop request is honoured between batches below, where the state can be saved.
         using (var loader = TrainingSession.TrainingBatches(
-            train, augmentation, hp.BatchSize, hp.Model.InputSize, epochSeed, CancellationToken.None, firstPosition: (int)totals.Images))
+            train, order, augmentation, hp.BatchSize, hp.Model.InputSize, epochSeed, CancellationToken.None, firstPosition: (int)totals.Images))
         {
             int batch = (int)(totals.Images / hp.BatchSize);
             foreach (var images in loader.ReadAll())
@@ -82,12 +83,12 @@ public sealed partial class TorchTrainer : ITrainer
                     throw new TrainingDivergedException(request.Epoch, batch, loss);
                 }
 
-                request.Progress?.Report(new TrainingProgress((int)totals.Images, train.Count, totals.LossSum / totals.Images));
+                request.Progress?.Report(new TrainingProgress((int)totals.Images, order.Length, totals.LossSum / totals.Images));
                 bool budgetSpent = request.TimeBudget is { } budget && clock.Elapsed >= budget;
-                if ((budgetSpent || cancellationToken.IsCancellationRequested) && totals.Images < train.Count)
+                if ((budgetSpent || cancellationToken.IsCancellationRequested) && totals.Images < order.Length)
                 {
                     Checkpoint.SavePartial(partialPath, session.Model, session.Optimizer, totals, secondsBefore + clock.Elapsed.TotalSeconds);
-                    LogPaused(request.RunId, request.Epoch, totals.Images, train.Count, budgetSpent ? "its time budget is used" : "it was asked to stop");
+                    LogPaused(request.RunId, request.Epoch, totals.Images, order.Length, budgetSpent ? "its time budget is used" : "it was asked to stop");
                     cancellationToken.ThrowIfCancellationRequested();
                     return null;
                 }

@@ -57,10 +57,30 @@ public sealed class TrainingSession : IDisposable
     /// </summary>
     internal static BatchLoader TrainingBatches(
         PreprocessedSplit split, IAugmentation augmentation, int batchSize, int cropSize, int epochSeed, CancellationToken cancellationToken, int firstPosition = 0) =>
-        new(DeterministicSeed.Shuffle(split.Count, epochSeed)[firstPosition..], split.Label, batchSize, 3 * cropSize * cropSize,
+        TrainingBatches(split, DeterministicSeed.Shuffle(split.Count, epochSeed), augmentation, batchSize, cropSize, epochSeed, cancellationToken, firstPosition);
+
+    /// <param name="epochOrder">The images of the epoch in the order they are trained (see <see cref="EpochOrder"/>).</param>
+    internal static BatchLoader TrainingBatches(
+        PreprocessedSplit split, int[] epochOrder, IAugmentation augmentation, int batchSize, int cropSize, int epochSeed, CancellationToken cancellationToken, int firstPosition = 0) =>
+        new(epochOrder[firstPosition..], split.Label, batchSize, 3 * cropSize * cropSize,
             (position, index, pixels) => augmentation.Apply(
                 split.Image(index), pixels, new Random(DeterministicSeed.For(epochSeed, firstPosition + position, 1))),
             prefetch: 3, cancellationToken);
+
+    /// <summary>
+    /// The training images of one epoch, shuffled by the epoch seed. With <paramref name="trainImages"/> below the split's size
+    /// the run trains on a subset of that many, drawn once from the run's seed, so every epoch sees the same images.
+    /// </summary>
+    internal static int[] EpochOrder(int splitCount, int trainImages, int runSeed, int epochSeed)
+    {
+        if (trainImages <= 0 || trainImages >= splitCount)
+        {
+            return DeterministicSeed.Shuffle(splitCount, epochSeed);
+        }
+
+        var subset = DeterministicSeed.Shuffle(splitCount, DeterministicSeed.For(runSeed, 0))[..trainImages];
+        return [.. DeterministicSeed.Shuffle(trainImages, epochSeed).Select(i => subset[i])];
+    }
 
     /// <summary>One SGD step; returns the batch's mean loss, which the caller checks for divergence.</summary>
     public double Step(Batch batch, double learningRate, EpochTotals totals)

@@ -163,6 +163,34 @@ public sealed class AlexNetTests
         }
     }
 
+    [Theory]
+    [InlineData("cpu")]
+    [InlineData("cpu,cpu")]
+    public void LeCun_initialisation_scales_each_layer_by_its_own_fan_in_whatever_the_device_plan(string devices)
+    {
+        var model = new ModelHyperparameters
+        {
+            WidthMultiplier = 0.25, InputSize = 28, Conv1 = new Conv1Hyperparameters { Kernel = 5, Stride = 1, Padding = 2 },
+            Init = new InitHyperparameters { Scheme = InitScheme.LeCun }, Devices = devices.Split(','),
+        };
+        using var net = AlexNetModel.Create(model, 10, seed: 5);
+        var weights = net.ShardedParameters().Where(p => p.Name.EndsWith(".weight", StringComparison.Ordinal))
+            .ToDictionary(p => p.Name, p => cat(p.Shards.Select(s => s.detach().flatten()).ToArray(), 0));
+
+        // Fan-in per output unit, counted by hand from the geometry (24, 64, 96, 96, 64; fc 1024; pool5 2x2; two groups).
+        var fanIn = new Dictionary<string, int>
+        {
+            ["conv1.weight"] = 3 * 5 * 5, ["conv2.weight"] = 12 * 5 * 5, ["conv3.weight"] = 64 * 3 * 3, ["conv4.weight"] = 48 * 3 * 3,
+            ["conv5.weight"] = 48 * 3 * 3, ["fc6.weight"] = 64 * 2 * 2, ["fc7.weight"] = 1024, ["fc8.weight"] = 1024,
+        };
+        foreach (var (name, fan) in fanIn)
+        {
+            double expected = Math.Sqrt(1.0 / fan) / (name == "conv1.weight" ? 255 : 1); // conv1 reads pixels on the 0..255 scale
+            // Each layer has at least 1,800 weights: the sample std is within 5% of the truth far beyond chance.
+            weights[name].std().item<float>().ShouldBe((float)expected, (float)(0.05 * expected), name);
+        }
+    }
+
     [Fact]
     public void Without_one_biases_every_bias_is_zero()
     {

@@ -5,14 +5,14 @@ using Spectre.Console;
 namespace AlexNet.Experiments.Host.Cli;
 
 /// <summary>A progress bar per phase (preprocessing, each epoch) on a terminal; plain lines when output goes to a file or pipe.</summary>
-internal abstract class QuickstartOutput
+internal abstract class RunOutput
 {
     public abstract void Line(string text);
 
     /// <summary>The current phase's progress; null when no phase is measured (queued, evaluating).</summary>
     public abstract void Progress(RunProgressFigures? progress);
 
-    public static async Task<int> ShowAsync(Func<QuickstartOutput, Task<int>> follow)
+    public static async Task<int> ShowAsync(Func<RunOutput, Task<int>> follow)
     {
         if (Console.IsOutputRedirected)
         {
@@ -26,7 +26,7 @@ internal abstract class QuickstartOutput
             .StartAsync(context => follow(new ProgressBars(context)));
     }
 
-    private sealed class PlainLines : QuickstartOutput
+    private sealed class PlainLines : RunOutput
     {
         public override void Line(string text) => Console.WriteLine(text);
 
@@ -35,7 +35,7 @@ internal abstract class QuickstartOutput
         }
     }
 
-    private sealed class ProgressBars(ProgressContext context) : QuickstartOutput
+    private sealed class ProgressBars(ProgressContext context) : RunOutput
     {
         private ProgressTask? task;
         private string? phase;
