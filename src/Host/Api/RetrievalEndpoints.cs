@@ -72,9 +72,9 @@ public static class RetrievalEndpoints
             {
                 form = await request.ReadFormAsync(cancellationToken);
             }
-            catch (InvalidDataException)
+            catch (Exception e) when (e is InvalidDataException || (e is IOException && e is not BadHttpRequestException))
             {
-                form = FormCollection.Empty; // a malformed multipart body: answered below as a missing image
+                form = FormCollection.Empty; // a malformed multipart body: answered below as a missing image (a too-large one stays 413)
             }
 
             if (form.Files.GetFile(NeighbourRules.ImageField) is { Length: > 0 } file)
