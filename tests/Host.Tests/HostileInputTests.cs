@@ -163,6 +163,7 @@ public sealed class HostileInputTests(HostileInputTests.Host host) : IClassFixtu
         yield return new("neighbours image index beyond int", "GET", $"/api/runs/{Guid.NewGuid()}/neighbours?image=val:99999999999", null, 400, "image");
         yield return new("neighbours image negative", "GET", $"/api/runs/{Guid.NewGuid()}/neighbours?image=val:-1", null, 400, "image");
         yield return new("neighbours image path", "GET", $"/api/runs/{Guid.NewGuid()}/neighbours?image=..%2F..%2Fetc%2Fpasswd", null, 400, "image");
+        yield return new("neighbours excludeQuery not a boolean", "GET", $"/api/runs/{Guid.NewGuid()}/neighbours?image=train:1&excludeQuery=yes", null, 400, "excludeQuery");
         yield return new("upload of JSON", "POST", $"/api/runs/{Guid.NewGuid()}/neighbours", "{}", 415, null);
         yield return new("upload over 16 MB", "POST", $"/api/runs/{Guid.NewGuid()}/neighbours", new string(' ', 17_000_000), 413, null, "multipart/form-data; boundary=x");
         yield return new("upload without a file", "POST", $"/api/runs/{Guid.NewGuid()}/neighbours", "--x\r\nContent-Disposition: form-data; name=\"k\"\r\n\r\n6\r\n--x--\r\n", 400, "image", "multipart/form-data; boundary=x");

@@ -55,9 +55,16 @@ public static class RetrievalEndpoints
                 statusCode: StatusCodes.Status404NotFound);
 
     private static async Task<Ok<NeighbourList>> Neighbours(
-        Guid runId, string? image, string? k, bool? excludeQuery, IMediator mediator, CancellationToken cancellationToken)
+        Guid runId, string? image, string? k, string? excludeQuery, IMediator mediator, CancellationToken cancellationToken)
     {
-        var lists = await mediator.Send(new FindNeighboursQuery(runId, [image], ParseK(k), excludeQuery ?? false), cancellationToken);
+        bool exclude = false;
+        if (excludeQuery is not null && !bool.TryParse(excludeQuery, out exclude))
+        {
+            throw new FluentValidation.ValidationException(
+                [new FluentValidation.Results.ValidationFailure("excludeQuery", "'excludeQuery' must be true or false.")]);
+        }
+
+        var lists = await mediator.Send(new FindNeighboursQuery(runId, [image], ParseK(k), exclude), cancellationToken);
         return TypedResults.Ok(lists[0]);
     }
 
