@@ -15,19 +15,50 @@ namespace AlexNet.Experiments.Infrastructure.Torch.Tests.Retrieval;
 
 /// <summary>fc7 of a trained tiny run's images, written as .npy and read back by NumPy, against the model's own Fc7Features.</summary>
 [Collection(TorchTrainingCollection.Name)]
-public sealed class FeatureExtractionTests(TrainedRunFixture run)
+public sealed class FeatureExtractionTests(TrainedRunFixture run) : IDisposable
 {
-    private ModelCheckpoint Checkpoint => new(run.RunId, run.Hyperparameters, TrainedRunFixture.Classes, 2, run.Epoch2.CheckpointPath);
+    private readonly TempDirectory checkpoints = new();
+    private ModelCheckpoint? checkpoint;
+
+    /// <summary>
+    /// The fixture's hyperparameters with weights N(0, 0.2): at width 0.125 the paper's N(0, 0.01) leaves fc7 almost constant
+    /// (the one-biases dominate), and a test comparing fc7 values would then pass whatever the input, mean subtraction included.
+    /// </summary>
+    private ModelCheckpoint Checkpoint
+    {
+        get
+        {
+            if (checkpoint is null)
+            {
+                var hp = run.Hyperparameters with
+                {
+                    Model = run.Hyperparameters.Model with { Init = run.Hyperparameters.Model.Init with { WeightStd = 0.2 } },
+                };
+                var path = checkpoints.Combine("epoch-001.ckpt");
+                using (var model = AlexNetModel.Create(hp.Model, TrainedRunFixture.Classes, hp.Seed))
+                using (var optimizer = new SgdOptimizer(model.parameters(), hp.Optimizer))
+                {
+                    AlexNet.Experiments.Infrastructure.Torch.Training.Checkpoint.Save(path, model, optimizer);
+                }
+
+                checkpoint = new ModelCheckpoint(run.RunId, hp, TrainedRunFixture.Classes, 1, path);
+            }
+
+            return checkpoint;
+        }
+    }
+
+    public void Dispose() => checkpoints.Dispose();
 
     /// <summary>fc7 of one stored image computed here: the checkpoint loaded into a fresh model in eval mode, the centre crop minus the mean.</summary>
     private float[][] ExpectedFc7(DatasetSplit split)
     {
-        var hp = run.Hyperparameters;
+        var hp = Checkpoint.Hyperparameters;
         int size = run.Dataset.Settings.ImageSize, crop = hp.Model.InputSize;
         var mean = PreprocessedSplit.ReadMeanImage(run.Dataset.StorePath, size);
         using var images = PreprocessedSplit.Open(run.Dataset.StorePath, split, size);
         using var model = AlexNetModel.Create(hp.Model, TrainedRunFixture.Classes, seed: 12345);
-        AlexNet.Experiments.Infrastructure.Torch.Training.Checkpoint.Load(run.Epoch2.CheckpointPath, model, optimizer: null);
+        AlexNet.Experiments.Infrastructure.Torch.Training.Checkpoint.Load(Checkpoint.Path, model, optimizer: null);
         model.eval();
         using var noGrad = no_grad();
         var result = new float[images.Count][];
@@ -55,6 +86,18 @@ public sealed class FeatureExtractionTests(TrainedRunFixture run)
         }
 
         return result;
+    }
+
+    private static double RelativeError(double[] actual, float[] expected)
+    {
+        double difference = 0, norm = 0;
+        for (int d = 0; d < expected.Length; d++)
+        {
+            difference += (actual[d] - expected[d]) * (actual[d] - expected[d]);
+            norm += (double)expected[d] * expected[d];
+        }
+
+        return Math.Sqrt(difference / Math.Max(norm, 1e-30));
     }
 
     [Fact]
@@ -88,17 +131,13 @@ public sealed class FeatureExtractionTests(TrainedRunFixture run)
         var expected = ExpectedFc7(DatasetSplit.Train);
         var rows = root.GetProperty("features").EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToArray();
         rows.Length.ShouldBe(count);
-        double worst = 0;
-        for (int i = 0; i < count; i++)
-        {
-            for (int d = 0; d < 512; d++)
-            {
-                worst = Math.Max(worst, Math.Abs(rows[i][d] - expected[i][d]) / (1 + Math.Abs(expected[i][d])));
-            }
-        }
-
-        worst.ShouldBeLessThan(1e-4);
+        // Relative L2 error per row: a batch of 8 and a single image may take different convolution kernels, which round differently.
+        double worst = Enumerable.Range(0, count).Max(i => RelativeError(rows[i], expected[i]));
+        worst.ShouldBeLessThan(1e-5);
         rows.SelectMany(r => r).ShouldContain(v => v > 0, "fc7 after ReLU is not all zero");
+        // The images' vectors differ by far more than the tolerance, so the comparison above can tell inputs apart.
+        double spread = Enumerable.Range(0, 512).Max(d => rows.Max(r => r[d]) - rows.Min(r => r[d]));
+        spread.ShouldBeGreaterThan(0.1);
     }
 
     [Fact]
@@ -113,13 +152,13 @@ public sealed class FeatureExtractionTests(TrainedRunFixture run)
             stored.Label.ShouldBe(images.Label(3));
         }
 
-        stored.Vector.Zip(expected).ShouldAllBe(p => Math.Abs(p.First - p.Second) < 1e-4);
+        RelativeError(stored.Vector.Select(v => (double)v).ToArray(), expected).ShouldBeLessThan(1e-5);
 
         // The stored square as a PNG (already at the stored size, so preprocessing leaves its pixels as they are).
         var png = await new StoredImages().EncodePngAsync(run.Dataset, DatasetSplit.Validation, 3, CancellationToken.None);
         png.AsSpan(0, 8).ToArray().ShouldBe(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A });
         var uploaded = await extractor.EmbedImageAsync(Checkpoint, run.Dataset, png, CancellationToken.None);
-        uploaded.Zip(expected).ShouldAllBe(p => Math.Abs(p.First - p.Second) < 1e-4);
+        RelativeError(uploaded.Select(v => (double)v).ToArray(), expected).ShouldBeLessThan(1e-5);
 
         // A larger grey JPEG is resized and given three channels, as the dataset's images were.
         using var grey = new SKBitmap(new SKImageInfo(200, 120, SKColorType.Gray8, SKAlphaType.Opaque));
