@@ -20,6 +20,7 @@ public static class ApplicationRegistration
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<RunProgressBoard>();
         services.AddSingleton<RunCancellations>();
+        services.AddSingleton<Retrieval.FeatureExtractionBoard>();
         services.TryAddSingleton(RunStepOptions.Default);
         return services;
     }

@@ -89,6 +89,7 @@ public static class ExperimentsHost
         app.MapModelEndpoints();
         app.MapPlotEndpoints();
         app.MapExportEndpoints();
+        app.MapRetrievalEndpoints();
         app.MapRazorPages();
         return app;
     }

@@ -1,9 +1,11 @@
 using AlexNet.Experiments.Domain.Datasets;
+using AlexNet.Experiments.Domain.Retrieval;
 using AlexNet.Experiments.Domain.Training;
 using AlexNet.Experiments.Infrastructure.Torch.Data;
 using AlexNet.Experiments.Infrastructure.Torch.Data.Sources;
 using AlexNet.Experiments.Infrastructure.Torch.Export;
 using AlexNet.Experiments.Infrastructure.Torch.Model;
+using AlexNet.Experiments.Infrastructure.Torch.Retrieval;
 using AlexNet.Experiments.Infrastructure.Torch.Training;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -21,6 +23,9 @@ public static class TorchRegistration
         services.AddSingleton<ITrainer, TorchTrainer>();
         services.AddSingleton<IEvaluator, TorchEvaluator>();
         services.AddSingleton<ICheckpointReader, TorchCheckpointReader>();
+        services.AddSingleton<IFeatureExtractor, TorchFeatureExtractor>();
+        services.AddSingleton<INeighbourIndex, ExactNeighbourIndex>();
+        services.AddSingleton<IStoredImages, StoredImages>();
         return services;
     }
 }

@@ -156,6 +156,25 @@ public sealed class HostileInputTests(HostileInputTests.Host host) : IClassFixtu
         yield return new("reproduce a non-guid", "POST", "/api/runs/not-a-guid/reproduce", null, 404, null);
         yield return new("reproduce over 1 MB", "POST", $"/api/runs/{Guid.NewGuid()}/reproduce", new string(' ', 1_100_000), 413, null);
         yield return new("unknown run", "GET", $"/api/runs/{Guid.NewGuid()}", null, 404, null);
+
+        // retrieval (issue 9.5): fields are checked before the run is looked up
+        yield return new("neighbours of an unknown run", "GET", $"/api/runs/{Guid.NewGuid()}/neighbours?image=val:1", null, 404, null);
+        yield return new("neighbours k 0", "GET", $"/api/runs/{Guid.NewGuid()}/neighbours?image=val:1&k=0", null, 400, "k");
+        yield return new("neighbours k 1e9", "GET", $"/api/runs/{Guid.NewGuid()}/neighbours?image=val:1&k=1000000000", null, 400, "k");
+        yield return new("neighbours k not a number", "GET", $"/api/runs/{Guid.NewGuid()}/neighbours?image=val:1&k=%00", null, 400, "k");
+        yield return new("neighbours image without index", "GET", $"/api/runs/{Guid.NewGuid()}/neighbours?image=val:", null, 400, "image");
+        yield return new("neighbours image index beyond int", "GET", $"/api/runs/{Guid.NewGuid()}/neighbours?image=val:99999999999", null, 400, "image");
+        yield return new("neighbours image negative", "GET", $"/api/runs/{Guid.NewGuid()}/neighbours?image=val:-1", null, 400, "image");
+        yield return new("neighbours image path", "GET", $"/api/runs/{Guid.NewGuid()}/neighbours?image=..%2F..%2Fetc%2Fpasswd", null, 400, "image");
+        yield return new("neighbours excludeQuery not a boolean", "GET", $"/api/runs/{Guid.NewGuid()}/neighbours?image=train:1&excludeQuery=yes", null, 400, "excludeQuery");
+        yield return new("upload of JSON", "POST", $"/api/runs/{Guid.NewGuid()}/neighbours", "{}", 415, null);
+        yield return new("upload over 16 MB", "POST", $"/api/runs/{Guid.NewGuid()}/neighbours", new string(' ', 17_000_000), 413, null, "multipart/form-data; boundary=x");
+        yield return new("upload without a file", "POST", $"/api/runs/{Guid.NewGuid()}/neighbours", "--x\r\nContent-Disposition: form-data; name=\"k\"\r\n\r\n6\r\n--x--\r\n", 400, "image", "multipart/form-data; boundary=x");
+        yield return new("upload of a broken multipart body", "POST", $"/api/runs/{Guid.NewGuid()}/neighbours", "--x\r\nnot a part", 400, "image", "multipart/form-data; boundary=x");
+        yield return new("features of an unknown run", "POST", $"/api/runs/{Guid.NewGuid()}/features?split=train", null, 404, null);
+        yield return new("features bad split", "POST", $"/api/runs/{Guid.NewGuid()}/features?split=test", null, 400, "split");
+        yield return new("features status bad split", "GET", $"/api/runs/{Guid.NewGuid()}/features/test", null, 400, "split");
+        yield return new("image of an unknown run", "GET", $"/api/runs/{Guid.NewGuid()}/images/val/0.png", null, 404, null);
         yield return new("unknown run metrics", "GET", $"/api/runs/{Guid.NewGuid()}/metrics", null, 404, null);
         yield return new("unknown experiment", "GET", $"/api/experiments/{Guid.NewGuid()}", null, 404, null);
         yield return new("non-guid experiment", "GET", "/api/experiments/..%2F..%2Fetc", null, 404, null);
@@ -185,7 +204,8 @@ public sealed class HostileInputTests(HostileInputTests.Host host) : IClassFixtu
         using var request = new HttpRequestMessage(new HttpMethod(hostile.Method), hostile.Url);
         if (hostile.Body is not null)
         {
-            request.Content = new StringContent(hostile.Body.Replace("DATASET", host.DatasetId, StringComparison.Ordinal), Encoding.UTF8, hostile.ContentType);
+            request.Content = new StringContent(
+                hostile.Body.Replace("DATASET", host.DatasetId, StringComparison.Ordinal), Encoding.UTF8, System.Net.Http.Headers.MediaTypeHeaderValue.Parse(hostile.ContentType));
         }
 
         using var response = await host.Client.SendAsync(request);

@@ -56,6 +56,7 @@ public sealed partial class ProblemDetailsMapping(IProblemDetailsService problem
     // ASP.NET Core's own messages name the handler's parameter types ("Failed to read parameter \"SubmitExperimentRequest request\"...").
     private static string Describe(BadHttpRequestException bad) => bad.StatusCode switch
     {
+        StatusCodes.Status413PayloadTooLarge when bad.Message.StartsWith("The request body is larger than", StringComparison.Ordinal) => bad.Message,
         StatusCodes.Status413PayloadTooLarge => $"The request body is larger than {RequestBodyLimit.MaxBytes / 1024 / 1024} MB.",
         StatusCodes.Status415UnsupportedMediaType => "Send the body as JSON with Content-Type: application/json.",
         _ when bad.Message.Contains("was not provided", StringComparison.Ordinal) => "The request needs a JSON body.",

@@ -1,7 +1,10 @@
 using System.ComponentModel;
 using System.Diagnostics;
+using AlexNet.Experiments.Application.Retrieval.RunFeatureExtraction;
 using AlexNet.Experiments.Application.Runs.ExecuteRunStep;
+using AlexNet.Experiments.Domain.Datasets;
 using AlexNet.Experiments.Domain.Jobs;
+using AlexNet.Experiments.Domain.Retrieval;
 using Hangfire;
 using Hangfire.States;
 using Hangfire.Storage.SQLite;
@@ -34,6 +37,7 @@ public static class HangfireJobs
             options.ServerTimeout = ServerLiveness.HeartbeatTimeout;
         });
         services.AddSingleton<IJobScheduler, HangfireJobScheduler>();
+        services.AddSingleton<IFeatureExtractionScheduler, HangfireFeatureExtractionScheduler>();
         return services;
     }
 }
@@ -124,6 +128,19 @@ public sealed class RunStepJob(IMediator mediator)
     [DisplayName("{0}")]
     public async Task ExecuteAsync(RunStep step, CancellationToken cancellationToken) =>
         await mediator.Send(new ExecuteRunStepCommand(step), cancellationToken);
+}
+
+public sealed class HangfireFeatureExtractionScheduler(IBackgroundJobClient client) : IFeatureExtractionScheduler
+{
+    public string Enqueue(Guid runId, DatasetSplit split) => client.Enqueue<FeatureExtractionJob>(job => job.ExecuteAsync(runId, split, CancellationToken.None));
+}
+
+/// <summary>The Hangfire entry point for extracting a split's fc7 features; a failure is reported on the features' status, not retried.</summary>
+public sealed class FeatureExtractionJob(IMediator mediator)
+{
+    [DisplayName("Extract {1} features of run {0}")]
+    public async Task ExecuteAsync(Guid runId, DatasetSplit split, CancellationToken cancellationToken) =>
+        await mediator.Send(new RunFeatureExtractionCommand(runId, split), cancellationToken);
 }
 
 /// <summary>Every few seconds, requeues runs whose job died with another process (scale-out) or was lost from the job store.</summary>
