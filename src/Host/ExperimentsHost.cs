@@ -89,6 +89,7 @@ public static class ExperimentsHost
         app.MapModelEndpoints();
         app.MapPlotEndpoints();
         app.MapExportEndpoints();
+        app.MapStudyEndpoints();
         app.MapRazorPages();
         return app;
     }

@@ -156,9 +156,10 @@ public sealed record StudyPlan(JsonObject Definition, IReadOnlyList<string> Path
 
     /// <summary>How a cell reads in messages and tables: "model.activation=Tanh, model.lrn.enabled=false".</summary>
     public static string Describe(JsonObject values) =>
-        values.Count == 0 ? "(all runs)" : string.Join(", ", values.Select(v => $"{v.Key}={Text(v.Value)}"));
+        values.Count == 0 ? "(all runs)" : string.Join(", ", values.Select(v => $"{v.Key}={ValueText(v.Value)}"));
 
-    private static string Text(JsonNode? value) => value is JsonValue v && v.TryGetValue(out string? s) ? s : value?.ToJsonString() ?? "null";
+    /// <summary>A grid value as a table cell shows it: strings without quotes, anything else as JSON.</summary>
+    public static string ValueText(JsonNode? value) => value is JsonValue v && v.TryGetValue(out string? s) ? s : value?.ToJsonString() ?? "null";
 
     private static List<ValidationFailure> SeedFailures(IReadOnlyList<int> seeds)
     {
