@@ -6,6 +6,7 @@ return await CommandLineApp.InvokeAsync(
     args,
     ServeCommand.Create(),
     QuickstartCommand.Create(),
+    StudyCommand.Create(),
     BenchmarkCommand.Create(),
     CommandLineApp.Verb("loadtest", "20 clients for 30 s against an in-process host on loopback; checks nothing was lost (docs/RELIABILITY.md)", LoadTestCommand.RunAsync));
 

@@ -12,7 +12,6 @@ using AlexNet.Experiments.Domain.Datasets;
 using AlexNet.Experiments.Domain.Experiments;
 using AlexNet.Experiments.Domain.Training;
 using AlexNet.Experiments.Infrastructure.Storage;
-using FluentValidation;
 using Mediator;
 
 namespace AlexNet.Experiments.Host.Cli;
@@ -53,42 +52,21 @@ public static class QuickstartCommand
 
     private static async Task<int> RunAsync(string[] configuration, int? epochs, CancellationToken cancellationToken)
     {
-        // Port 0: the in-process API must not collide with a server already running on the default port.
-        var app = ExperimentsHost.Create(
-            ["--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Hangfire=Error", .. configuration, "--urls=http://127.0.0.1:0"]);
         Guid? runId = null;
-        try
-        {
-            await app.StartAsync(cancellationToken);
-            await using var scope = app.Services.CreateAsyncScope();
-            var mediator = scope.ServiceProvider.GetRequiredService<IMediator>();
-            var storage = app.Services.GetRequiredService<StorageOptions>();
-            Console.WriteLine($"Data folder: {storage.DataDirectory}");
-
-            runId = await FindUnfinishedRunAsync(mediator, cancellationToken) ?? await SubmitAsync(mediator, storage, epochs, cancellationToken);
-            return await QuickstartOutput.ShowAsync(output => FollowAsync(mediator, storage, runId.Value, output, cancellationToken));
-        }
-        catch (ValidationException e)
-        {
-            await Console.Error.WriteLineAsync(string.Join(" ", e.Errors.Select(f => f.ErrorMessage)));
-            return 1;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            return 1; // the caller turns a signal into its own exit code
-        }
-        finally
-        {
-            // Stopping the host stops the Hangfire server, whose shutdown cancels the training job at a batch boundary.
-            await app.StopAsync(CancellationToken.None);
-            await app.DisposeAsync();
-            if (cancellationToken.IsCancellationRequested)
+        return await InProcessHost.RunAsync(
+            configuration,
+            async (services, mediator) =>
             {
-                Console.WriteLine(runId is { } id
-                    ? $"Stopped. Run {id} is saved; the next quickstart in this data folder continues it."
-                    : "Stopped before a run was submitted.");
-            }
-        }
+                var storage = services.GetRequiredService<StorageOptions>();
+                Console.WriteLine($"Data folder: {storage.DataDirectory}");
+
+                runId = await FindUnfinishedRunAsync(mediator, cancellationToken) ?? await SubmitAsync(mediator, storage, epochs, cancellationToken);
+                return await QuickstartOutput.ShowAsync(output => FollowAsync(mediator, storage, runId.Value, output, cancellationToken));
+            },
+            () => Console.WriteLine(runId is { } id
+                ? $"Stopped. Run {id} is saved; the next quickstart in this data folder continues it."
+                : "Stopped before a run was submitted."),
+            cancellationToken);
     }
 
     private static async Task<Guid?> FindUnfinishedRunAsync(IMediator mediator, CancellationToken cancellationToken)
