@@ -53,6 +53,10 @@ public static class StudyCommand
             HelpName = "format",
             Description = "The dataset's format: ImageFolder, Ilsvrc, Idx, Cifar10, Cifar100 [default: ImageFolder]",
             DefaultValueFactory = _ => DatasetFormat.ImageFolder,
+            // One line, where System.CommandLine lists the names one per line.
+            CustomParser = result => Enum.TryParse<DatasetFormat>(result.Tokens[^1].Value, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed)
+                ? parsed
+                : Error(result, $"--format: '{result.Tokens[^1].Value}' is not a format; use one of {string.Join(", ", Enum.GetNames<DatasetFormat>())}."),
         };
         var target = new Option<double>("--train-error-target")
         {
@@ -88,6 +92,12 @@ public static class StudyCommand
                 parseResult.GetValue(target), cancellationToken);
         });
         return command;
+    }
+
+    private static DatasetFormat Error(System.CommandLine.Parsing.ArgumentResult result, string message)
+    {
+        result.AddError(message);
+        return default;
     }
 
     private static SubmitStudyRequest? Read(string path, Action<string> error)
