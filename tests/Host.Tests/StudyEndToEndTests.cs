@@ -97,6 +97,7 @@ public sealed class StudyEndToEndTests : IAsyncLifetime
         }
 
         var printed = output.ToString();
+        await File.WriteAllTextAsync(Path.Combine(Results.WebAppTests.ScreenshotFolder, "study-cli.txt"), printed);
         exitCode.ShouldBe(0, printed);
         printed.ShouldContain("Registered dataset");
         printed.ShouldContain("Submitted study");
