@@ -162,7 +162,7 @@ public static class StudyCommand
                 return study;
             }
 
-            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken); // each poll reads every run of the study
         }
     }
 
