@@ -12,8 +12,6 @@ using AlexNet.Experiments.Domain.Datasets;
 using AlexNet.Experiments.Domain.Experiments;
 using AlexNet.Experiments.Host.Api;
 using Mediator;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 
 namespace AlexNet.Experiments.Host.Cli;
 
@@ -122,7 +120,7 @@ public static class StudyCommand
 
     private static Task<int> RunAsync(
         string[] configuration, SubmitStudyRequest request, DirectoryInfo? folder, DatasetFormat format, double target, CancellationToken cancellationToken) =>
-        InProcessHost.RunAsync(configuration, async (services, mediator) =>
+        InProcessHost.RunAsync(configuration, async (_, mediator) =>
         {
             Guid? datasetId = null;
             if (folder is not null)
@@ -139,8 +137,7 @@ public static class StudyCommand
             Console.WriteLine();
             Console.Write(Markdown(study));
             Console.WriteLine();
-            string site = services.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? ExperimentsHost.DefaultUrl;
-            Console.WriteLine($"Study {study.Id}: GET /api/studies/{study.Id}, page /studies/{study.Id} when served (this process served {site}).");
+            Console.WriteLine($"Study {study.Id}: GET /api/studies/{study.Id}, or /studies/{study.Id} in the web app (`serve` on this data folder).");
             return study.Rows.All(r => r.Status == RunStatus.Succeeded) ? 0 : 1;
         }, () => Console.WriteLine("Stopped. The study's runs are saved; `serve` on this data folder continues them."), cancellationToken);
 
