@@ -90,6 +90,7 @@ public static class ExperimentsHost
         app.MapPlotEndpoints();
         app.MapExportEndpoints();
         app.MapRetrievalEndpoints();
+        app.MapStudyEndpoints();
         app.MapRazorPages();
         return app;
     }

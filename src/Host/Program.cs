@@ -7,6 +7,7 @@ return await CommandLineApp.InvokeAsync(
     ServeCommand.Create(),
     QuickstartCommand.Create(),
     TrainCommand.Create(),
+    StudyCommand.Create(),
     BenchmarkCommand.Create(),
     CommandLineApp.Verb("loadtest", "20 clients for 30 s against an in-process host on loopback; checks nothing was lost (docs/RELIABILITY.md)", LoadTestCommand.RunAsync));
 

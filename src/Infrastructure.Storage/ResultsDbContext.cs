@@ -17,6 +17,8 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
     internal DbSet<EpochMetricsRow> EpochMetrics => Set<EpochMetricsRow>();
     internal DbSet<EvaluationResultRow> EvaluationResults => Set<EvaluationResultRow>();
     internal DbSet<ArtifactRow> Artifacts => Set<ArtifactRow>();
+    internal DbSet<StudyRow> Studies => Set<StudyRow>();
+    internal DbSet<StudyRunRow> StudyRuns => Set<StudyRunRow>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -108,6 +110,23 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
             artifact.ToTable("Artifacts");
             artifact.HasKey(a => new { a.RunId, a.Path }); // unique (run, path)
             Restrict(artifact.HasOne<RunRow>().WithMany().HasForeignKey(a => a.RunId));
+        });
+
+        // Neither table references Datasets, Experiments or Runs: deleting those must keep working, and the study keeps its
+        // definition as history.
+        modelBuilder.Entity<StudyRow>(study =>
+        {
+            study.ToTable("Studies");
+            study.HasKey(s => s.Id);
+            study.HasIndex(s => s.CreatedAt);
+        });
+
+        modelBuilder.Entity<StudyRunRow>(link =>
+        {
+            link.ToTable("StudyRuns");
+            link.HasKey(l => new { l.StudyId, l.RunId });
+            link.HasIndex(l => l.RunId);
+            Restrict(link.HasOne<StudyRow>().WithMany().HasForeignKey(l => l.StudyId));
         });
     }
 

@@ -1,4 +1,5 @@
 using AlexNet.Experiments.Domain.Storage;
+using AlexNet.Experiments.Domain.Studies;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -16,7 +17,9 @@ public static class StorageRegistration
         var options = new StorageOptions(dataDirectory);
         services.AddSingleton(options);
         services.AddPooledDbContextFactory<ResultsDbContext>(builder => Configure(builder, options.ResultsConnectionString));
-        services.AddSingleton<IResultsStore, SqliteResultsStore>();
+        services.AddSingleton<SqliteResultsStore>();
+        services.AddSingleton<IResultsStore>(provider => provider.GetRequiredService<SqliteResultsStore>());
+        services.AddSingleton<IStudyStore>(provider => provider.GetRequiredService<SqliteResultsStore>());
         services.AddSingleton<IArtifactStore>(_ => new FileArtifactStore(options.DataDirectory));
         return services;
     }

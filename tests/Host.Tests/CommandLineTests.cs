@@ -21,6 +21,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("quickstart", "--epochs <n>")]
     [InlineData("benchmark", "--images <n>")]
     [InlineData("train", "--preset <name>")]
+    [InlineData("study", "--file <study.json>")]
     public void Help_describes_the_verb_and_does_no_work(string verb, string expected)
     {
         var (exitCode, output, error) = Run([.. verb.Split(' ', StringSplitOptions.RemoveEmptyEntries), "--help", $"--AlexNet:DataDirectory={dataDirectory}"]);
@@ -43,14 +44,24 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("--alexnet:trainingstepminutes=45", "--AlexNet:TrainingStepMinutes: must be from 0 to below 30")]
     [InlineData("benchmark --images 10", "--images: must be at least 256, not 10.")]
     [InlineData("benchmark --imagse 300", "'--imagse'")]
-    [InlineData("fit", "Unknown command 'fit'; the commands are serve, quickstart, train, benchmark, loadtest.")]
+    [InlineData("fit", "Unknown command 'fit'; the commands are serve, quickstart, train, study, benchmark, loadtest.")]
     [InlineData("train --dataset /usr/share/datasets/fashion-mnist", "Option '--preset' is required.")]
     [InlineData("train --preset paper-2013 --dataset /tmp", "--preset: unknown preset 'paper-2013'; the presets are paper-2012, quickstart, fashion-mnist.")]
     [InlineData("train --preset fashion-mnist --dataset /tmp --hyperparameters {\"epochs\":", "--hyperparameters takes a JSON object")]
-    [InlineData("train --preset fashion-mnist --dataset /tmp --format tiff", "--format: 'tiff' is not a format; the formats are ImageFolder, Ilsvrc, Idx, Cifar10, Cifar100.")]
+    [InlineData("train --preset fashion-mnist --dataset /no/such/folder", "--dataset: '/no/such/folder' is not a folder.")]
+    [InlineData("train --preset fashion-mnist --dataset /tmp --format tiff", "--format: 'tiff' is not a format; use one of ImageFolder, Ilsvrc, Idx, Cifar10, Cifar100.")]
+    [InlineData("study", "Option '--file' is required.")]
+    [InlineData("study --file /no/such/study.json --dataset /tmp", "--file: cannot read '/no/such/study.json'")]
+    [InlineData("study --file STUDY", "--dataset: name the dataset's folder (or give datasetId in the file).")]
+    [InlineData("study --file STUDY --dataset /no/such/folder", "--dataset: '/no/such/folder' is not a folder.")]
+    [InlineData("study --file STUDY --dataset /tmp --format jpeg", "--format: 'jpeg' is not a format; use one of ImageFolder, Ilsvrc, Idx, Cifar10, Cifar100.")]
+    [InlineData("study --file STUDY --dataset /tmp --train-error-target 2", "--train-error-target: must be from 0 to 1, not 2.")]
+    [InlineData("study --file BAD --dataset /tmp", "--file: grid: Duplicate field.")]
     public void A_usage_error_is_one_line_on_stderr_and_exit_code_2_before_any_work(string commandLine, string expected)
     {
-        var (exitCode, output, error) = Run([.. commandLine.Split(' '), $"--AlexNet:DataDirectory={dataDirectory}"]);
+        var (exitCode, output, error) = Run([.. commandLine.Replace("STUDY", StudyFile("""{ "name": "s", "grid": { "model.dropout": [0.1] } }"""), StringComparison.Ordinal)
+            .Replace("BAD", StudyFile("""{ "name": "s", "grid": { "model.dropout": [0.1] }, "grid": [] }"""), StringComparison.Ordinal)
+            .Split(' '), $"--AlexNet:DataDirectory={dataDirectory}"]);
 
         exitCode.ShouldBe(2, error);
         error.ShouldContain(expected);
@@ -83,6 +94,14 @@ public sealed class CommandLineTests : IDisposable
 
         received.ShouldBeNull();
         output.ToString().ShouldContain("Hands its arguments back.");
+    }
+
+    /// <summary>Outside the data folder, which a usage error must not create.</summary>
+    private static string StudyFile(string json)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"alexnet-study-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, json);
+        return path;
     }
 
     private static (int ExitCode, string Output, string Error) Run(string[] args)

@@ -40,9 +40,13 @@ public sealed class HostileInputTests(HostileInputTests.Host host) : IClassFixtu
     private const string Submit = "/api/experiments";
     private const string Summary = "/api/models/summary";
     private const string Datasets = "/api/datasets";
+    private const string Studies = "/api/studies";
 
     private static Hostile Experiment(string name, string hyperparameters, string field, string preset = "quickstart") =>
         new(name, "POST", Submit, $$"""{ "name": "x", "datasetId": "DATASET", "preset": "{{preset}}", "hyperparameters": {{hyperparameters}} }""", 400, field);
+
+    private static Hostile Study(string name, string fields, string field, string preset = "quickstart") =>
+        new(name, "POST", Studies, $$"""{ "name": "x", "datasetId": "DATASET", "preset": "{{preset}}", {{fields}} }""", 400, field);
 
     private static Hostile Described(string name, string body, string field) => new(name, "POST", Summary, body, 400, field);
 
@@ -134,6 +138,30 @@ public sealed class HostileInputTests(HostileInputTests.Host host) : IClassFixtu
         yield return Registration("deep registration", new string('[', 5000) + new string(']', 5000), null);
         yield return Registration("registration over 1 MB", $$"""{ "name": "{{new string('n', 2_000_000)}}" }""", null, status: 413);
 
+        // studies: every cell is checked as a submission would be, before anything is stored
+        yield return Study("study unknown grid path", """ "grid": { "model.lrn.enabeld": [true] } """, "grid['model.lrn.enabeld']");
+        yield return Study("study wrong value kind", """ "grid": { "model.lrn.enabled": [true, "no"] } """, "grid['model.lrn.enabled'][1]");
+        yield return Study("study null value", """ "grid": { "model.dropout": [0.1, null] } """, "grid['model.dropout'][1]");
+        yield return Study("study value out of range", """ "grid": { "model.dropout": [0.1, 1.5] } """, "grid['model.dropout'][1]");
+        yield return Study("study unknown enum value", """ "grid": { "model.activation": ["ReLU", "Sigmoid"] } """, "grid['model.activation'][1]");
+        yield return Study("study empty axis", """ "grid": { "model.dropout": [] } """, "grid['model.dropout']");
+        yield return Study("study axis not an array", """ "grid": { "model.dropout": 0.5 } """, "grid['model.dropout']");
+        yield return Study("study repeated value", """ "grid": { "model.dropout": [0.5, 0.5] } """, "grid['model.dropout'][1]");
+        yield return Study("study seed in the grid", """ "grid": { "seed": [1, 2] } """, "grid['seed']");
+        yield return Study("study overlapping keys", """ "grid": { "model.lrn": [{ "enabled": true }], "model.lrn.k": [1] } """, "grid['model.lrn.k']");
+        yield return Study("study duplicate grid key", """ "grid": { "model.dropout": [0.1], "Model.Dropout": [0.2] } """, "grid.model.dropout");
+        yield return Study("study grid not an object", """ "grid": [1] """, "grid");
+        yield return Study("study duplicate seeds", """ "seeds": [1, 2, 1] """, "seeds[2]");
+        yield return Study("study negative seed", """ "seeds": [-1] """, "seeds[0]");
+        yield return Study("study no seeds", """ "seeds": [] """, "seeds");
+        yield return Study("study string seed", """ "seeds": ["1"] """, "seeds[0]");
+        yield return Study("study too many runs", """ "grid": { "model.dropout": [0.1, 0.2, 0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.99, 0.0] }, "seeds": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16] """, "grid");
+        yield return Study("study combination fails", """ "grid": { "data.imageSize": [76, 60] } """, "grid");
+        yield return Study("study shared override fails", """ "hyperparameters": { "epochs": 0 }, "grid": { "model.dropout": [0.1] } """, "hyperparameters.epochs");
+        yield return Study("study cell over the memory budget", """ "grid": { "model.widthMultiplier": [1, 4] }, "hyperparameters": { "model": { "inputSize": 1024 }, "data": { "imageSize": 1024 } } """, "grid", preset: "paper-2012");
+        yield return new("study unknown dataset", "POST", Studies, """{ "name": "x", "datasetId": "00000000-0000-0000-0000-000000000001", "grid": { "model.dropout": [0.1] } }""", 400, "datasetId");
+        yield return new("study without name", "POST", Studies, """{ "datasetId": "DATASET", "grid": { "model.dropout": [0.1] } }""", 400, "name");
+
         // model summaries
         yield return Described("string classCount", """{ "classCount": "10" }""", "classCount");
         yield return Described("one class", """{ "classCount": 1 }""", "classCount");
@@ -189,7 +217,7 @@ public sealed class HostileInputTests(HostileInputTests.Host host) : IClassFixtu
         var cases = Cases().ToList();
         cases.Count.ShouldBeGreaterThanOrEqualTo(60);
         cases.Select(c => c.Name).ShouldBeUnique();
-        foreach (var url in new[] { Submit, Summary, Datasets, "/reproduce", "/api/runs/", "/api/experiments/" })
+        foreach (var url in new[] { Submit, Summary, Datasets, Studies, "/reproduce", "/api/runs/", "/api/experiments/" })
         {
             cases.ShouldContain(c => c.Url.Contains(url, StringComparison.Ordinal), url);
         }

@@ -12,7 +12,14 @@ public sealed record EpochMetrics(
     double ValidationTop5Error,
     double LearningRate,
     double ImagesPerSecond,
-    DateTimeOffset RecordedAt);
+    DateTimeOffset RecordedAt)
+{
+    /// <summary>
+    /// Seconds spent training this epoch, summed over the jobs it was split across; validation and checkpointing excluded.
+    /// Null for epochs recorded before it was measured.
+    /// </summary>
+    public double? TrainSeconds { get; init; }
+}
 
 public enum EvaluationCrops { Centre, TenCrop }
 

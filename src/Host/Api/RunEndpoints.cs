@@ -104,7 +104,7 @@ public static class RunEndpoints
                 ("epoch", m => m.Epoch), ("trainLoss", m => m.TrainLoss), ("trainTop1Error", m => m.TrainTop1Error), ("trainTop5Error", m => m.TrainTop5Error),
                 ("validationLoss", m => m.ValidationLoss), ("validationTop1Error", m => m.ValidationTop1Error),
                 ("validationTop5Error", m => m.ValidationTop5Error), ("learningRate", m => m.LearningRate),
-                ("imagesPerSecond", m => m.ImagesPerSecond), ("recordedAt", m => m.RecordedAt))
+                ("imagesPerSecond", m => m.ImagesPerSecond), ("trainSeconds", m => m.TrainSeconds), ("recordedAt", m => m.RecordedAt))
             : TypedResults.NotFound();
 
     private static async Task<Results<PhysicalFileHttpResult, NotFound>> Artifact(Guid runId, string name, IMediator mediator, CancellationToken cancellationToken) =>

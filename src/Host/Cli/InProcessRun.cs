@@ -4,59 +4,36 @@ using AlexNet.Experiments.Application.Runs.GetRunMetrics;
 using AlexNet.Experiments.Domain.Experiments;
 using AlexNet.Experiments.Domain.Training;
 using AlexNet.Experiments.Infrastructure.Storage;
-using FluentValidation;
 using Mediator;
 
 namespace AlexNet.Experiments.Host.Cli;
 
 /// <summary>
-/// One run followed to its end by a verb that hosts the API in-process (quickstart, train): the same use cases and Hangfire
-/// jobs as the server. A run stopped by Ctrl-C or SIGTERM stays saved; the next start of the same verb in the same data
+/// One run followed to its end by a verb that hosts the API in-process (quickstart, train; see <see cref="InProcessHost"/>).
+/// A run stopped by Ctrl-C or SIGTERM stays saved; the next start of the same verb in the same data
 /// folder continues it instead of submitting another.
 /// </summary>
 internal static class InProcessRun
 {
     /// <param name="experimentPrefix">Names the verb's experiments, so an unfinished run of the verb can be found again.</param>
     /// <param name="submit">Submits a new run (after any set-up it needs) and returns its id.</param>
-    public static async Task<int> RunAsync(
+    public static Task<int> RunAsync(
         string[] configuration, string experimentPrefix, Func<IMediator, StorageOptions, CancellationToken, Task<Guid>> submit, CancellationToken cancellationToken)
     {
-        // Port 0: the in-process API must not collide with a server already running on the default port.
-        var app = ExperimentsHost.Create(
-            ["--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Hangfire=Error", .. configuration, "--urls=http://127.0.0.1:0"]);
         Guid? runId = null;
-        try
-        {
-            await app.StartAsync(cancellationToken);
-            await using var scope = app.Services.CreateAsyncScope();
-            var mediator = scope.ServiceProvider.GetRequiredService<IMediator>();
-            var storage = app.Services.GetRequiredService<StorageOptions>();
-            Console.WriteLine($"Data folder: {storage.DataDirectory}");
-
-            runId = await FindUnfinishedRunAsync(mediator, experimentPrefix, cancellationToken) ?? await submit(mediator, storage, cancellationToken);
-            return await RunOutput.ShowAsync(output => FollowAsync(mediator, storage, runId.Value, output, cancellationToken));
-        }
-        catch (ValidationException e)
-        {
-            await Console.Error.WriteLineAsync(string.Join(" ", e.Errors.Select(f => f.ErrorMessage)));
-            return CommandLineApp.UsageError;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            return 1; // the caller turns a signal into its own exit code
-        }
-        finally
-        {
-            // Stopping the host stops the Hangfire server, whose shutdown cancels the training job at a batch boundary.
-            await app.StopAsync(CancellationToken.None);
-            await app.DisposeAsync();
-            if (cancellationToken.IsCancellationRequested)
+        return InProcessHost.RunAsync(
+            configuration,
+            async (services, mediator) =>
             {
-                Console.WriteLine(runId is { } id
-                    ? $"Stopped. Run {id} is saved; running the same command in this data folder continues it."
-                    : "Stopped before a run was submitted.");
-            }
-        }
+                var storage = services.GetRequiredService<StorageOptions>();
+                Console.WriteLine($"Data folder: {storage.DataDirectory}");
+                runId = await FindUnfinishedRunAsync(mediator, experimentPrefix, cancellationToken) ?? await submit(mediator, storage, cancellationToken);
+                return await RunOutput.ShowAsync(output => FollowAsync(mediator, storage, runId.Value, output, cancellationToken));
+            },
+            () => Console.WriteLine(runId is { } id
+                ? $"Stopped. Run {id} is saved; running the same command in this data folder continues it."
+                : "Stopped before a run was submitted."),
+            cancellationToken);
     }
 
     private static async Task<Guid?> FindUnfinishedRunAsync(IMediator mediator, string experimentPrefix, CancellationToken cancellationToken)

@@ -12,7 +12,6 @@ using AlexNet.Experiments.Domain.Datasets;
 using AlexNet.Experiments.Domain.Experiments;
 using AlexNet.Experiments.Domain.Training;
 using AlexNet.Experiments.Infrastructure.Storage;
-using FluentValidation;
 using Mediator;
 
 namespace AlexNet.Experiments.Host.Cli;

@@ -12,7 +12,7 @@ namespace AlexNet.Experiments.Host.Cli;
 
 /// <summary>
 /// One experiment on a dataset the user has, in-process (see <see cref="InProcessRun"/>): register the folder, submit a
-/// preset with overrides, and follow the run until it is evaluated. The folder becomes a dataset root of this process only.
+/// preset with overrides, and follow the run until it is evaluated.
 /// </summary>
 public static class TrainCommand
 {
@@ -33,25 +33,9 @@ public static class TrainCommand
                 result.AddError($"--preset: unknown preset '{token.Value}'; the presets are {string.Join(", ", HyperparameterPresets.All.Keys)}.");
             }
         });
-        var dataset = new Option<string>("--dataset")
-        {
-            HelpName = "folder",
-            Description = "The dataset's folder (e.g. /usr/share/datasets/fashion-mnist)",
-            Required = true,
-        };
-        // Parsed here rather than by System.CommandLine, whose enum error spans several lines.
-        var format = new Option<string>("--format")
-        {
-            HelpName = "format",
-            Description = $"How the folder is laid out: {string.Join(", ", Enum.GetNames<DatasetFormat>())} [default: ImageFolder]",
-        };
-        format.Validators.Add(result =>
-        {
-            if (result.Tokens is [.., var token] && !Enum.TryParse<DatasetFormat>(token.Value, ignoreCase: true, out _))
-            {
-                result.AddError($"--format: '{token.Value}' is not a format; the formats are {string.Join(", ", Enum.GetNames<DatasetFormat>())}.");
-            }
-        });
+        var dataset = DatasetArguments.Folder("The dataset's folder, e.g. /usr/share/datasets/fashion-mnist (its parent folder becomes a dataset root of this process)");
+        dataset.Required = true;
+        var format = DatasetArguments.Format();
         var hyperparameters = new Option<string>("--hyperparameters")
         {
             HelpName = "json",
@@ -72,20 +56,19 @@ public static class TrainCommand
             preset, dataset, format, hyperparameters, dataDirectory,
         };
         command.TreatUnmatchedTokensAsErrors = false;
+        command.Validators.Add(result => DatasetArguments.MustExist(result, dataset));
         command.SetAction((parseResult, cancellationToken) =>
         {
-            string folder = Path.GetFullPath(parseResult.GetValue(dataset)!);
+            var folder = parseResult.GetValue(dataset)!;
             var overrides = parseResult.GetValue(hyperparameters) is { } json ? ParseOverrides(json) : null;
-            var layout = parseResult.GetValue(format) is { } name ? Enum.Parse<DatasetFormat>(name, ignoreCase: true) : DatasetFormat.ImageFolder;
-            var request = new TrainRequest(parseResult.GetValue(preset)!, folder, layout, overrides);
-            // The folder is the user's own choice on their own machine: it becomes a root for this process, beside the default.
-            string[] configuration = [$"--AlexNet:DatasetRoots=sources{Path.PathSeparator}{folder}", .. ConfigurationArguments.For(parseResult, dataDirectory)];
+            var request = new TrainRequest(parseResult.GetValue(preset)!, folder, parseResult.GetValue(format), overrides);
+            string[] configuration = [.. DatasetArguments.Roots(folder), .. ConfigurationArguments.For(parseResult, dataDirectory)];
             return InProcessRun.RunAsync(configuration, ExperimentNamePrefix, (mediator, _, token) => SubmitAsync(mediator, request, token), cancellationToken);
         });
         return command;
     }
 
-    private sealed record TrainRequest(string Preset, string Folder, DatasetFormat Format, JsonObject? Overrides);
+    private sealed record TrainRequest(string Preset, DirectoryInfo Folder, DatasetFormat Format, JsonObject? Overrides);
 
     private static JsonObject? ParseOverrides(string json)
     {
@@ -101,9 +84,9 @@ public static class TrainCommand
 
     private static async Task<Guid> SubmitAsync(IMediator mediator, TrainRequest request, CancellationToken cancellationToken)
     {
-        string name = Path.GetFileName(Path.TrimEndingDirectorySeparator(request.Folder));
-        var registered = await mediator.Send(new RegisterDatasetCommand(name, request.Folder, request.Format), cancellationToken);
-        Console.WriteLine($"{(registered.Existing ? "Dataset registered earlier" : "Registered dataset")} '{name}' ({request.Format}) from {request.Folder}");
+        string name = request.Folder.Name;
+        var registered = await mediator.Send(new RegisterDatasetCommand(name, request.Folder.FullName, request.Format), cancellationToken);
+        Console.WriteLine($"{(registered.Existing ? "Dataset registered earlier" : "Registered dataset")} '{name}' ({request.Format}) from {request.Folder.FullName}");
 
         var submitted = await mediator.Send(
             new SubmitExperimentCommand($"{ExperimentNamePrefix}{request.Preset} on {name} {DateTimeOffset.Now:yyyy-MM-dd HH:mm}", registered.Dataset.Id, request.Preset, request.Overrides),

@@ -17,6 +17,10 @@ public static class Format
     public static string Duration(TimeSpan span) =>
         span.TotalHours >= 1 ? $"{(int)span.TotalHours}h {span.Minutes:00}m" : span.TotalMinutes >= 1 ? $"{span.Minutes}m {span.Seconds:00}s" : $"{span.Seconds}s";
 
+    /// <summary>Training seconds as read in a table: "12.3 s" below a minute, else as <see cref="Duration"/>.</summary>
+    public static string Seconds(double seconds) =>
+        seconds < 60 ? seconds.ToString("0.0", CultureInfo.InvariantCulture) + " s" : Duration(TimeSpan.FromSeconds(seconds));
+
     public static string Eta(double? secondsLeft) => secondsLeft is { } s && double.IsFinite(s) ? Duration(TimeSpan.FromSeconds(s)) : "–";
 
     public static string Percent(double? fraction) => fraction is { } f ? Percent(f) : "";

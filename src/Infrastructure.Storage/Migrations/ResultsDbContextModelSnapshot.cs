@@ -157,6 +157,9 @@ namespace AlexNet.Experiments.Infrastructure.Storage.Migrations
                     b.Property<double?>("TrainLoss")
                         .HasColumnType("REAL");
 
+                    b.Property<double?>("TrainSeconds")
+                        .HasColumnType("REAL");
+
                     b.Property<double?>("TrainTop1Error")
                         .HasColumnType("REAL");
 
@@ -372,6 +375,67 @@ namespace AlexNet.Experiments.Infrastructure.Storage.Migrations
                     b.ToTable("RunTags", (string)null);
                 });
 
+            modelBuilder.Entity("AlexNet.Experiments.Infrastructure.Storage.StudyRow", b =>
+                {
+                    b.Property<string>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("DatasetId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Definition")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ExperimentId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Preset")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedAt");
+
+                    b.ToTable("Studies", (string)null);
+                });
+
+            modelBuilder.Entity("AlexNet.Experiments.Infrastructure.Storage.StudyRunRow", b =>
+                {
+                    b.Property<string>("StudyId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RunId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Cell")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CellValues")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Seed")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("StudyId", "RunId");
+
+                    b.HasIndex("RunId");
+
+                    b.ToTable("StudyRuns", (string)null);
+                });
+
             modelBuilder.Entity("AlexNet.Experiments.Infrastructure.Storage.ArtifactRow", b =>
                 {
                     b.HasOne("AlexNet.Experiments.Infrastructure.Storage.RunRow", null)
@@ -451,6 +515,15 @@ namespace AlexNet.Experiments.Infrastructure.Storage.Migrations
                     b.HasOne("AlexNet.Experiments.Infrastructure.Storage.RunRow", null)
                         .WithMany()
                         .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("AlexNet.Experiments.Infrastructure.Storage.StudyRunRow", b =>
+                {
+                    b.HasOne("AlexNet.Experiments.Infrastructure.Storage.StudyRow", null)
+                        .WithMany()
+                        .HasForeignKey("StudyId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });

@@ -96,11 +96,15 @@ public sealed partial class TorchTrainer : ITrainer
         }
 
         long seen = totals.Images;
-        double imagesPerSecond = seen / (secondsBefore + clock.Elapsed.TotalSeconds);
+        double trainSeconds = secondsBefore + clock.Elapsed.TotalSeconds;
+        double imagesPerSecond = seen / trainSeconds;
         var validation = Validate(session.Model, request, cancellationToken);
         var metrics = new EpochMetrics(
             request.RunId, request.Epoch, totals.LossSum / seen, 1 - (double)totals.Top1Correct / seen, 1 - (double)totals.Top5Correct / seen,
-            validation.Loss, validation.Top1Error, validation.Top5Error, request.LearningRate, imagesPerSecond, DateTimeOffset.UtcNow);
+            validation.Loss, validation.Top1Error, validation.Top5Error, request.LearningRate, imagesPerSecond, DateTimeOffset.UtcNow)
+        {
+            TrainSeconds = trainSeconds,
+        };
 
         Checkpoint.Save(checkpointPath, session.Model, session.Optimizer);
         Checkpoint.SaveMetrics(checkpointPath, metrics);

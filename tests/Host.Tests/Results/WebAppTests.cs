@@ -107,6 +107,31 @@ public sealed class WebAppTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_study_page_shows_mean_and_spread_per_cell_links_to_its_runs_and_the_plot()
+    {
+        var study = await FinishedStudy.SeedAsync(factory.Services, name: "relu vs tanh");
+        await using var list = await OpenAsync("/");
+        await Task.WhenAll(list.WaitForNavigationAsync(), list.ClickAsync("header a[href='/studies']"));
+        await Task.WhenAll(list.WaitForNavigationAsync(), list.ClickAsync($"tr[data-study=\"{study.StudyId}\"] a"));
+        list.Url.ShouldEndWith($"/studies/{study.StudyId}");
+
+        var relu = await Text(list, "#cells tr[data-cell=\"0\"]");
+        relu.ShouldContain("ReLU");
+        relu.ShouldContain("3 / 3");
+        relu.ShouldContain("32.00% ± 2.00%");
+        var tanh = await Text(list, "#cells tr[data-cell=\"1\"]");
+        tanh.ShouldContain("2 / 3");
+        tanh.ShouldContain("55.00% ± 7.07%");
+        var links = await list.EvaluateExpressionAsync<string[]>("[...document.querySelectorAll('#rows a')].map(a => a.getAttribute('href'))");
+        links.ShouldBe(study.RunIds.Select(id => $"/runs/{id}").ToArray(), ignoreOrder: true);
+        (await list.EvaluateExpressionAsync<double>("document.getElementById('plot-study').naturalWidth")).ShouldBeGreaterThan(0);
+        await list.ScreenshotAsync(Path.Combine(ScreenshotFolder, "study.png"), new ScreenshotOptions { FullPage = true });
+
+        await Task.WhenAll(list.WaitForNavigationAsync(), list.ClickAsync($"#rows a[href=\"/runs/{study.RunIds[0]}\"]"));
+        (await Text(list, "h1")).ShouldContain("relu vs tanh");
+    }
+
+    [Fact]
     public async Task The_list_filters_by_a_hyperparameter()
     {
         await using var page = await OpenAsync("/?filter=model.lrn.enabled%3Dfalse");

@@ -76,6 +76,7 @@ public sealed class ReferenceRun : IAsyncLifetime
             {
                 var copy = m!.DeepClone().AsObject();
                 copy.Remove("imagesPerSecond");
+                copy.Remove("trainSeconds"); // measured, like the rate
                 copy.Remove("recordedAt");
                 copy.Remove("runId");
                 return copy.ToJsonString();

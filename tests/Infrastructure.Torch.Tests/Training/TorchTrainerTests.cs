@@ -45,6 +45,7 @@ public sealed class TorchTrainerTests(TrainedRunFixture fixture)
         metrics.ValidationTop5Error.ShouldBe(0);
         metrics.ImagesPerSecond.ShouldBeGreaterThan(0);
         double.IsFinite(metrics.ImagesPerSecond).ShouldBeTrue();
+        metrics.TrainSeconds!.Value.ShouldBeGreaterThan(0);
     }
 
     [Fact]
@@ -205,7 +206,7 @@ public sealed class TorchTrainerTests(TrainedRunFixture fixture)
     }
 
     /// <summary>Throughput and wall-clock time are the only fields allowed to differ between identical runs.</summary>
-    private static EpochMetrics Reproducible(EpochMetrics metrics) => metrics with { ImagesPerSecond = 0, RecordedAt = default };
+    private static EpochMetrics Reproducible(EpochMetrics metrics) => metrics with { ImagesPerSecond = 0, RecordedAt = default, TrainSeconds = null };
 
     private sealed class ThrowingAugmentationFactory : IAugmentationFactory
     {
