@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using AlexNet.Experiments.Application.Common;
 using AlexNet.Experiments.Application.Studies;
 using AlexNet.Experiments.Application.Studies.GetStudy;
 using AlexNet.Experiments.Domain.Experiments;
@@ -83,6 +84,41 @@ public sealed class StudyTests
         last.Hyperparameters.Epochs.ShouldBe(1);
         plan.Runs[0].Values["model.activation"]!.GetValue<string>().ShouldBe("ReLU", "values are stored as the hyperparameter JSON spells them");
         plan.Definition["grid"]!.ToJsonString().ShouldBe("""{"model.lrn.enabled":[true,false],"model.activation":["ReLU","Tanh"]}""");
+    }
+
+    [Fact]
+    public void Named_variants_change_one_thing_each_against_a_shared_baseline_and_combine_with_path_axes()
+    {
+        var (plan, failures) = StudyPlan.Build(
+            "quickstart", Json("""{ "epochs": 1 }"""),
+            Json("""{ "variant": { "paper": {}, "no LRN": { "model": { "lrn": { "enabled": false } } }, "tanh": { "model": { "activation": "Tanh" } } }, "evaluation.tenCrop": [true, false] }"""),
+            [1], ["cpu"]);
+
+        failures.ShouldBeEmpty();
+        plan!.Paths.ShouldBe(["variant", "evaluation.tenCrop"]);
+        plan.Runs.Select(r => r.Values.ToJsonString()).ShouldBe([
+            """{"variant":"paper","evaluation.tenCrop":true}""", """{"variant":"paper","evaluation.tenCrop":false}""",
+            """{"variant":"no LRN","evaluation.tenCrop":true}""", """{"variant":"no LRN","evaluation.tenCrop":false}""",
+            """{"variant":"tanh","evaluation.tenCrop":true}""", """{"variant":"tanh","evaluation.tenCrop":false}""",
+        ]);
+        var baseline = plan.Runs[1].Hyperparameters;
+        baseline.ShouldBe(HyperparameterJson.Merge(HyperparameterPresets.All["quickstart"], Json("""{ "epochs": 1, "seed": 1, "evaluation": { "tenCrop": false } }""")));
+        plan.Runs[3].Hyperparameters.ShouldBe(baseline with { Model = baseline.Model with { Lrn = baseline.Model.Lrn with { Enabled = false } } });
+        plan.Runs[5].Hyperparameters.ShouldBe(baseline with { Model = baseline.Model with { Activation = Activation.Tanh } });
+        plan.Definition["grid"]!["variant"]!["no LRN"]!.ToJsonString().ShouldBe("""{"model":{"lrn":{"enabled":false}}}""");
+    }
+
+    [Theory]
+    [InlineData("""{ "variant": {} }""", "grid['variant']")]
+    [InlineData("""{ "variant": [ {} ] }""", "grid['variant']")]
+    [InlineData("""{ "variant": { "a": {}, "b": { "model": { "dropuot": 0 } } } }""", "grid['variant']['b'].model.dropuot")]
+    [InlineData("""{ "variant": { "a": {}, "b": { "model": { "dropout": 2 } } } }""", "grid")]
+    public void A_variant_that_cannot_run_is_named(string grid, string field)
+    {
+        var (plan, failures) = StudyPlan.Build("quickstart", null, Json(grid), [1], ["cpu"]);
+
+        plan.ShouldBeNull();
+        failures.Select(f => f.PropertyName).ShouldBe([field], string.Join("; ", failures.Select(f => $"{f.PropertyName}: {f.ErrorMessage}")));
     }
 
     [Fact]

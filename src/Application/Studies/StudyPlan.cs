@@ -22,7 +22,8 @@ public sealed record StudyPlan(JsonObject Definition, IReadOnlyList<string> Path
     /// <summary>
     /// Preset + shared overrides + one value per grid axis + seed, for every cell of the grid and every seed. Failures name the
     /// request field: "hyperparameters.…" and "preset" as for an experiment, "grid['model.lrn.enabled'][1]" for a grid value,
-    /// "seeds[2]" for a seed, and "grid" for a combination of values that fails together.
+    /// "seeds[2]" for a seed, "grid['variant']['no LRN'].model.lrn" for a named override, and "grid" for a combination of values
+    /// that fails together.
     /// </summary>
     public static (StudyPlan? Plan, IReadOnlyList<ValidationFailure> Failures) Build(
         string preset, JsonObject? shared, JsonObject? grid, IReadOnlyList<int>? seeds, IReadOnlyList<string>? availableDevices)
@@ -41,10 +42,41 @@ public sealed record StudyPlan(JsonObject Definition, IReadOnlyList<string> Path
 
         var schema = JsonSerializer.SerializeToNode(baseline, HyperparameterJson.Options)!.AsObject();
         var axes = new List<(string Path, string[] Segments, JsonArray Values)>();
+        var variants = new List<(string Name, JsonObject Overrides)>();
         long cells = 1;
         foreach (var (key, node) in grid ?? [])
         {
             var field = GridField(key);
+            if (key == VariantAxis)
+            {
+                if (node is not JsonObject { Count: > 0 } named || named.Any(v => v.Value is not JsonObject))
+                {
+                    return Fail(field, "Expected an object of named overrides, e.g. { \"paper\": {}, \"no LRN\": { \"model\": { \"lrn\": { \"enabled\": false } } } }.");
+                }
+
+                foreach (var (name, overrides) in named)
+                {
+                    try
+                    {
+                        HyperparameterJson.Merge(baseline, overrides!.AsObject());
+                    }
+                    catch (JsonException e)
+                    {
+                        return Fail($"{field}['{name}']{(e.Path ?? "").TrimStart('$')}", JsonErrors.Describe(e));
+                    }
+
+                    variants.Add((name, overrides.AsObject()));
+                }
+
+                cells *= variants.Count;
+                if (cells * seedList.Count > MaxRuns)
+                {
+                    return Fail("grid", $"The grid and seeds make more than {MaxRuns} runs; split the study.");
+                }
+
+                continue;
+            }
+
             if (node is not JsonArray { Count: > 0 } values)
             {
                 return Fail(field, "Expected a non-empty array of values for this hyperparameter.");
@@ -112,7 +144,8 @@ public sealed record StudyPlan(JsonObject Definition, IReadOnlyList<string> Path
             axes[a] = (path, segments, canonical);
         }
 
-        // Every combination, validated whole: some rules relate two fields (model.inputSize <= data.imageSize).
+        // Every combination, validated whole: some rules relate two fields (model.inputSize <= data.imageSize). The variant
+        // axis is outermost, and a path axis overrides what a variant sets.
         var runs = new List<StudyCellRun>();
         var indices = new int[axes.Count];
         for (int cell = 0; cell < cells; cell++)
@@ -126,6 +159,13 @@ public sealed record StudyPlan(JsonObject Definition, IReadOnlyList<string> Path
 
             var values = new JsonObject();
             var overrides = new JsonObject();
+            if (variants.Count > 0)
+            {
+                var (name, variantOverrides) = variants[rest];
+                values[VariantAxis] = name;
+                MergeInto(overrides, variantOverrides);
+            }
+
             for (int a = 0; a < axes.Count; a++)
             {
                 var value = axes[a].Values[indices[a]]!;
@@ -142,14 +182,32 @@ public sealed record StudyPlan(JsonObject Definition, IReadOnlyList<string> Path
             runs.AddRange(seedList.Select(seed => new StudyCellRun(cell, values, seed, resolved with { Seed = seed })));
         }
 
+        var storedGrid = new JsonObject();
+        if (variants.Count > 0)
+        {
+            storedGrid[VariantAxis] = new JsonObject(variants.Select(v => KeyValuePair.Create(v.Name, (JsonNode?)v.Overrides.DeepClone())));
+        }
+
+        foreach (var axis in axes)
+        {
+            storedGrid[axis.Path] = axis.Values.DeepClone();
+        }
+
         var definition = new JsonObject
         {
             ["hyperparameters"] = shared?.DeepClone() ?? new JsonObject(),
-            ["grid"] = new JsonObject(axes.Select(a => KeyValuePair.Create(a.Path, (JsonNode?)a.Values.DeepClone()))),
+            ["grid"] = storedGrid,
             ["seeds"] = new JsonArray(seedList.Select(s => (JsonNode?)s).ToArray()),
         };
-        return (new StudyPlan(definition, axes.Select(a => a.Path).ToList(), runs), []);
+        var paths = (variants.Count > 0 ? [VariantAxis] : new List<string>()).Concat(axes.Select(a => a.Path)).ToList();
+        return (new StudyPlan(definition, paths, runs), []);
     }
+
+    /// <summary>
+    /// The one grid key that is not a hyperparameter path: named override sets, e.g. one per ablation of the paper, so a study
+    /// can compare one-change-at-a-time variants against a shared baseline instead of a full cartesian product.
+    /// </summary>
+    public const string VariantAxis = "variant";
 
     /// <summary>The request field of a grid axis, by its path.</summary>
     public static string GridField(string path) => $"grid['{path}']";
@@ -226,6 +284,21 @@ public sealed record StudyPlan(JsonObject Definition, IReadOnlyList<string> Path
         var root = new JsonObject();
         Set(root, segments, value);
         return root;
+    }
+
+    private static void MergeInto(JsonObject target, JsonObject source)
+    {
+        foreach (var (key, value) in source)
+        {
+            if (value is JsonObject child && target[key] is JsonObject existing)
+            {
+                MergeInto(existing, child);
+            }
+            else
+            {
+                target[key] = value?.DeepClone();
+            }
+        }
     }
 
     private static void Set(JsonObject root, string[] segments, JsonNode value)

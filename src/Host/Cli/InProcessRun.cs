@@ -15,10 +15,11 @@ namespace AlexNet.Experiments.Host.Cli;
 /// </summary>
 internal static class InProcessRun
 {
+    /// <param name="verb">The verb, as the stop message names it.</param>
     /// <param name="experimentPrefix">Names the verb's experiments, so an unfinished run of the verb can be found again.</param>
     /// <param name="submit">Submits a new run (after any set-up it needs) and returns its id.</param>
     public static Task<int> RunAsync(
-        string[] configuration, string experimentPrefix, Func<IMediator, StorageOptions, CancellationToken, Task<Guid>> submit, CancellationToken cancellationToken)
+        string[] configuration, string verb, string experimentPrefix, Func<IMediator, StorageOptions, CancellationToken, Task<Guid>> submit, CancellationToken cancellationToken)
     {
         Guid? runId = null;
         return InProcessHost.RunAsync(
@@ -31,7 +32,7 @@ internal static class InProcessRun
                 return await RunOutput.ShowAsync(output => FollowAsync(mediator, storage, runId.Value, output, cancellationToken));
             },
             () => Console.WriteLine(runId is { } id
-                ? $"Stopped. Run {id} is saved; running the same command in this data folder continues it."
+                ? $"Stopped. Run {id} is saved; the next {verb} in this data folder continues it."
                 : "Stopped before a run was submitted."),
             cancellationToken);
     }

@@ -50,7 +50,7 @@ public static class QuickstartCommand
     }
 
     private static Task<int> RunAsync(string[] configuration, int? epochs, CancellationToken cancellationToken) =>
-        InProcessRun.RunAsync(configuration, ExperimentNamePrefix, (mediator, storage, token) => SubmitAsync(mediator, storage, epochs, token), cancellationToken);
+        InProcessRun.RunAsync(configuration, "quickstart", ExperimentNamePrefix, (mediator, storage, token) => SubmitAsync(mediator, storage, epochs, token), cancellationToken);
 
     private static async Task<Guid> SubmitAsync(IMediator mediator, StorageOptions storage, int? epochs, CancellationToken cancellationToken)
     {

@@ -63,7 +63,7 @@ public static class TrainCommand
             var overrides = parseResult.GetValue(hyperparameters) is { } json ? ParseOverrides(json) : null;
             var request = new TrainRequest(parseResult.GetValue(preset)!, folder, parseResult.GetValue(format), overrides);
             string[] configuration = [.. DatasetArguments.Roots(folder), .. ConfigurationArguments.For(parseResult, dataDirectory)];
-            return InProcessRun.RunAsync(configuration, ExperimentNamePrefix, (mediator, _, token) => SubmitAsync(mediator, request, token), cancellationToken);
+            return InProcessRun.RunAsync(configuration, "train", ExperimentNamePrefix, (mediator, _, token) => SubmitAsync(mediator, request, token), cancellationToken);
         });
         return command;
     }
