@@ -60,10 +60,7 @@ public static class RetrievalRuns
 
         var artifacts = await store.ListArtifactsAsync(run.Id, cancellationToken);
         // The checkpoint evaluation used: the one of the last epoch, by its recorded epoch number.
-        // Rows written before artifacts recorded their epoch have none; their file is named for it.
-        var checkpoints = artifacts.Where(a => a.Kind == ExecuteRunStepHandler.CheckpointKind).ToList();
-        var checkpoint = checkpoints.SingleOrDefault(a => a.Epoch == run.EpochsCompleted)
-            ?? checkpoints.SingleOrDefault(a => a.Epoch is null && a.Name == CheckpointNames.ForEpoch(run.EpochsCompleted))
+        var checkpoint = artifacts.SingleOrDefault(a => a.Kind == ExecuteRunStepHandler.CheckpointKind && a.Epoch == run.EpochsCompleted)
             ?? throw new ConflictException($"Run {run.Id} has no checkpoint of its last epoch ({run.EpochsCompleted}).");
         return new TrainedRun(
             run, new ModelCheckpoint(run.Id, HyperparameterJson.FromJson(record.CanonicalJson), record.ClassCount, run.EpochsCompleted, checkpoint.Path),

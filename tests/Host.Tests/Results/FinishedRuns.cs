@@ -77,7 +77,9 @@ public sealed record FinishedRuns(Guid DatasetId, Guid Baseline, Guid NoLrn, Hyp
                 Checkpoint.Save(path, model, optimizer);
             }
 
-            await store.AddArtifactAsync(await artifacts.DescribeAsync(run.Id, ExecuteRunStepHandler.CheckpointKind, path, ct), ct);
+            // As the training step records it: with the epoch it belongs to.
+            var checkpoint = await artifacts.DescribeAsync(run.Id, ExecuteRunStepHandler.CheckpointKind, path, ct);
+            await store.AddArtifactAsync(checkpoint with { Epoch = 3 }, ct);
             return run.Id;
         }
     }
