@@ -36,18 +36,21 @@ public static class TrainCommand
         var dataset = DatasetArguments.Folder("The dataset's folder, e.g. /usr/share/datasets/fashion-mnist (its parent folder becomes a dataset root of this process)");
         dataset.Required = true;
         var format = DatasetArguments.Format();
-        var hyperparameters = new Option<string>("--hyperparameters")
+        var hyperparameters = new Option<JsonObject>("--hyperparameters")
         {
             HelpName = "json",
             Description = """Overrides on the preset, as in the API, e.g. '{"epochs":1,"data":{"trainImages":2000}}'""",
-        };
-        hyperparameters.Validators.Add(result =>
-        {
-            if (result.Tokens is [.., var token] && ParseOverrides(token.Value) is null)
+            CustomParser = result =>
             {
+                if (ParseOverrides(result.Tokens[^1].Value) is { } overrides)
+                {
+                    return overrides;
+                }
+
                 result.AddError("--hyperparameters takes a JSON object, e.g. '{\"epochs\":1}'.");
-            }
-        });
+                return null;
+            },
+        };
         var dataDirectory = ConfigurationArguments.DataDirectory();
 
         var command = new Command("train", "Register a dataset folder, then preprocess, train and evaluate a preset on it in-process, printing " +
@@ -60,8 +63,7 @@ public static class TrainCommand
         command.SetAction((parseResult, cancellationToken) =>
         {
             var folder = parseResult.GetValue(dataset)!;
-            var overrides = parseResult.GetValue(hyperparameters) is { } json ? ParseOverrides(json) : null;
-            var request = new TrainRequest(parseResult.GetValue(preset)!, folder, parseResult.GetValue(format), overrides);
+            var request = new TrainRequest(parseResult.GetValue(preset)!, folder, parseResult.GetValue(format), parseResult.GetValue(hyperparameters));
             string[] configuration = [.. DatasetArguments.Roots(folder), .. ConfigurationArguments.For(parseResult, dataDirectory)];
             return InProcessRun.RunAsync(configuration, "train", ExperimentNamePrefix, (mediator, _, token) => SubmitAsync(mediator, request, token), cancellationToken);
         });
