@@ -8,7 +8,8 @@
     net.eval()
 
 The two towers are grouped convolutions (conv2, conv4, conv5), as on one device; each tower normalises (LRN) only its
-own channels. Inputs are N x 3 x inputSize x inputSize, mean-image-subtracted RGB in [0, 1] as the project feeds them.
+own channels. Inputs are N x 3 x inputSize x inputSize: (RGB on the 0..255 scale - the mean image) x model.pixelScale,
+as the project feeds them.
 """
 
 import torch

@@ -94,6 +94,7 @@ public sealed class HostileInputTests(HostileInputTests.Host host) : IClassFixtu
         yield return Experiment("epochs beyond int", """{ "epochs": 1e10 }""", "hyperparameters.epochs");
         yield return Experiment("seed beyond int", """{ "seed": 2147483648 }""", "hyperparameters.seed");
         yield return Experiment("negative epochs", """{ "epochs": -1 }""", "hyperparameters.epochs");
+        yield return Experiment("zero model.pixelScale", """{ "model": { "pixelScale": 0 } }""", "hyperparameters.model.pixelScale");
         yield return Experiment("unknown nested field", """{ "model": { "lrn": { "window": 5 } } }""", "hyperparameters.model.lrn.window");
         yield return new("array hyperparameters", "POST", Submit, """{ "name": "x", "datasetId": "DATASET", "hyperparameters": [] }""", 400, "hyperparameters");
         yield return new("string hyperparameters", "POST", Submit, """{ "name": "x", "datasetId": "DATASET", "hyperparameters": "x" }""", 400, "hyperparameters");

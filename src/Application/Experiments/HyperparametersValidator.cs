@@ -36,6 +36,7 @@ internal sealed class HyperparametersValidator : AbstractValidator<Hyperparamete
                 .LessThanOrEqualTo(data.ImageSize).WithMessage("'Input Size' must not exceed data.imageSize ({ComparisonValue}): crops are taken from the stored images.")
                 .Must((m, size) => !HasValidGeometry(m) || size >= AlexNetGeometry.MinimumInputSize(m))
                 .WithMessage((m, size) => $"'Input Size' {size} is too small for this conv1 and pooling: the smallest input that keeps a feature map after the last pooling layer is {AlexNetGeometry.MinimumInputSize(m)}.");
+            RuleFor(m => m.PixelScale).GreaterThanOrEqualTo(1.0 / 1024).LessThanOrEqualTo(1);
             RuleFor(m => m.Dropout).GreaterThanOrEqualTo(0).LessThan(1);
             RuleFor(m => m.Activation).IsInEnum();
             RuleFor(m => m.Towers).InclusiveBetween(1, 2);

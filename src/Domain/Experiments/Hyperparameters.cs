@@ -24,6 +24,12 @@ public sealed record ModelHyperparameters
     /// <summary>Crop fed to the network. 227, not the paper's 224: with an 11x11 stride-4 conv1 and no padding only 227 gives the paper's 55x55.</summary>
     public int InputSize { get; init; } = 227;
 
+    /// <summary>
+    /// Pixels enter the network as (value - mean) x this: 1 keeps the paper's raw 0..255 values; at 1/255 ([0, 1] units)
+    /// a gradient step moves conv1 as much, relative to its weights, as the layers above it.
+    /// </summary>
+    public double PixelScale { get; init; } = 1.0;
+
     public Conv1Hyperparameters Conv1 { get; init; } = new();
     public LrnHyperparameters Lrn { get; init; } = new();
     public PoolingHyperparameters Pooling { get; init; } = new();
@@ -39,11 +45,11 @@ public sealed record ModelHyperparameters
     public InitHyperparameters Init { get; init; } = new();
 
     public bool Equals(ModelHyperparameters? other) =>
-        other is not null && WidthMultiplier == other.WidthMultiplier && InputSize == other.InputSize && Conv1 == other.Conv1 && Lrn == other.Lrn &&
+        other is not null && WidthMultiplier == other.WidthMultiplier && InputSize == other.InputSize && PixelScale == other.PixelScale && Conv1 == other.Conv1 && Lrn == other.Lrn &&
         Pooling == other.Pooling && Dropout == other.Dropout && Activation == other.Activation && Towers == other.Towers &&
         Devices.SequenceEqual(other.Devices) && Init == other.Init;
 
-    public override int GetHashCode() => HashCode.Combine(HashCode.Combine(WidthMultiplier, InputSize, Conv1), Lrn, Pooling, Dropout, Activation, Towers, Init);
+    public override int GetHashCode() => HashCode.Combine(HashCode.Combine(WidthMultiplier, InputSize, PixelScale, Conv1), Lrn, Pooling, Dropout, Activation, Towers, Init);
 }
 
 public enum Activation { ReLU, Tanh }
@@ -88,11 +94,13 @@ public enum InitScheme
     Gaussian,
 
     /// <summary>
-    /// N(0, 1 / fan-in) per layer (LeCun et al. 1998), conv1's std divided by 255 as pixels come on the 0..255 scale: the
-    /// signal keeps its size through narrow layers, where one small std makes it vanish. (He's 2 / fan-in diverges here
-    /// at learning rate 0.01, in this network and in PyTorch's.)
+    /// N(0, 1 / fan-in) per layer (LeCun et al. 1998): the signal keeps its size through narrow layers, where one small std
+    /// makes it vanish. conv1's std is divided by 255 x model.pixelScale, so it sees pixels as [0, 1] intensities.
     /// </summary>
     LeCun,
+
+    /// <summary>N(0, 2 / fan-in) per layer (He et al. 2015), made for ReLU; conv1 as under <see cref="LeCun"/>.</summary>
+    He,
 }
 
 public sealed record InitHyperparameters

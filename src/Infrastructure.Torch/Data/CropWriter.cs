@@ -1,11 +1,14 @@
 namespace AlexNet.Experiments.Infrastructure.Torch.Data;
 
-/// <summary>The one inner loop every crop goes through: HWC bytes in, CHW floats out, mean subtracted, colour offset added.</summary>
+/// <summary>
+/// The one inner loop every crop goes through: HWC bytes in, CHW floats out, colour offset added, mean subtracted, then
+/// multiplied by the pixel scale (1 keeps the paper's 0..255 units).
+/// </summary>
 internal static class CropWriter
 {
     /// <param name="mean">S x S x 3 HWC mean image, or empty to leave pixels on the raw 0..255 scale.</param>
     public static void Write(
-        ReadOnlySpan<byte> stored, int storedSize, ReadOnlySpan<float> mean, int left, int top, int cropSize, bool flip,
+        ReadOnlySpan<byte> stored, int storedSize, ReadOnlySpan<float> mean, float scale, int left, int top, int cropSize, bool flip,
         float offsetRed, float offsetGreen, float offsetBlue, Span<float> crop)
     {
         int plane = cropSize * cropSize;
@@ -43,11 +46,11 @@ internal static class CropWriter
                     float* red = cropStart + y * cropSize, green = red + plane, blue = green + plane;
                     if (mean.IsEmpty)
                     {
-                        WriteRow(row, null, red, green, blue, cropSize, flip, offsetRed, offsetGreen, offsetBlue);
+                        WriteRow(row, null, scale, red, green, blue, cropSize, flip, offsetRed, offsetGreen, offsetBlue);
                     }
                     else
                     {
-                        WriteRow(row, meanStart + rowStart, red, green, blue, cropSize, flip, offsetRed, offsetGreen, offsetBlue);
+                        WriteRow(row, meanStart + rowStart, scale, red, green, blue, cropSize, flip, offsetRed, offsetGreen, offsetBlue);
                     }
                 }
             }
@@ -56,7 +59,7 @@ internal static class CropWriter
 
     /// <summary>Flipping reads the stored row backwards; the mean is taken at the pixel's stored position.</summary>
     private static unsafe void WriteRow(
-        byte* row, float* meanRow, float* red, float* green, float* blue, int width, bool flip, float offsetRed, float offsetGreen, float offsetBlue)
+        byte* row, float* meanRow, float scale, float* red, float* green, float* blue, int width, bool flip, float offsetRed, float offsetGreen, float offsetBlue)
     {
         int step = flip ? -3 : 3;
         int source = flip ? (width - 1) * 3 : 0;
@@ -70,9 +73,9 @@ internal static class CropWriter
                 b -= meanRow[source + 2];
             }
 
-            red[x] = r;
-            green[x] = g;
-            blue[x] = b;
+            red[x] = r * scale;
+            green[x] = g * scale;
+            blue[x] = b * scale;
         }
     }
 }

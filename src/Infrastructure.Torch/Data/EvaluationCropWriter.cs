@@ -6,17 +6,17 @@ public static class EvaluationCropWriter
     public const int TenCropCount = 10;
 
     /// <summary>The centre crop as CHW floats (3 x C x C); pass an empty <paramref name="mean"/> to skip mean subtraction.</summary>
-    public static void WriteCentreCrop(ReadOnlySpan<byte> storedImage, int storedSize, ReadOnlySpan<float> mean, int cropSize, Span<float> crop)
+    public static void WriteCentreCrop(ReadOnlySpan<byte> storedImage, int storedSize, ReadOnlySpan<float> mean, float scale, int cropSize, Span<float> crop)
     {
         int offset = CentreOffset(storedSize, cropSize);
-        CropWriter.Write(storedImage, storedSize, mean, offset, offset, cropSize, flip: false, 0, 0, 0, crop);
+        CropWriter.Write(storedImage, storedSize, mean, scale, offset, offset, cropSize, flip: false, 0, 0, 0, crop);
     }
 
     /// <summary>
     /// The paper's ten crops into 10 consecutive 3 x C x C blocks: top-left, top-right, bottom-left, bottom-right,
     /// centre, then the same five mirrored horizontally.
     /// </summary>
-    public static void WriteTenCrops(ReadOnlySpan<byte> storedImage, int storedSize, ReadOnlySpan<float> mean, int cropSize, Span<float> crops)
+    public static void WriteTenCrops(ReadOnlySpan<byte> storedImage, int storedSize, ReadOnlySpan<float> mean, float scale, int cropSize, Span<float> crops)
     {
         int length = 3 * cropSize * cropSize;
         if (crops.Length != TenCropCount * length)
@@ -28,7 +28,7 @@ public static class EvaluationCropWriter
         for (int i = 0; i < TenCropCount; i++)
         {
             var (left, top, flip) = origins[i];
-            CropWriter.Write(storedImage, storedSize, mean, left, top, cropSize, flip, 0, 0, 0, crops.Slice(i * length, length));
+            CropWriter.Write(storedImage, storedSize, mean, scale, left, top, cropSize, flip, 0, 0, 0, crops.Slice(i * length, length));
         }
     }
 

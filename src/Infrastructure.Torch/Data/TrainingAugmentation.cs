@@ -13,12 +13,14 @@ public sealed class TrainingAugmentation : IAugmentation
 {
     private readonly DataHyperparameters _data;
     private readonly float[] _mean;
+    private readonly float _pixelScale;
     private readonly double[] _eigenvalues;
     private readonly double[] _eigenvectors;
 
     public TrainingAugmentation(Hyperparameters hyperparameters, DatasetVersion dataset, float[] meanImage)
     {
         _data = hyperparameters.Data;
+        _pixelScale = (float)hyperparameters.Model.PixelScale;
         StoredSize = dataset.Settings.ImageSize;
         CropSize = hyperparameters.Model.InputSize;
         EvaluationCropWriter.CentreOffset(StoredSize, CropSize);
@@ -67,7 +69,7 @@ public sealed class TrainingAugmentation : IAugmentation
             blue = (float)(_eigenvectors[6] * a0 + _eigenvectors[7] * a1 + _eigenvectors[8] * a2);
         }
 
-        CropWriter.Write(storedImage, StoredSize, _mean, left, top, CropSize, flip, red, green, blue, crop);
+        CropWriter.Write(storedImage, StoredSize, _mean, _pixelScale, left, top, CropSize, flip, red, green, blue, crop);
     }
 
     /// <summary>A standard normal sample by Box-Muller, using two NextDouble() draws.</summary>

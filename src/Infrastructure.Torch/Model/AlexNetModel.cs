@@ -53,7 +53,7 @@ public sealed class AlexNetModel : nn.Module<Tensor, Tensor>
         try
         {
             var net = Build(model, classCount, deviceOverride: null);
-            net.Initialise(model.Init, seed);
+            net.Initialise(model.Init, model.PixelScale, seed);
             return net;
         }
         finally
@@ -195,7 +195,7 @@ public sealed class AlexNetModel : nn.Module<Tensor, Tensor>
     private static Tensor Join(Tensor[] parts, Device device) =>
         parts.Length == 1 ? parts[0].to(device) : cat(parts.Select(p => p.to(device)).ToArray(), 1);
 
-    private void Initialise(InitHyperparameters init, long seed)
+    private void Initialise(InitHyperparameters init, double pixelScale, long seed)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -205,7 +205,7 @@ public sealed class AlexNetModel : nn.Module<Tensor, Tensor>
         {
             long[] shape = CanonicalShape(parameter.Shards);
             var values = parameter.Name.EndsWith(".weight", StringComparison.Ordinal)
-                ? empty(shape).normal_(0, WeightStd(init, parameter.Name, shape), generator)
+                ? empty(shape).normal_(0, WeightStd(init, pixelScale, parameter.Name, shape), generator)
                 : full(shape, init.OneBiasInHiddenLayers && oneBias.Contains(parameter.Name) ? 1f : 0f);
             Scatter(values, parameter.Shards);
         }
@@ -213,17 +213,24 @@ public sealed class AlexNetModel : nn.Module<Tensor, Tensor>
 
     /// <summary>
     /// Fan-in is the weight's size per output unit, [out, in / groups, k, k] or [out, in], so grouping and towers keep it.
-    /// Pixels reach conv1 on the 0..255 scale, so its LeCun std is divided by 255: the network LeCun would give [0, 1] inputs.
+    /// Pixels reach conv1 as (0..255 value - mean) x pixelScale, so its std is divided by 255 x pixelScale: the network
+    /// the scheme would give [0, 1] inputs.
     /// </summary>
-    private static double WeightStd(InitHyperparameters init, string name, long[] shape)
+    private static double WeightStd(InitHyperparameters init, double pixelScale, string name, long[] shape)
     {
-        if (init.Scheme != InitScheme.LeCun)
+        double gain = init.Scheme switch
+        {
+            InitScheme.LeCun => 1,
+            InitScheme.He => 2,
+            _ => 0,
+        };
+        if (gain == 0)
         {
             return init.WeightStd;
         }
 
-        double lecun = Math.Sqrt(1.0 / shape.Skip(1).Aggregate(1L, (a, b) => a * b));
-        return name == "conv1.weight" ? lecun / 255 : lecun;
+        double std = Math.Sqrt(gain / shape.Skip(1).Aggregate(1L, (a, b) => a * b));
+        return name == "conv1.weight" ? std / (255 * pixelScale) : std;
     }
 
     private static long[] CanonicalShape(IReadOnlyList<Parameter> shards)

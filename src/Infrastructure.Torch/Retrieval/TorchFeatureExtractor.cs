@@ -56,7 +56,7 @@ public sealed class TorchFeatureExtractor : IFeatureExtractor, IDisposable
                     int n = Math.Min(batchSize, count - start);
                     for (int i = 0; i < n; i++)
                     {
-                        EvaluationCropWriter.WriteCentreCrop(images.Image(start + i), imageSize, mean, crop, pixels.AsSpan(i * floatsPerImage, floatsPerImage));
+                        EvaluationCropWriter.WriteCentreCrop(images.Image(start + i), imageSize, mean, (float)hp.Model.PixelScale, crop, pixels.AsSpan(i * floatsPerImage, floatsPerImage));
                     }
 
                     var features = Forward(model, pixels.AsSpan(0, n * floatsPerImage), n, crop);
@@ -137,7 +137,8 @@ public sealed class TorchFeatureExtractor : IFeatureExtractor, IDisposable
     {
         int crop = checkpoint.Hyperparameters.Model.InputSize;
         var pixels = new float[3 * crop * crop];
-        EvaluationCropWriter.WriteCentreCrop(storedImage, dataset.Settings.ImageSize, MeanImage(checkpoint, dataset), crop, pixels);
+        EvaluationCropWriter.WriteCentreCrop(
+            storedImage, dataset.Settings.ImageSize, MeanImage(checkpoint, dataset), (float)checkpoint.Hyperparameters.Model.PixelScale, crop, pixels);
         lock (gate)
         {
             return Forward(Model(checkpoint), pixels, 1, crop);

@@ -16,6 +16,7 @@ public static class CropEvaluation
         int classes = dataset.ClassNames.Count, crop = hp.Model.InputSize, crops = tenCrop ? 10 : 1;
         int imageSize = dataset.Settings.ImageSize;
         var mean = hp.Data.SubtractMean ? PreprocessedSplit.ReadMeanImage(dataset.StorePath, imageSize) : new float[imageSize * imageSize * 3];
+        float scale = (float)hp.Model.PixelScale;
         using var validation = PreprocessedSplit.Open(dataset.StorePath, DatasetSplit.Validation, imageSize);
         var confusion = Enumerable.Range(0, classes).Select(_ => new int[classes]).ToArray();
         double lossSum = 0;
@@ -29,11 +30,11 @@ public static class CropEvaluation
             {
                 if (tenCrop)
                 {
-                    EvaluationCropWriter.WriteTenCrops(validation.Image(index), imageSize, mean, crop, pixels);
+                    EvaluationCropWriter.WriteTenCrops(validation.Image(index), imageSize, mean, scale, crop, pixels);
                 }
                 else
                 {
-                    EvaluationCropWriter.WriteCentreCrop(validation.Image(index), imageSize, mean, crop, pixels);
+                    EvaluationCropWriter.WriteCentreCrop(validation.Image(index), imageSize, mean, scale, crop, pixels);
                 }
             },
             prefetch: 2, cancellationToken);

@@ -27,7 +27,7 @@ public sealed class AugmentationTests
 
         crop.ShouldBe(Expected(1, 1, flip: false, subtractMean: true));
         var centre = new float[3 * Plane];
-        EvaluationCropWriter.WriteCentreCrop(Stored, S, Mean, C, centre);
+        EvaluationCropWriter.WriteCentreCrop(Stored, S, Mean, 1, C, centre);
         centre.ShouldBe(crop);
     }
 
@@ -131,7 +131,7 @@ public sealed class AugmentationTests
     {
         var crops = new float[EvaluationCropWriter.TenCropCount * 3 * Plane];
 
-        EvaluationCropWriter.WriteTenCrops(Stored, S, Mean, C, crops);
+        EvaluationCropWriter.WriteTenCrops(Stored, S, Mean, 1, C, crops);
 
         (int Left, int Top)[] corners = [(0, 0), (2, 0), (0, 2), (2, 2), (1, 1)];
         for (int i = 0; i < 10; i++)
@@ -139,6 +139,24 @@ public sealed class AugmentationTests
             var (left, top) = corners[i % 5];
             crops.AsSpan(i * 3 * Plane, 3 * Plane).ToArray().ShouldBe(Expected(left, top, flip: i >= 5, subtractMean: true), $"crop {i}");
         }
+    }
+
+    [Fact]
+    public void Pixel_scale_multiplies_the_mean_subtracted_pixels_in_training_and_test_crops()
+    {
+        const float scale = 1f / 255;
+        var hyperparameters = Hyperparameters(new DataHyperparameters { ImageSize = S, RandomCrop = false, HorizontalFlip = false, PcaColour = false });
+        var augmentation = new TrainingAugmentation(hyperparameters with { Model = hyperparameters.Model with { PixelScale = scale } }, Version(""), Mean);
+        var crop = new float[3 * Plane];
+        var centre = new float[3 * Plane];
+
+        augmentation.Apply(Stored, crop, new Random(0));
+        EvaluationCropWriter.WriteCentreCrop(Stored, S, Mean, scale, C, centre);
+
+        var expected = Expected(1, 1, flip: false, subtractMean: true).Select(v => v * scale).ToArray();
+        crop.ShouldBe(expected);
+        centre.ShouldBe(expected);
+        crop.Max().ShouldBeLessThan(1f);
     }
 
     [Fact]

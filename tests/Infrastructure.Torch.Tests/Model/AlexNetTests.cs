@@ -191,6 +191,27 @@ public sealed class AlexNetTests
         }
     }
 
+    [Theory]
+    [InlineData(InitScheme.LeCun, 1.0)]
+    [InlineData(InitScheme.He, 1.0 / 255)]
+    public void Fan_in_schemes_give_conv1_the_std_for_its_pixel_scale(InitScheme scheme, double pixelScale)
+    {
+        var model = new ModelHyperparameters
+        {
+            WidthMultiplier = 0.25, InputSize = 28, PixelScale = pixelScale, Conv1 = new Conv1Hyperparameters { Kernel = 5, Stride = 1, Padding = 2 },
+            Init = new InitHyperparameters { Scheme = scheme },
+        };
+        using var net = AlexNetModel.Create(model, 10, seed: 5);
+        var weights = net.ShardedParameters().Where(p => p.Name.EndsWith(".weight", StringComparison.Ordinal))
+            .ToDictionary(p => p.Name, p => cat(p.Shards.Select(s => s.detach().flatten()).ToArray(), 0));
+        double gain = scheme == InitScheme.He ? 2 : 1;
+
+        // conv1: 24 kernels of 3x5x5; fc7: 1024 x 1024. Pixels of 255 x pixelScale per intensity unit.
+        double conv1 = Math.Sqrt(gain / 75) / (255 * pixelScale), fc7 = Math.Sqrt(gain / 1024);
+        weights["conv1.weight"].std().item<float>().ShouldBe((float)conv1, (float)(0.05 * conv1));
+        weights["fc7.weight"].std().item<float>().ShouldBe((float)fc7, (float)(0.05 * fc7));
+    }
+
     [Fact]
     public void Without_one_biases_every_bias_is_zero()
     {
