@@ -79,17 +79,18 @@ internal sealed class PostgresServer
             $"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
             "start");
 
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        // A watchdog outside the test process stops the server and deletes the folder once the test process is gone, even when
+        // the test runner kills it without running exit handlers.
+        var pgCtl = Path.Combine(bin, "pg_ctl");
+        var stop = asRoot ? $"runuser -u postgres -- {pgCtl}" : pgCtl;
+        var watchdog = new ProcessStartInfo("setsid") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in (string[])["sh", "-c",
+            $"while kill -0 {Environment.ProcessId} 2>/dev/null; do sleep 1; done; {stop} -D '{data}' -m immediate -w stop >/dev/null 2>&1; rm -rf '{root}'"])
         {
-            try
-            {
-                RunAsync(asRoot, Path.Combine(bin, "pg_ctl"), "-D", data, "-m", "immediate", "-w", "stop").GetAwaiter().GetResult();
-            }
-            finally
-            {
-                Directory.Delete(root, recursive: true);
-            }
-        };
+            watchdog.ArgumentList.Add(arg);
+        }
+
+        Process.Start(watchdog)!.Dispose();
 
         return new PostgresServer($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Include Error Detail=true");
     }
