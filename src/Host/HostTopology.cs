@@ -39,7 +39,7 @@ public sealed record HostTopology(HostRole Role, StorageOptions Storage)
     /// storage another process may have just stored a run and not yet queued its job, so start-up waits the same quiet period
     /// as the periodic pass.
     /// </summary>
-    public TimeSpan StartupQuietPeriod => Storage.Backend == StorageBackend.Sqlite ? TimeSpan.Zero : ServerLiveness.HeartbeatTimeout;
+    public TimeSpan StartupQuietPeriod => Storage.Backend == StorageBackend.Sqlite ? TimeSpan.Zero : PeriodicReconciliation.QuietPeriod;
 
     public static HostTopology From(IConfiguration configuration, string dataDirectory)
     {

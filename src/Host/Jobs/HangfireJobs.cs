@@ -217,6 +217,12 @@ public sealed partial class PeriodicReconciliation(IServiceProvider services, IL
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// A run changed more recently than this is left alone: between storing a run (or finishing a step) and recording the next
+    /// job lie milliseconds, so this is ample, and it keeps a run whose worker died waiting at most this plus one interval.
+    /// </summary>
+    public static readonly TimeSpan QuietPeriod = TimeSpan.FromSeconds(10);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Interval);
@@ -224,7 +230,7 @@ public sealed partial class PeriodicReconciliation(IServiceProvider services, IL
         {
             try
             {
-                int requeued = await ReconciliationLock.RunAsync(services, ServerLiveness.HeartbeatTimeout, stoppingToken);
+                int requeued = await ReconciliationLock.RunAsync(services, QuietPeriod, stoppingToken);
                 if (requeued > 0)
                 {
                     LogRequeued(requeued);
