@@ -138,6 +138,8 @@ internal sealed class TestStorage : IAsyncDisposable
             NpgsqlConnection.ClearPool(connection); // a template must have no sessions when it is copied
         }
 
+        // A server from ALEXNET_TEST_POSTGRES outlives the tests; a throwaway one goes anyway.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.DropDatabaseAsync(connectionString).GetAwaiter().GetResult();
         return new NpgsqlConnectionStringBuilder(connectionString).Database!;
     }
 }
