@@ -13,7 +13,10 @@ using Microsoft.AspNetCore.Http.Json;
 
 namespace AlexNet.Experiments.Host;
 
-/// <summary>The composition root: one web application serves the API, the dashboard and the job server; CLI verbs reuse it.</summary>
+/// <summary>
+/// The composition root: one web application serves the API, the dashboard and the job server, or a part of them by
+/// <see cref="HostTopology"/> (AlexNet:Role); CLI verbs reuse it.
+/// </summary>
 public static class ExperimentsHost
 {
     public const string DefaultUrl = "http://localhost:5080";
@@ -23,6 +26,7 @@ public static class ExperimentsHost
         var builder = WebApplication.CreateBuilder(args);
         var dataDirectory = Path.GetFullPath(builder.Configuration["AlexNet:DataDirectory"] ?? "data");
         Directory.CreateDirectory(dataDirectory);
+        var topology = HostTopology.From(builder.Configuration, dataDirectory);
         var urls = AccessControl.ConfiguredUrls(builder.Configuration).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         if (urls.Count == 0)
         {
@@ -47,14 +51,23 @@ public static class ExperimentsHost
         {
             CheckpointRetention = builder.Configuration.GetValue("AlexNet:CheckpointRetention", CheckpointRetention.LastAndBest),
         });
+        builder.Services.AddSingleton(topology);
         builder.Services
             .AddApplication()
             .AddTorchBackend()
-            .AddSqliteStorage(dataDirectory);
+            .AddStorage(topology.Storage);
         builder.Services.AddSingleton<IResourceBudget>(new MachineResourceBudget(builder.Configuration, dataDirectory));
         builder.Services.AddHostedService<StartupTasks>(); // before the job server, so the store is migrated first
-        builder.Services.AddHangfireJobs(dataDirectory, builder.Configuration.GetValue("AlexNet:Workers", 1));
-        builder.Services.AddHostedService<PeriodicReconciliation>();
+        builder.Services.AddHangfireJobs(topology.Storage, builder.Configuration.GetValue("AlexNet:Workers", 1), topology.RunsJobs);
+        if (topology.RunsJobs)
+        {
+            builder.Services.AddHostedService<PeriodicReconciliation>();
+        }
+
+        if (!topology.ServesHttp)
+        {
+            builder.Services.AddSingleton<Microsoft.AspNetCore.Hosting.Server.IServer, NoHttpServer>();
+        }
 
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ProblemDetailsMapping>();

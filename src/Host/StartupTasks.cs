@@ -1,20 +1,24 @@
-using AlexNet.Experiments.Application.Runs.ReconcileRuns;
 using AlexNet.Experiments.Domain.Training;
 using AlexNet.Experiments.Infrastructure.Storage;
-using Mediator;
+using AlexNet.Experiments.Host.Jobs;
 
 namespace AlexNet.Experiments.Host;
 
-/// <summary>Runs before the Hangfire server starts: migrate the results store, log devices, requeue orphaned runs.</summary>
-public sealed partial class StartupTasks(IServiceProvider services, IRuntimeEnvironment runtime, ILogger<StartupTasks> logger) : IHostedService
+/// <summary>Runs before the Hangfire server starts: migrate the results store, log devices, requeue orphaned runs where jobs run.</summary>
+public sealed partial class StartupTasks(IServiceProvider services, IRuntimeEnvironment runtime, HostTopology topology, ILogger<StartupTasks> logger)
+    : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await services.MigrateResultsStoreAsync(cancellationToken);
         LogDevices(string.Join(", ", runtime.AvailableDevices));
 
-        await using var scope = services.CreateAsyncScope();
-        int requeued = await scope.ServiceProvider.GetRequiredService<IMediator>().Send(new ReconcileRunsCommand(QuietPeriod: TimeSpan.Zero), cancellationToken);
+        if (!topology.RunsJobs)
+        {
+            return;
+        }
+
+        int requeued = await ReconciliationLock.RunAsync(services, topology.StartupQuietPeriod, cancellationToken);
         if (requeued > 0)
         {
             LogRequeued(requeued);

@@ -5,9 +5,22 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace AlexNet.Experiments.Infrastructure.Storage;
 
-/// <summary>The SQLite results database. Its rows are internal; <see cref="SqliteResultsStore"/> maps them to the Domain.</summary>
-public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options) : DbContext(options)
+/// <summary>
+/// The results database on SQLite (the default). <see cref="PostgresResultsDbContext"/> is the same model on PostgreSQL with its
+/// own migrations. Its rows are internal; <see cref="ResultsStore"/> maps them to the Domain.
+/// </summary>
+public class ResultsDbContext : DbContext
 {
+    public ResultsDbContext(DbContextOptions<ResultsDbContext> options)
+        : base(options)
+    {
+    }
+
+    protected ResultsDbContext(DbContextOptions options)
+        : base(options)
+    {
+    }
+
     internal DbSet<DatasetRow> Datasets => Set<DatasetRow>();
     internal DbSet<DatasetVersionRow> DatasetVersions => Set<DatasetVersionRow>();
     internal DbSet<ExperimentRow> Experiments => Set<ExperimentRow>();
@@ -23,6 +36,7 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         // SQLite has no DateTimeOffset type and EF cannot ORDER BY one; UTC Unix milliseconds sort and compare as integers.
+        // PostgreSQL keeps the same columns, so the compare-and-set on UpdatedAt compares the same millisecond value on both.
         configurationBuilder.Properties<DateTimeOffset>().HaveConversion<UnixMillisecondsConverter>();
 
         // Ids are stored as the API prints them, so `WHERE Id = '<id from a response>'` finds the row in sqlite3 too.
@@ -77,9 +91,7 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
             Restrict(tag.HasOne<RunRow>().WithMany().HasForeignKey(t => t.RunId));
         });
 
-        // json_extract over the canonical hyperparameter JSON, so searches filter in SQL.
-        modelBuilder.HasDbFunction(typeof(SqliteJson).GetMethod(nameof(SqliteJson.Number))!).HasName("json_extract").IsBuiltIn();
-        modelBuilder.HasDbFunction(typeof(SqliteJson).GetMethod(nameof(SqliteJson.Text))!).HasName("json_extract").IsBuiltIn();
+        MapJsonFunctions(modelBuilder);
 
         modelBuilder.Entity<HyperparameterRecordRow>(record =>
         {
@@ -130,6 +142,13 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
         });
     }
 
+    /// <summary>SQLite's json_extract over the canonical hyperparameter JSON, so searches filter in SQL.</summary>
+    protected virtual void MapJsonFunctions(ModelBuilder modelBuilder)
+    {
+        modelBuilder.HasDbFunction(typeof(StoredJson).GetMethod(nameof(StoredJson.Number))!).HasName("json_extract").IsBuiltIn();
+        modelBuilder.HasDbFunction(typeof(StoredJson).GetMethod(nameof(StoredJson.Text))!).HasName("json_extract").IsBuiltIn();
+    }
+
     // Results are history: deleting a parent with children must fail rather than cascade or orphan.
     private static void Restrict(ReferenceCollectionBuilder relationship) => relationship.OnDelete(DeleteBehavior.Restrict);
 
@@ -144,8 +163,11 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
         value => DateTimeOffset.FromUnixTimeMilliseconds(value));
 }
 
-/// <summary>SQLite's json_extract, typed for the comparisons a search makes. Only for use inside queries.</summary>
-internal static class SqliteJson
+/// <summary>
+/// A value at a JSON path ("$.model.lrn.enabled") of a stored JSON text, typed for the comparisons a search makes: a number (true
+/// and false read as 1 and 0) or a string; null when missing. Only for use inside queries.
+/// </summary>
+internal static class StoredJson
 {
     public static double? Number(string json, string path) => throw new InvalidOperationException("Only translatable to SQL.");
 

@@ -13,3 +13,14 @@ internal sealed class ResultsDbContextDesignTimeFactory : IDesignTimeDbContextFa
         return new ResultsDbContext(builder.Options);
     }
 }
+
+/// <summary>The same for the PostgreSQL migrations; `migrations add` does not connect, so the server named here need not exist.</summary>
+internal sealed class PostgresResultsDbContextDesignTimeFactory : IDesignTimeDbContextFactory<PostgresResultsDbContext>
+{
+    public PostgresResultsDbContext CreateDbContext(string[] args)
+    {
+        var builder = new DbContextOptionsBuilder<PostgresResultsDbContext>();
+        StorageRegistration.ConfigurePostgreSql(builder, "Host=localhost;Database=alexnet");
+        return new PostgresResultsDbContext(builder.Options);
+    }
+}

@@ -7,24 +7,38 @@ namespace AlexNet.Experiments.Infrastructure.Storage;
 
 public static class StorageRegistration
 {
+    /// <summary>The default storage: the SQLite results store at {dataDirectory}/results.db, artifacts under <paramref name="dataDirectory"/>.</summary>
+    public static IServiceCollection AddSqliteStorage(this IServiceCollection services, string dataDirectory) =>
+        services.AddStorage(new StorageOptions(dataDirectory));
+
     /// <summary>
-    /// Registers the SQLite results store (database at {dataDirectory}/results.db), the file artifact store rooted at
-    /// <paramref name="dataDirectory"/>, a pooled <see cref="IDbContextFactory{ResultsDbContext}"/> and <see cref="StorageOptions"/>.
+    /// Registers the results store on the configured backend, the file artifact store rooted at the data folder, a pooled
+    /// <see cref="IDbContextFactory{ResultsDbContext}"/> and <see cref="StorageOptions"/>.
     /// Call <see cref="MigrateResultsStoreAsync"/> once at start-up before using the store.
     /// </summary>
-    public static IServiceCollection AddSqliteStorage(this IServiceCollection services, string dataDirectory)
+    public static IServiceCollection AddStorage(this IServiceCollection services, StorageOptions options)
     {
-        var options = new StorageOptions(dataDirectory);
         services.AddSingleton(options);
-        services.AddPooledDbContextFactory<ResultsDbContext>(builder => Configure(builder, options.ResultsConnectionString));
-        services.AddSingleton<SqliteResultsStore>();
-        services.AddSingleton<IResultsStore>(provider => provider.GetRequiredService<SqliteResultsStore>());
-        services.AddSingleton<IStudyStore>(provider => provider.GetRequiredService<SqliteResultsStore>());
+        if (options.Backend == StorageBackend.PostgreSql)
+        {
+            services.AddPooledDbContextFactory<PostgresResultsDbContext>(builder => ConfigurePostgreSql(builder, options.ResultsConnectionString));
+            services.AddSingleton<IDbContextFactory<ResultsDbContext>>(provider =>
+                new BaseContextFactory<PostgresResultsDbContext>(provider.GetRequiredService<IDbContextFactory<PostgresResultsDbContext>>()));
+        }
+        else
+        {
+            services.AddPooledDbContextFactory<ResultsDbContext>(builder => Configure(builder, options.ResultsConnectionString));
+        }
+
+        services.AddSingleton<ResultsStore>();
+        services.AddSingleton<IResultsStore>(provider => provider.GetRequiredService<ResultsStore>());
+        services.AddSingleton<IStudyStore>(provider => provider.GetRequiredService<ResultsStore>());
         services.AddSingleton<IArtifactStore>(_ => new FileArtifactStore(options.DataDirectory));
         return services;
     }
 
     /// <summary>Creates the data folder if missing and applies pending migrations to the results database.</summary>
+    /// <remarks>EF holds a migration lock meanwhile (a lock table on SQLite, an advisory lock on PostgreSQL), so hosts may start together.</remarks>
     public static async Task MigrateResultsStoreAsync(this IServiceProvider services, CancellationToken cancellationToken)
     {
         var options = services.GetRequiredService<StorageOptions>();
@@ -38,4 +52,18 @@ public static class StorageRegistration
         builder.UseSqlite(connectionString)
             .AddInterceptors(SqlitePragmaInterceptor.Instance)
             .UseQueryTrackingBehavior(QueryTrackingBehavior.NoTracking);
+
+    internal static void ConfigurePostgreSql(DbContextOptionsBuilder builder, string connectionString) =>
+        builder.UseNpgsql(connectionString)
+            .UseQueryTrackingBehavior(QueryTrackingBehavior.NoTracking);
+
+    /// <summary>Hands out the PostgreSQL context where the store asks for the base type.</summary>
+    private sealed class BaseContextFactory<TContext>(IDbContextFactory<TContext> inner) : IDbContextFactory<ResultsDbContext>
+        where TContext : ResultsDbContext
+    {
+        public ResultsDbContext CreateDbContext() => inner.CreateDbContext();
+
+        public async Task<ResultsDbContext> CreateDbContextAsync(CancellationToken cancellationToken = default) =>
+            await inner.CreateDbContextAsync(cancellationToken);
+    }
 }

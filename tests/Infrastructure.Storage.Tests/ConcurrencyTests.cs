@@ -2,8 +2,18 @@ using AlexNet.Experiments.Domain.Experiments;
 
 namespace AlexNet.Experiments.Infrastructure.Storage.Tests;
 
-public sealed class ConcurrencyTests : StorageTest
+public abstract class ConcurrencyTests : StorageTest
 {
+    public sealed class Sqlite : ConcurrencyTests
+    {
+        protected override StorageBackend Backend => StorageBackend.Sqlite;
+    }
+
+    public sealed class PostgreSql : ConcurrencyTests
+    {
+        protected override StorageBackend Backend => StorageBackend.PostgreSql;
+    }
+
     [Fact]
     public async Task Concurrent_writers_and_readers_all_succeed()
     {

@@ -1,7 +1,17 @@
 namespace AlexNet.Experiments.Infrastructure.Storage.Tests;
 
-public sealed class IdempotencyTests : StorageTest
+public abstract class IdempotencyTests : StorageTest
 {
+    public sealed class Sqlite : IdempotencyTests
+    {
+        protected override StorageBackend Backend => StorageBackend.Sqlite;
+    }
+
+    public sealed class PostgreSql : IdempotencyTests
+    {
+        protected override StorageBackend Backend => StorageBackend.PostgreSql;
+    }
+
     [Fact]
     public async Task A_dataset_version_with_a_known_hash_is_left_as_it_is()
     {

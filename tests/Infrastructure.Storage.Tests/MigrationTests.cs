@@ -156,6 +156,43 @@ public sealed class MigrationTests
         version.HoldOut.ShouldBeNull();
     }
 
+    [Fact]
+    public async Task Migrating_an_empty_postgresql_database_creates_every_table_and_the_json_functions_and_again_is_harmless()
+    {
+        await using var storage = await TestStorage.CreateAsync(migrate: false, backend: StorageBackend.PostgreSql);
+        await storage.Provider.MigrateResultsStoreAsync(CancellationToken.None);
+        await storage.ReopenAsync();
+
+        await using (var connection = storage.OpenAnyRawConnection())
+        {
+            Query(connection, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")
+                .ShouldBe([.. ExpectedTables, "__EFMigrationsHistory"], ignoreOrder: true);
+            Query(connection, "SELECT \"MigrationId\" FROM \"__EFMigrationsHistory\"").Select(id => id[(id.IndexOf('_') + 1)..]).ShouldBe(["PostgreSql"]);
+            Query(connection, """SELECT CAST(alexnet_json_number('{"a":{"b":0.5,"c":true,"d":"x"}}', p) AS text) FROM unnest(ARRAY['$.a.b', '$.a.c', '$.a.d', '$.z']) AS p""")
+                .ShouldBe(["0.5", "1", "", ""]);
+            Query(connection, """SELECT alexnet_json_text('{"a":{"b":0.5,"d":"x"}}', p) FROM unnest(ARRAY['$.a.d', '$.a.b']) AS p""").ShouldBe(["x", ""]);
+        }
+
+        await using var db = storage.CreateContext();
+        db.ShouldBeOfType<PostgresResultsDbContext>();
+        db.Database.HasPendingModelChanges().ShouldBeFalse("the PostgreSQL migrations must follow every model change too");
+        (await db.Database.GetPendingMigrationsAsync()).ShouldBeEmpty();
+    }
+
+    private static List<string> Query(System.Data.Common.DbConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        using var reader = command.ExecuteReader();
+        var rows = new List<string>();
+        while (reader.Read())
+        {
+            rows.Add(reader.IsDBNull(0) ? "" : reader.GetString(0));
+        }
+
+        return rows;
+    }
+
     private static List<string> Query(SqliteConnection connection, string sql)
     {
         using var command = connection.CreateCommand();

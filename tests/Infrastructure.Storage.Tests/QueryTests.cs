@@ -2,8 +2,18 @@ using AlexNet.Experiments.Domain.Experiments;
 
 namespace AlexNet.Experiments.Infrastructure.Storage.Tests;
 
-public sealed class QueryTests : StorageTest
+public abstract class QueryTests : StorageTest
 {
+    public sealed class Sqlite : QueryTests
+    {
+        protected override StorageBackend Backend => StorageBackend.Sqlite;
+    }
+
+    public sealed class PostgreSql : QueryTests
+    {
+        protected override StorageBackend Backend => StorageBackend.PostgreSql;
+    }
+
     [Fact]
     public async Task Experiments_are_listed_newest_first_with_their_latest_run()
     {

@@ -14,15 +14,17 @@ public sealed class RegistrationTests
 
         storage.Options.DataDirectory.ShouldBe(storage.DataDirectory);
         storage.Options.ResultsDatabasePath.ShouldBe(Path.Combine(storage.DataDirectory, "results.db"));
-        provider.GetRequiredService<IResultsStore>().ShouldBeOfType<SqliteResultsStore>().ShouldBeSameAs(provider.GetRequiredService<IResultsStore>());
+        provider.GetRequiredService<IResultsStore>().ShouldBeOfType<ResultsStore>().ShouldBeSameAs(provider.GetRequiredService<IResultsStore>());
         provider.GetRequiredService<IArtifactStore>().ShouldBeOfType<FileArtifactStore>().DataDirectory.ShouldBe(storage.DataDirectory);
         provider.GetRequiredService<IArtifactStore>().ShouldBeSameAs(provider.GetRequiredService<IArtifactStore>());
     }
 
-    [Fact]
-    public async Task Everything_stored_is_there_after_reopening_the_file()
+    [Theory]
+    [InlineData(StorageBackend.Sqlite)]
+    [InlineData(StorageBackend.PostgreSql)]
+    public async Task Everything_stored_is_there_after_reopening_the_database(StorageBackend backend)
     {
-        await using var storage = await TestStorage.CreateAsync();
+        await using var storage = await TestStorage.CreateAsync(backend: backend);
         var seeded = await Samples.SeedAsync(storage.Store);
         var store = storage.Store;
         var running = seeded.Run with { Status = RunStatus.Training, DatasetVersionHash = seeded.Version.ContentHash, EpochsCompleted = 1, CurrentJobId = "3" };

@@ -4,8 +4,18 @@ using AlexNet.Experiments.Domain.Training;
 
 namespace AlexNet.Experiments.Infrastructure.Storage.Tests;
 
-public sealed class RoundTripTests : StorageTest
+public abstract class RoundTripTests : StorageTest
 {
+    public sealed class Sqlite : RoundTripTests
+    {
+        protected override StorageBackend Backend => StorageBackend.Sqlite;
+    }
+
+    public sealed class PostgreSql : RoundTripTests
+    {
+        protected override StorageBackend Backend => StorageBackend.PostgreSql;
+    }
+
     [Fact]
     public async Task Dataset_round_trips()
     {

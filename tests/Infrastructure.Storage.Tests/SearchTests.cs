@@ -6,16 +6,26 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace AlexNet.Experiments.Infrastructure.Storage.Tests;
 
-/// <summary>Run search on a database of many runs: the filtering, ordering and paging happen in SQL.</summary>
-public sealed class SearchTests(SearchTests.ManyRuns many) : IClassFixture<SearchTests.ManyRuns>
+/// <summary>Run search on a database of many runs, on each backend: the filtering, ordering and paging happen in SQL.</summary>
+public abstract class SearchTests(SearchTests.ManyRuns many)
 {
     private const int RunCount = 60;
+
+    public sealed class Sqlite(SqliteRuns runs) : SearchTests(runs), IClassFixture<SqliteRuns>;
+
+    public sealed class PostgreSql(PostgreSqlRuns runs) : SearchTests(runs), IClassFixture<PostgreSqlRuns>;
+
+    public sealed class SqliteRuns() : ManyRuns(StorageBackend.Sqlite);
+
+    public sealed class PostgreSqlRuns() : ManyRuns(StorageBackend.PostgreSql);
 
     public sealed record Generated(Run Run, bool Lrn, double LearningRate, string Activation, double? FinalTop1, Guid DatasetId);
 
     /// <summary>One database of many runs for the whole class; only the last test changes a few runs' status and tags.</summary>
-    public sealed class ManyRuns : IAsyncLifetime
+    public abstract class ManyRuns(StorageBackend backend) : IAsyncLifetime
     {
+        public StorageBackend Backend => backend;
+
         internal List<Generated> Runs { get; private set; } = null!;
 
         internal TestStorage Storage { get; private set; } = null!;
@@ -24,7 +34,7 @@ public sealed class SearchTests(SearchTests.ManyRuns many) : IClassFixture<Searc
 
         public async Task InitializeAsync()
         {
-            Storage = await TestStorage.CreateAsync();
+            Storage = await TestStorage.CreateAsync(backend: backend);
             Runs = await SeedManyAsync(Store);
         }
 
@@ -116,9 +126,10 @@ public sealed class SearchTests(SearchTests.ManyRuns many) : IClassFixture<Searc
         page.Runs.ShouldAllBe(r => r.Metrics.Epoch == 2);
 
         var select = commands.Where(c => c.Contains("OFFSET")).ShouldHaveSingleItem();
-        select.ShouldContain("json_extract(\"r\".\"HyperparametersJson\", @path");
+        var function = many.Backend == StorageBackend.PostgreSql ? PostgresResultsDbContext.JsonNumberFunction : "json_extract";
+        select.Replace("\"r\".", "r.").ShouldContain($"{function}(r.\"HyperparametersJson\", @path"); // Npgsql leaves the alias unquoted
         select.ShouldContain("LIMIT 1) < @value");
-        commands.ShouldContain(c => c.Contains("COUNT(*)") && c.Contains("json_extract("));
+        commands.ShouldContain(c => c.Contains("COUNT(*)", StringComparison.OrdinalIgnoreCase) && c.Contains(function + "("));
     }
 
     [Fact]
@@ -162,19 +173,19 @@ public sealed class SearchTests(SearchTests.ManyRuns many) : IClassFixture<Searc
     [Fact]
     public async Task Ids_are_stored_as_the_api_prints_them()
     {
-        await using var own = await TestStorage.CreateAsync();
+        await using var own = await TestStorage.CreateAsync(backend: many.Backend);
         var seeded = await Samples.SeedAsync(own.Store);
-        using var connection = own.OpenRawConnection();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT COUNT(*) FROM Runs WHERE Id = '{seeded.Run.Id}' AND ExperimentId = '{seeded.Experiment.Id}'";
-        ((long)command.ExecuteScalar()!).ShouldBe(1);
+        await using var connection = own.OpenAnyRawConnection();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT COUNT(*) FROM \"Runs\" WHERE \"Id\" = '{seeded.Run.Id}' AND \"ExperimentId\" = '{seeded.Experiment.Id}'";
+        Convert.ToInt64(await command.ExecuteScalarAsync()).ShouldBe(1);
         (await own.Store.GetRunAsync(seeded.Run.Id, Ct)).ShouldNotBeNull();
     }
 
     [Fact]
     public async Task Deleting_a_run_removes_its_rows_and_a_dataset_in_use_is_kept()
     {
-        await using var own = await TestStorage.CreateAsync();
+        await using var own = await TestStorage.CreateAsync(backend: many.Backend);
         var store = own.Store;
         var seeded = await Samples.SeedAsync(store);
         var runId = seeded.Run.Id;
@@ -194,17 +205,25 @@ public sealed class SearchTests(SearchTests.ManyRuns many) : IClassFixture<Searc
     }
 
     /// <summary>The same store on the same file, with an interceptor that records every command's SQL.</summary>
-    private SqliteResultsStore CapturingStore(List<string> commands)
+    private ResultsStore CapturingStore(List<string> commands)
     {
+        if (many.Backend == StorageBackend.PostgreSql)
+        {
+            var postgres = new DbContextOptionsBuilder<PostgresResultsDbContext>();
+            StorageRegistration.ConfigurePostgreSql(postgres, Storage.Options.ResultsConnectionString);
+            postgres.AddInterceptors(new Capture(commands));
+            return new ResultsStore(new ContextFactory(() => new PostgresResultsDbContext(postgres.Options)));
+        }
+
         var builder = new DbContextOptionsBuilder<ResultsDbContext>();
         StorageRegistration.Configure(builder, Storage.Options.ResultsConnectionString);
         builder.AddInterceptors(new Capture(commands));
-        return new SqliteResultsStore(new ContextFactory(builder.Options));
+        return new ResultsStore(new ContextFactory(() => new ResultsDbContext(builder.Options)));
     }
 
-    private sealed class ContextFactory(DbContextOptions<ResultsDbContext> options) : IDbContextFactory<ResultsDbContext>
+    private sealed class ContextFactory(Func<ResultsDbContext> create) : IDbContextFactory<ResultsDbContext>
     {
-        public ResultsDbContext CreateDbContext() => new(options);
+        public ResultsDbContext CreateDbContext() => create();
     }
 
     private sealed class Capture(List<string> commands) : DbCommandInterceptor

@@ -5,8 +5,18 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace AlexNet.Experiments.Infrastructure.Storage.Tests;
 
-public sealed class StudyStoreTests : StorageTest
+public abstract class StudyStoreTests : StorageTest
 {
+    public sealed class Sqlite : StudyStoreTests
+    {
+        protected override StorageBackend Backend => StorageBackend.Sqlite;
+    }
+
+    public sealed class PostgreSql : StudyStoreTests
+    {
+        protected override StorageBackend Backend => StorageBackend.PostgreSql;
+    }
+
     private IStudyStore Studies => Storage.Provider.GetRequiredService<IStudyStore>();
 
     [Fact]

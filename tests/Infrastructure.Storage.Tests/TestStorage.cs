@@ -1,30 +1,53 @@
+using System.Data.Common;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using AlexNet.Experiments.Domain.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using AlexNet.Experiments.Tests.Shared;
 
 namespace AlexNet.Experiments.Infrastructure.Storage.Tests;
 
-/// <summary>A real data folder in the temp directory with the storage services built on it, as the Host would.</summary>
+/// <summary>
+/// A real data folder in the temp directory with the storage services built on it, as the Host would: on SQLite, or on a
+/// database of its own on the tests' PostgreSQL server.
+/// </summary>
 internal sealed class TestStorage : IAsyncDisposable
 {
-    private TestStorage(string dataDirectory)
+    private static readonly Lazy<Task<string>> MigratedTemplate = new(CreateMigratedTemplateAsync);
+
+    private TestStorage(string dataDirectory, StorageBackend backend, string? connectionString)
     {
         DataDirectory = dataDirectory;
+        Backend = backend;
+        ConnectionString = connectionString;
         Provider = Build();
     }
 
     public string DataDirectory { get; }
+
+    public StorageBackend Backend { get; }
+
+    /// <summary>PostgreSQL's; null on SQLite.</summary>
+    public string? ConnectionString { get; }
     public ServiceProvider Provider { get; private set; }
     public IResultsStore Store => Provider.GetRequiredService<IResultsStore>();
     public IArtifactStore Artifacts => Provider.GetRequiredService<IArtifactStore>();
     public StorageOptions Options => Provider.GetRequiredService<StorageOptions>();
 
-    public static async Task<TestStorage> CreateAsync(bool migrate = true, string? dataDirectory = null)
+    public static async Task<TestStorage> CreateAsync(bool migrate = true, string? dataDirectory = null, StorageBackend backend = StorageBackend.Sqlite)
     {
-        var storage = new TestStorage(dataDirectory ?? Path.Combine(Path.GetTempPath(), "alexnet-storage-tests", Guid.NewGuid().ToString("N")));
+        string? connectionString = null;
+        if (backend == StorageBackend.PostgreSql)
+        {
+            // A copy of a migrated template database costs a fraction of migrating each one.
+            var server = await PostgresServer.GetAsync();
+            connectionString = await server.CreateDatabaseAsync(migrate ? await MigratedTemplate.Value : null);
+        }
+
+        var storage = new TestStorage(dataDirectory ?? Path.Combine(Path.GetTempPath(), "alexnet-storage-tests", Guid.NewGuid().ToString("N")), backend, connectionString);
         if (migrate)
         {
             await storage.Provider.MigrateResultsStoreAsync(CancellationToken.None);
@@ -51,9 +74,27 @@ internal sealed class TestStorage : IAsyncDisposable
         return connection;
     }
 
+    /// <summary>A plain connection outside EF on either backend; quote identifiers ("Runs") so the SQL reads the same on both.</summary>
+    public DbConnection OpenAnyRawConnection()
+    {
+        if (ConnectionString is null)
+        {
+            return OpenRawConnection();
+        }
+
+        var connection = new NpgsqlConnection(ConnectionString);
+        connection.Open();
+        return connection;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await CloseAsync();
+        if (ConnectionString is not null)
+        {
+            await (await PostgresServer.GetAsync()).DropDatabaseAsync(ConnectionString);
+        }
+
         try
         {
             Directory.Delete(DataDirectory, recursive: true);
@@ -63,27 +104,61 @@ internal sealed class TestStorage : IAsyncDisposable
         }
     }
 
-    private ServiceProvider Build() => new ServiceCollection().AddSqliteStorage(DataDirectory).BuildServiceProvider();
+    private ServiceProvider Build() =>
+        new ServiceCollection().AddStorage(new StorageOptions(DataDirectory, Backend, ConnectionString)).BuildServiceProvider();
 
     private async Task CloseAsync()
     {
         var connectionString = Options.ResultsConnectionString;
         await Provider.DisposeAsync();
-        using var connection = new SqliteConnection(connectionString);
-        SqliteConnection.ClearPool(connection);
+        if (Backend == StorageBackend.PostgreSql)
+        {
+            using var connection = new NpgsqlConnection(connectionString);
+            NpgsqlConnection.ClearPool(connection);
+        }
+        else
+        {
+            using var connection = new SqliteConnection(connectionString);
+            SqliteConnection.ClearPool(connection);
+        }
+    }
+
+    private static async Task<string> CreateMigratedTemplateAsync()
+    {
+        var server = await PostgresServer.GetAsync();
+        var connectionString = await server.CreateDatabaseAsync();
+        await using (var provider = new ServiceCollection()
+            .AddStorage(new StorageOptions(Path.GetTempPath(), StorageBackend.PostgreSql, connectionString)).BuildServiceProvider())
+        {
+            await provider.MigrateResultsStoreAsync(CancellationToken.None);
+        }
+
+        using (var connection = new NpgsqlConnection(connectionString))
+        {
+            NpgsqlConnection.ClearPool(connection); // a template must have no sessions when it is copied
+        }
+
+        // A server from ALEXNET_TEST_POSTGRES outlives the tests; a throwaway one goes anyway.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.DropDatabaseAsync(connectionString).GetAwaiter().GetResult();
+        return new NpgsqlConnectionStringBuilder(connectionString).Database!;
     }
 }
 
-/// <summary>Gives each test its own migrated database file.</summary>
+/// <summary>
+/// Gives each test its own migrated database, a file on SQLite or a database on PostgreSQL. Each suite is abstract with one
+/// nested class per backend, so every test runs on both.
+/// </summary>
 public abstract class StorageTest : IAsyncLifetime
 {
     private TestStorage? storage;
+
+    protected abstract StorageBackend Backend { get; }
 
     internal TestStorage Storage => storage ?? throw new InvalidOperationException("Not initialised.");
     internal IResultsStore Store => Storage.Store;
     protected static CancellationToken Ct => CancellationToken.None;
 
-    public async Task InitializeAsync() => storage = await TestStorage.CreateAsync();
+    public async Task InitializeAsync() => storage = await TestStorage.CreateAsync(backend: Backend);
 
     public async Task DisposeAsync()
     {

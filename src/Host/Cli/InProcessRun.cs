@@ -90,7 +90,10 @@ internal static class InProcessRun
                     $"Evaluation ({evaluation.Crops}, {evaluation.ImageCount} validation images, {classes} classes, chance top-1 error {(classes > 0 ? 1 - 1.0 / classes : 0):P1}):");
                 output.Line($"  top-1 error {evaluation.Top1Error:P2}   top-5 error {evaluation.Top5Error:P2}   (top-1 accuracy {1 - evaluation.Top1Error:P2})");
                 output.Line($"  wall time from submission {run.Run.UpdatedAt - run.Run.CreatedAt:hh\\:mm\\:ss}");
-                output.Line($"Results: {storage.ResultsDatabasePath} (run {runId})");
+                var where = storage.Backend == StorageBackend.Sqlite
+                    ? storage.ResultsDatabasePath
+                    : $"PostgreSQL database {new Npgsql.NpgsqlConnectionStringBuilder(storage.ResultsConnectionString).Database}";
+                output.Line($"Results: {where} (run {runId})");
                 return 0;
             }
 

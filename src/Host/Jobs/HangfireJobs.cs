@@ -5,7 +5,9 @@ using AlexNet.Experiments.Application.Runs.ExecuteRunStep;
 using AlexNet.Experiments.Domain.Datasets;
 using AlexNet.Experiments.Domain.Jobs;
 using AlexNet.Experiments.Domain.Retrieval;
+using AlexNet.Experiments.Infrastructure.Storage;
 using Hangfire;
+using Hangfire.PostgreSql;
 using Hangfire.States;
 using Hangfire.Storage.SQLite;
 using Mediator;
@@ -14,32 +16,69 @@ namespace AlexNet.Experiments.Host.Jobs;
 
 public static class HangfireJobs
 {
-    /// <summary>Hangfire on an embedded SQLite job store next to the results store; tests may replace JobStorage.</summary>
-    public static IServiceCollection AddHangfireJobs(this IServiceCollection services, string dataDirectory, int workerCount)
+    /// <summary>
+    /// Hangfire on the job store that goes with the results store: an embedded SQLite file next to it, or the same PostgreSQL
+    /// database (schema "hangfire"); tests may replace JobStorage. A process that <paramref name="runsJobs"/> also hosts a
+    /// job server with <paramref name="workerCount"/> workers; one that does not only enqueues and shows the dashboard.
+    /// </summary>
+    public static IServiceCollection AddHangfireJobs(this IServiceCollection services, StorageOptions storage, int workerCount, bool runsJobs = true)
     {
         services.AddSingleton<RunJobDeletedFilter>();
         services.AddHangfire((provider, configuration) => configuration
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings()
-            .UseSQLiteStorage(Path.Combine(dataDirectory, "hangfire.db"), new SQLiteStorageOptions { QueuePollInterval = TimeSpan.FromMilliseconds(500) })
+            .UseJobStorage(storage)
             // A failed step marks its run Failed; retrying a deterministic failure would only repeat it.
             .UseFilter(new AutomaticRetryAttribute { Attempts = 0 })
             .UseFilter(provider.GetRequiredService<RunJobDeletedFilter>()));
-        services.AddHangfireServer(options =>
+        if (runsJobs)
         {
-            // Training steps use every core; more workers would only make them compete.
-            options.WorkerCount = workerCount;
-            options.SchedulePollingInterval = TimeSpan.FromSeconds(1);
-            options.ServerName = ServerLiveness.LocalServerName;
-            options.HeartbeatInterval = TimeSpan.FromSeconds(10);
-            options.ServerCheckInterval = ServerLiveness.HeartbeatTimeout;
-            options.ServerTimeout = ServerLiveness.HeartbeatTimeout;
-        });
+            services.AddHangfireServer(options =>
+            {
+                // Training steps use every core; more workers would only make them compete.
+                options.WorkerCount = workerCount;
+                options.SchedulePollingInterval = TimeSpan.FromSeconds(1);
+                options.ServerName = ServerLiveness.LocalServerName;
+                options.HeartbeatInterval = TimeSpan.FromSeconds(10);
+                options.ServerCheckInterval = ServerLiveness.HeartbeatTimeout;
+                options.ServerTimeout = ServerLiveness.HeartbeatTimeout;
+            });
+        }
+
         services.AddSingleton<IJobScheduler, HangfireJobScheduler>();
         services.AddSingleton<IFeatureExtractionScheduler, HangfireFeatureExtractionScheduler>();
         return services;
     }
+}
+
+/// <summary>Where Hangfire keeps its jobs for each storage backend.</summary>
+public static class JobStores
+{
+    /// <summary>
+    /// Hangfire.PostgreSql hides a fetched job for <see cref="PostgreSqlStorageOptions.InvisibilityTimeout"/>, and with a sliding
+    /// timeout keeps extending that while the job runs, so a step that runs long is never fetched a second time by another worker.
+    /// A job whose process died becomes visible again after the timeout; reconciliation usually requeues its run sooner.
+    /// </summary>
+    public static readonly TimeSpan PostgreSqlInvisibilityTimeout = TimeSpan.FromMinutes(5);
+
+    public static IGlobalConfiguration UseJobStorage(this IGlobalConfiguration configuration, StorageOptions storage) => storage.Backend switch
+    {
+        StorageBackend.PostgreSql => configuration.UsePostgreSqlStorage(
+            bootstrap => bootstrap.UseNpgsqlConnection(storage.ResultsConnectionString),
+            new PostgreSqlStorageOptions
+            {
+                SchemaName = "hangfire",
+                PrepareSchemaIfNecessary = true,
+                QueuePollInterval = TimeSpan.FromMilliseconds(500),
+                InvisibilityTimeout = PostgreSqlInvisibilityTimeout,
+                UseSlidingInvisibilityTimeout = true,
+                // A lock left by a killed process is taken over after this; every lock we and Hangfire take lasts well under it.
+                DistributedLockTimeout = TimeSpan.FromMinutes(1),
+            }),
+        _ => configuration.UseSQLiteStorage(
+            Path.Combine(storage.DataDirectory, "hangfire.db"), new SQLiteStorageOptions { QueuePollInterval = TimeSpan.FromMilliseconds(500) }),
+    };
 }
 
 public sealed class HangfireJobScheduler(IBackgroundJobClient client, JobStorage storage, TimeProvider clock) : IJobScheduler
@@ -143,10 +182,46 @@ public sealed class FeatureExtractionJob(IMediator mediator)
         await mediator.Send(new RunFeatureExtractionCommand(runId, split), cancellationToken);
 }
 
+/// <summary>
+/// One reconciliation at a time across every process on the job store: two workers that both saw a dead job would otherwise
+/// both queue its run's next step. A process that cannot get the lock soon skips its pass; the holder does the work.
+/// </summary>
+public static class ReconciliationLock
+{
+    private const string Resource = "alexnet:reconcile-runs";
+
+    public static async Task<int> RunAsync(IServiceProvider services, TimeSpan quietPeriod, CancellationToken cancellationToken)
+    {
+        using var connection = services.GetRequiredService<JobStorage>().GetConnection();
+        IDisposable held;
+        try
+        {
+            held = connection.AcquireDistributedLock(Resource, TimeSpan.FromSeconds(5));
+        }
+        catch (Hangfire.Storage.DistributedLockTimeoutException)
+        {
+            return 0;
+        }
+
+        using (held)
+        {
+            await using var scope = services.CreateAsyncScope();
+            return await scope.ServiceProvider.GetRequiredService<IMediator>()
+                .Send(new Application.Runs.ReconcileRuns.ReconcileRunsCommand(quietPeriod), cancellationToken);
+        }
+    }
+}
+
 /// <summary>Every few seconds, requeues runs whose job died with another process (scale-out) or was lost from the job store.</summary>
 public sealed partial class PeriodicReconciliation(IServiceProvider services, ILogger<PeriodicReconciliation> logger) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// A run changed more recently than this is left alone: between storing a run (or finishing a step) and recording the next
+    /// job lie milliseconds, so this is ample, and it keeps a run whose worker died waiting at most this plus one interval.
+    /// </summary>
+    public static readonly TimeSpan QuietPeriod = TimeSpan.FromSeconds(10);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -155,9 +230,7 @@ public sealed partial class PeriodicReconciliation(IServiceProvider services, IL
         {
             try
             {
-                await using var scope = services.CreateAsyncScope();
-                int requeued = await scope.ServiceProvider.GetRequiredService<IMediator>()
-                    .Send(new Application.Runs.ReconcileRuns.ReconcileRunsCommand(QuietPeriod: ServerLiveness.HeartbeatTimeout), stoppingToken);
+                int requeued = await ReconciliationLock.RunAsync(services, QuietPeriod, stoppingToken);
                 if (requeued > 0)
                 {
                     LogRequeued(requeued);

@@ -58,6 +58,29 @@ public sealed class ChildHost : IAsyncDisposable
         }
     }
 
+    /// <summary>A host in the worker role: no HTTP, so it is ready once its start-up tasks have logged.</summary>
+    public static async Task<ChildHost> StartWorkerAsync(string dataDirectory, params string[] settings)
+    {
+        var host = new ChildHost(HostProcess.Start([
+            "serve",
+            "--AlexNet:Role=worker",
+            $"--AlexNet:DataDirectory={dataDirectory}",
+            $"--AlexNet:DatasetRoots={Path.GetTempPath()}",
+            "--Logging:Console:FormatterName=simple",
+            "--Logging:Console:FormatterOptions:SingleLine=true",
+            .. settings]), port: 0);
+        try
+        {
+            await host.WaitForLogAsync("Devices available for training", TimeSpan.FromSeconds(60));
+            return host;
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
+        }
+    }
+
     /// <summary>Waits for a log line containing <paramref name="text"/>; returns when it was seen.</summary>
     public async Task<DateTime> WaitForLogAsync(string text, TimeSpan timeout, Func<bool>? orCondition = null)
     {

@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace AlexNet.Experiments.Infrastructure.Storage;
 
-public sealed partial class SqliteResultsStore : IStudyStore
+public sealed partial class ResultsStore : IStudyStore
 {
     public Task AddStudyAsync(Study study, Experiment experiment, IReadOnlyList<(Run Run, StudyRun Link)> runs, CancellationToken cancellationToken)
     {

@@ -4,14 +4,15 @@ using AlexNet.Experiments.Domain.Storage;
 using AlexNet.Experiments.Domain.Training;
 using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace AlexNet.Experiments.Infrastructure.Storage;
 
 /// <summary>
-/// <see cref="IResultsStore"/> on SQLite. Each call uses its own context, so one instance serves concurrent workers and requests.
+/// <see cref="IResultsStore"/> on EF Core, SQLite or PostgreSQL. Each call uses its own context, so one instance serves concurrent workers and requests.
 /// Lists: datasets and experiments newest first; runs, unfinished runs and artifacts oldest first; epoch metrics by epoch.
 /// </summary>
-public sealed partial class SqliteResultsStore(IDbContextFactory<ResultsDbContext> contextFactory) : IResultsStore
+public sealed partial class ResultsStore(IDbContextFactory<ResultsDbContext> contextFactory) : IResultsStore
 {
     public Task AddDatasetAsync(Dataset dataset, CancellationToken cancellationToken) =>
         WriteAsync(db => db.Datasets.Add(DatasetRow.From(dataset)), cancellationToken);
@@ -210,15 +211,35 @@ public sealed partial class SqliteResultsStore(IDbContextFactory<ResultsDbContex
             return Task.CompletedTask;
         }, cancellationToken);
 
+    /// <remarks>
+    /// Microsoft.Data.Sqlite begins with BEGIN IMMEDIATE: the write lock is held from the existence check to the insert, so two
+    /// concurrent idempotent adds cannot both insert, and a reader never has to upgrade its lock. PostgreSQL's transactions
+    /// (read committed) do not serialise writers that way: the second of two racing inserts of one key fails on the key, and
+    /// the change is then made again from the start in a fresh transaction, where its existence check sees the first one.
+    /// </remarks>
     private async Task WriteAsync(Func<ResultsDbContext, Task> change, CancellationToken cancellationToken)
     {
-        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-
-        // Microsoft.Data.Sqlite begins with BEGIN IMMEDIATE: the write lock is held from the existence check to the insert,
-        // so two concurrent idempotent adds cannot both insert, and a reader never has to upgrade its lock.
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await change(db);
-        await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+                await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+                await change(db);
+                await db.SaveChangesAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+                return;
+            }
+            catch (Exception e) when (attempt < MaxWriteAttempts && IsLostRace(e))
+            {
+            }
+        }
     }
+
+    private const int MaxWriteAttempts = 5;
+
+    // Unique violation, serialization failure, deadlock: another writer got there first.
+    private static bool IsLostRace(Exception e) =>
+        (e as PostgresException ?? e.InnerException as PostgresException)?.SqlState is PostgresErrorCodes.UniqueViolation
+            or PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected;
 }

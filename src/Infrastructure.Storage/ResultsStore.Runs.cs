@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore;
 namespace AlexNet.Experiments.Infrastructure.Storage;
 
 // Run search, annotations, progress and deletion: everything the results API asks of runs beyond their steps.
-public sealed partial class SqliteResultsStore
+public sealed partial class ResultsStore
 {
     public Task<RunSearchPage> SearchRunsAsync(RunSearch search, CancellationToken cancellationToken) =>
         ReadAsync(async db =>
@@ -136,12 +136,12 @@ public sealed partial class SqliteResultsStore
             var path = condition.JsonPath;
             if (condition.Text is { } text)
             {
-                query = query.Where(Compare<string?>(x => SqliteJson.Text(x.Run.HyperparametersJson, path), condition.Comparison, () => text));
+                query = query.Where(Compare<string?>(x => StoredJson.Text(x.Run.HyperparametersJson, path), condition.Comparison, () => text));
             }
             else
             {
                 var number = condition.Number;
-                query = query.Where(Compare<double?>(x => SqliteJson.Number(x.Run.HyperparametersJson, path), condition.Comparison, () => number));
+                query = query.Where(Compare<double?>(x => StoredJson.Number(x.Run.HyperparametersJson, path), condition.Comparison, () => number));
             }
         }
 
@@ -159,7 +159,10 @@ public sealed partial class SqliteResultsStore
         if (!string.IsNullOrWhiteSpace(search.Text))
         {
             var pattern = "%" + search.Text.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
-            query = query.Where(x => EF.Functions.Like(x.Run.Note, pattern, "\\") || EF.Functions.Like(x.ExperimentName, pattern, "\\"));
+            // SQLite's LIKE ignores ASCII case; PostgreSQL's does not, ILIKE does.
+            query = db.Database.IsNpgsql()
+                ? query.Where(x => EF.Functions.ILike(x.Run.Note!, pattern, "\\") || EF.Functions.ILike(x.ExperimentName, pattern, "\\"))
+                : query.Where(x => EF.Functions.Like(x.Run.Note, pattern, "\\") || EF.Functions.Like(x.ExperimentName, pattern, "\\"));
         }
 
         return query;
