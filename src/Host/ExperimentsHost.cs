@@ -3,6 +3,7 @@ using AlexNet.Experiments.Application;
 using AlexNet.Experiments.Application.Common;
 using AlexNet.Experiments.Application.Runs;
 using AlexNet.Experiments.Domain.Experiments;
+using AlexNet.Experiments.Domain.Jobs;
 using AlexNet.Experiments.Host.Api;
 using AlexNet.Experiments.Host.Jobs;
 using AlexNet.Experiments.Infrastructure.Storage;
@@ -53,7 +54,7 @@ public static class ExperimentsHost
             .AddSqliteStorage(dataDirectory);
         builder.Services.AddSingleton<IResourceBudget>(new MachineResourceBudget(builder.Configuration, dataDirectory));
         builder.Services.AddHostedService<StartupTasks>(); // before the job server, so the store is migrated first
-        builder.Services.AddHangfireJobs(dataDirectory, builder.Configuration.GetValue("AlexNet:Workers", 1));
+        builder.Services.AddHangfireJobs(dataDirectory, builder.Configuration.GetValue("AlexNet:Workers", 1), Queues(builder.Configuration));
         builder.Services.AddHostedService<PeriodicReconciliation>();
 
         builder.Services.AddProblemDetails();
@@ -93,6 +94,16 @@ public static class ExperimentsHost
         app.MapStudyEndpoints();
         app.MapRazorPages();
         return app;
+    }
+
+    // AlexNet:Queues as a list (AlexNet:Queues:0=train-cpu) or one comma-separated string; default: every work queue.
+    private static IReadOnlyList<string> Queues(IConfiguration configuration)
+    {
+        var section = configuration.GetSection("AlexNet:Queues");
+        var queues = section.Value is { Length: > 0 } value
+            ? value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            : section.GetChildren().Select(c => c.Value).OfType<string>().Where(v => v.Length > 0).ToArray();
+        return queues.Length > 0 ? queues : WorkQueues.All;
     }
 
     // AlexNet:DatasetRoots as a list (AlexNet:DatasetRoots:0=...) or one string of paths separated by the platform's
