@@ -6,6 +6,7 @@ using AlexNet.Experiments.Domain.Datasets;
 using AlexNet.Experiments.Domain.Jobs;
 using AlexNet.Experiments.Domain.Retrieval;
 using Hangfire;
+using Hangfire.Common;
 using Hangfire.States;
 using Hangfire.Storage.SQLite;
 using Mediator;
@@ -51,7 +52,7 @@ public sealed class HangfireJobScheduler(IBackgroundJobClient client, JobStorage
 
     // The queue is stored with the job, so a job requeued from the dashboard goes back to the same queue.
     public string Enqueue(RunStep step, JobPlacement placement) =>
-        client.Enqueue<RunStepJob>(HangfireQueues.Name(placement), job => job.ExecuteAsync(step, CancellationToken.None));
+        HangfireQueues.Enqueue(client, Job.FromExpression<RunStepJob>(job => job.ExecuteAsync(step, CancellationToken.None), HangfireQueues.Name(placement)));
 
     /// <summary>Waiting to run, or processing on a server that is alive by <see cref="ServerLiveness"/>; a recorded state alone proves nothing.</summary>
     public bool IsAlive(string jobId)
@@ -103,6 +104,9 @@ public static class HangfireQueues
             .Order(StringComparer.Ordinal)
             .ToArray();
     }
+
+    /// <summary>The queue is kept with the job (so the dashboard's requeue keeps it) and in its enqueued state (so the dashboard shows it).</summary>
+    public static string Enqueue(IBackgroundJobClient client, Job job) => client.Create(job, new EnqueuedState(job.Queue));
 
     private static bool IsTiered(string queue) => queue is WorkQueues.TrainCpu or WorkQueues.TrainGpu;
 }
@@ -167,7 +171,8 @@ public sealed class RunStepJob(IMediator mediator)
 public sealed class HangfireFeatureExtractionScheduler(IBackgroundJobClient client) : IFeatureExtractionScheduler
 {
     public string Enqueue(Guid runId, DatasetSplit split) =>
-        client.Enqueue<FeatureExtractionJob>(HangfireQueues.Name(new JobPlacement(WorkQueues.Evaluate)), job => job.ExecuteAsync(runId, split, CancellationToken.None));
+        HangfireQueues.Enqueue(client, Job.FromExpression<FeatureExtractionJob>(
+            job => job.ExecuteAsync(runId, split, CancellationToken.None), HangfireQueues.Name(new JobPlacement(WorkQueues.Evaluate))));
 }
 
 /// <summary>The Hangfire entry point for extracting a split's fc7 features; a failure is reported on the features' status, not retried.</summary>
