@@ -24,6 +24,9 @@ public static class ExperimentsHost
         var builder = WebApplication.CreateBuilder(args);
         var dataDirectory = Path.GetFullPath(builder.Configuration["AlexNet:DataDirectory"] ?? "data");
         Directory.CreateDirectory(dataDirectory);
+        // Checkpoints, features and preprocessed datasets: a folder every worker sees (e.g. a network mount).
+        var artifactDirectory = Path.GetFullPath(builder.Configuration["AlexNet:ArtifactDirectory"] is { Length: > 0 } artifacts ? artifacts : dataDirectory, dataDirectory);
+        Directory.CreateDirectory(artifactDirectory);
         var urls = AccessControl.ConfiguredUrls(builder.Configuration).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         if (urls.Count == 0)
         {
@@ -51,8 +54,8 @@ public static class ExperimentsHost
         builder.Services
             .AddApplication()
             .AddTorchBackend()
-            .AddSqliteStorage(dataDirectory);
-        builder.Services.AddSingleton<IResourceBudget>(new MachineResourceBudget(builder.Configuration, dataDirectory));
+            .AddSqliteStorage(dataDirectory, artifactDirectory);
+        builder.Services.AddSingleton<IResourceBudget>(new MachineResourceBudget(builder.Configuration, artifactDirectory));
         builder.Services.AddHostedService<StartupTasks>(); // before the job server, so the store is migrated first
         builder.Services.AddHangfireJobs(dataDirectory, builder.Configuration.GetValue("AlexNet:Workers", 1), Queues(builder.Configuration));
         builder.Services.AddHostedService<PeriodicReconciliation>();

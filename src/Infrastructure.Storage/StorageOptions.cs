@@ -7,14 +7,18 @@ public sealed record StorageOptions
 {
     public const string ResultsDatabaseFileName = "results.db";
 
-    public StorageOptions(string dataDirectory)
+    public StorageOptions(string dataDirectory, string? artifactDirectory = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(dataDirectory);
         DataDirectory = Path.GetFullPath(dataDirectory);
+        ArtifactDirectory = string.IsNullOrWhiteSpace(artifactDirectory) ? DataDirectory : Path.GetFullPath(artifactDirectory);
     }
 
     /// <summary>Absolute path of the data folder.</summary>
     public string DataDirectory { get; }
+
+    /// <summary>Absolute path of the folder holding run files and preprocessed datasets, shared by every worker; default: the data folder.</summary>
+    public string ArtifactDirectory { get; }
 
     public string ResultsDatabasePath => Path.Combine(DataDirectory, ResultsDatabaseFileName);
 

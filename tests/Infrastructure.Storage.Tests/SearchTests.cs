@@ -199,7 +199,7 @@ public sealed class SearchTests(SearchTests.ManyRuns many) : IClassFixture<Searc
         var builder = new DbContextOptionsBuilder<ResultsDbContext>();
         StorageRegistration.Configure(builder, Storage.Options.ResultsConnectionString);
         builder.AddInterceptors(new Capture(commands));
-        return new SqliteResultsStore(new ContextFactory(builder.Options));
+        return new SqliteResultsStore(new ContextFactory(builder.Options), new ArtifactPaths(Storage.Options.ArtifactDirectory));
     }
 
     private sealed class ContextFactory(DbContextOptions<ResultsDbContext> options) : IDbContextFactory<ResultsDbContext>
