@@ -90,7 +90,10 @@ public static class HangfireQueues
     public static string Name(JobPlacement placement) =>
         IsTiered(placement.Queue) ? $"{placement.Queue}-{Math.Clamp(placement.Tier, 0, WorkQueues.LastTier)}" : placement.Queue;
 
-    /// <summary>The Hangfire queues of the given work queues, highest priority first; an unknown name is a configuration error.</summary>
+    /// <summary>
+    /// The Hangfire queues of the given work queues, highest priority first; an unknown name is a configuration error. A server
+    /// taking every work queue also takes "default", where versions before the work queues put every job, so those still run.
+    /// </summary>
     public static string[] ForServer(IReadOnlyList<string> queues)
     {
         if (queues.Count == 0 || queues.Any(q => !WorkQueues.All.Contains(q)))
@@ -101,6 +104,7 @@ public static class HangfireQueues
 
         return queues.Distinct()
             .SelectMany(q => IsTiered(q) ? Enumerable.Range(0, WorkQueues.LastTier + 1).Select(t => Name(new JobPlacement(q, t))) : [q])
+            .Concat(WorkQueues.All.All(queues.Contains) ? [EnqueuedState.DefaultQueue] : [])
             .Order(StringComparer.Ordinal)
             .ToArray();
     }

@@ -99,7 +99,7 @@ public sealed class WorkQueueTests : IAsyncDisposable
             run["run"]!["status"]!.GetValue<string>().ShouldBe("Succeeded", run.ToJsonString());
             training.Trained.ShouldBe([(Guid.Parse(runId), 1), (Guid.Parse(runId), 2)]);
             host.Services.GetRequiredService<JobStorage>().GetMonitoringApi().Servers().Single().Queues
-                .ShouldBe(["evaluate", "preprocess", .. Enumerable.Range(0, 10).Select(t => $"train-cpu-{t}"), .. Enumerable.Range(0, 10).Select(t => $"train-gpu-{t}")]);
+                .ShouldBe(["default", "evaluate", "preprocess", .. Enumerable.Range(0, 10).Select(t => $"train-cpu-{t}"), .. Enumerable.Range(0, 10).Select(t => $"train-gpu-{t}")]);
         }
     }
 
