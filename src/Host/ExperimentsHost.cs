@@ -3,6 +3,7 @@ using AlexNet.Experiments.Application;
 using AlexNet.Experiments.Application.Common;
 using AlexNet.Experiments.Application.Runs;
 using AlexNet.Experiments.Domain.Experiments;
+using AlexNet.Experiments.Domain.Jobs;
 using AlexNet.Experiments.Host.Api;
 using AlexNet.Experiments.Host.Jobs;
 using AlexNet.Experiments.Infrastructure.Storage;
@@ -27,6 +28,7 @@ public static class ExperimentsHost
         var dataDirectory = Path.GetFullPath(builder.Configuration["AlexNet:DataDirectory"] ?? "data");
         Directory.CreateDirectory(dataDirectory);
         var topology = HostTopology.From(builder.Configuration, dataDirectory);
+        Directory.CreateDirectory(topology.Storage.ArtifactDirectory);
         var urls = AccessControl.ConfiguredUrls(builder.Configuration).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         if (urls.Count == 0)
         {
@@ -56,9 +58,9 @@ public static class ExperimentsHost
             .AddApplication()
             .AddTorchBackend()
             .AddStorage(topology.Storage);
-        builder.Services.AddSingleton<IResourceBudget>(new MachineResourceBudget(builder.Configuration, dataDirectory));
+        builder.Services.AddSingleton<IResourceBudget>(new MachineResourceBudget(builder.Configuration, topology.Storage.ArtifactDirectory));
         builder.Services.AddHostedService<StartupTasks>(); // before the job server, so the store is migrated first
-        builder.Services.AddHangfireJobs(topology.Storage, builder.Configuration.GetValue("AlexNet:Workers", 1), topology.RunsJobs);
+        builder.Services.AddHangfireJobs(topology.Storage, builder.Configuration.GetValue("AlexNet:Workers", 1), topology.Queues, topology.RunsJobs);
         if (topology.RunsJobs)
         {
             builder.Services.AddHostedService<PeriodicReconciliation>();
@@ -108,6 +110,7 @@ public static class ExperimentsHost
         return app;
     }
 
+    // AlexNet:Queues as a list (AlexNet:Queues:0=train-cpu) or one comma-separated string; default: every work queue.
     // AlexNet:DatasetRoots as a list (AlexNet:DatasetRoots:0=...) or one string of paths separated by the platform's
     // path separator; relative roots resolve against the data directory. Default: <data directory>/sources.
     private static string[] DatasetRoots(IConfiguration configuration)

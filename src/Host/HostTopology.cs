@@ -1,3 +1,4 @@
+using AlexNet.Experiments.Domain.Jobs;
 using AlexNet.Experiments.Host.Api;
 using AlexNet.Experiments.Host.Jobs;
 using AlexNet.Experiments.Infrastructure.Storage;
@@ -21,10 +22,11 @@ public enum HostRole
 
 /// <summary>
 /// The process's role and storage, read from configuration: <c>AlexNet:Role</c> = serve | api | worker, <c>AlexNet:Storage</c> =
-/// Sqlite | PostgreSql, <c>ConnectionStrings:AlexNet</c> for PostgreSQL. Reconciliation runs where jobs run (serve, worker):
+/// Sqlite | PostgreSql, <c>ConnectionStrings:AlexNet</c> for PostgreSQL, <c>AlexNet:ArtifactDirectory</c> (default: the data
+/// folder), <c>AlexNet:Queues</c> (default: every work queue). Reconciliation runs where jobs run (serve, worker):
 /// it requeues steps for workers, so without a worker it has nothing to hand them to.
 /// </summary>
-public sealed record HostTopology(HostRole Role, StorageOptions Storage)
+public sealed record HostTopology(HostRole Role, StorageOptions Storage, IReadOnlyList<string> Queues)
 {
     public const string RoleSetting = "AlexNet:Role";
     public const string StorageSetting = "AlexNet:Storage";
@@ -58,7 +60,19 @@ public sealed record HostTopology(HostRole Role, StorageOptions Storage)
                 $"{RoleSetting}={role.ToString().ToLowerInvariant()} shares jobs and results with other processes, which SQLite files do not: set {StorageSetting}=PostgreSql.");
         }
 
-        return new HostTopology(role, new StorageOptions(dataDirectory, backend, connectionString));
+        // Checkpoints, features and preprocessed datasets: a folder every worker sees (e.g. a network mount).
+        string? artifactDirectory = configuration["AlexNet:ArtifactDirectory"] is { Length: > 0 } artifacts ? Path.GetFullPath(artifacts, dataDirectory) : null;
+        return new HostTopology(role, new StorageOptions(dataDirectory, backend, connectionString, artifactDirectory), Queues(configuration));
+    }
+
+    // AlexNet:Queues as a list (AlexNet:Queues:0=train-cpu) or one comma-separated string.
+    private static IReadOnlyList<string> Queues(IConfiguration configuration)
+    {
+        var section = configuration.GetSection("AlexNet:Queues");
+        var queues = section.Value is { Length: > 0 } value
+            ? value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            : section.GetChildren().Select(c => c.Value).OfType<string>().Where(v => v.Length > 0).ToArray();
+        return queues.Length > 0 ? queues : WorkQueues.All;
     }
 
     private static T Parse<T>(string? value, T fallback, string setting, string allowed)

@@ -4,9 +4,9 @@ namespace AlexNet.Experiments.Host;
 
 /// <summary>
 /// Budgets from <c>AlexNet:MemoryBudgetBytes</c> and <c>AlexNet:DiskBudgetBytes</c>, else three quarters of the memory this process
-/// may use and half the free disk of the data folder (runs and datasets share it).
+/// may use and half the free disk of the artifact folder (runs and datasets share it).
 /// </summary>
-public sealed class MachineResourceBudget(IConfiguration configuration, string dataDirectory) : IResourceBudget
+public sealed class MachineResourceBudget(IConfiguration configuration, string artifactDirectory) : IResourceBudget
 {
     public const string MemorySetting = "AlexNet:MemoryBudgetBytes";
     public const string DiskSetting = "AlexNet:DiskBudgetBytes";
@@ -17,5 +17,5 @@ public sealed class MachineResourceBudget(IConfiguration configuration, string d
 
     public ResourceLimit Disk => configuration.GetValue<double?>(DiskSetting) is { } bytes
         ? new ResourceLimit(bytes, DiskSetting)
-        : new ResourceLimit(0.5 * new DriveInfo(dataDirectory).AvailableFreeSpace, $"half the free disk of the data folder; set {DiskSetting} to change it");
+        : new ResourceLimit(0.5 * new DriveInfo(artifactDirectory).AvailableFreeSpace, $"half the free disk of the artifact folder; set {DiskSetting} to change it");
 }

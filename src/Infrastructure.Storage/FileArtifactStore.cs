@@ -4,13 +4,13 @@ using AlexNet.Experiments.Domain.Training;
 
 namespace AlexNet.Experiments.Infrastructure.Storage;
 
-/// <summary>Run files under {data}/runs/{runId}/, preprocessed dataset versions under {data}/datasets/.</summary>
-public sealed class FileArtifactStore(string dataDirectory) : IArtifactStore
+/// <summary>Run files under {artifacts}/runs/{runId}/, preprocessed dataset versions under {artifacts}/datasets/.</summary>
+public sealed class FileArtifactStore(string artifactDirectory) : IArtifactStore
 {
     public const string RunsFolder = "runs", DatasetsFolder = "datasets";
 
-    /// <summary>Absolute path of the data folder.</summary>
-    public string DataDirectory { get; } = Path.GetFullPath(dataDirectory);
+    /// <summary>Absolute path of the artifact folder (by default the data folder).</summary>
+    public string DataDirectory { get; } = Path.GetFullPath(artifactDirectory);
 
     public string DatasetStoreRoot => Directory.CreateDirectory(Path.Combine(DataDirectory, DatasetsFolder)).FullName;
 
@@ -29,7 +29,7 @@ public sealed class FileArtifactStore(string dataDirectory) : IArtifactStore
     }
 
     /// <summary>
-    /// Hashes the file. The artifact's path is absolute (a relative one is taken from the data folder), so it can be opened as it is;
+    /// Hashes the file. The artifact's path is absolute (a relative one is taken from the artifact folder), so it can be opened as it is;
     /// its time is the file's last write, to the millisecond the results store keeps.
     /// </summary>
     public async Task<Artifact> DescribeAsync(Guid runId, string kind, string path, CancellationToken cancellationToken)

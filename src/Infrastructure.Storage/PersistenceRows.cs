@@ -47,7 +47,7 @@ internal sealed class DatasetVersionRow
     public required string StorePath { get; set; }
     public required DateTimeOffset CreatedAt { get; set; }
 
-    public static DatasetVersionRow From(DatasetVersion version) => new()
+    public static DatasetVersionRow From(DatasetVersion version, ArtifactPaths paths) => new()
     {
         ContentHash = version.ContentHash,
         DatasetId = version.DatasetId,
@@ -61,11 +61,11 @@ internal sealed class DatasetVersionRow
         HoldOutSeed = version.HoldOut?.Seed,
         ColourPcaEigenvaluesJson = StorageJson.Serialize(version.ColourPca.Eigenvalues),
         ColourPcaEigenvectorsJson = StorageJson.Serialize(version.ColourPca.Eigenvectors),
-        StorePath = version.StorePath,
+        StorePath = paths.ToStored(version.StorePath),
         CreatedAt = version.CreatedAt,
     };
 
-    public DatasetVersion ToDomain() => new(
+    public DatasetVersion ToDomain(ArtifactPaths paths) => new(
         ContentHash,
         DatasetId,
         new PreprocessingSettings(ImageSize),
@@ -75,7 +75,7 @@ internal sealed class DatasetVersionRow
         StorageJson.Deserialize<SkippedFile[]>(SkippedFilesJson),
         HoldOutFraction is { } fraction && HoldOutSeed is { } seed ? new ValidationHoldOut(fraction, seed) : null,
         new ColourPca(StorageJson.Deserialize<double[]>(ColourPcaEigenvaluesJson), StorageJson.Deserialize<double[]>(ColourPcaEigenvectorsJson)),
-        StorePath,
+        paths.Resolve(StorePath),
         CreatedAt);
 }
 
@@ -292,18 +292,18 @@ internal sealed class ArtifactRow
     public int? Epoch { get; set; }
     public required DateTimeOffset CreatedAt { get; set; }
 
-    public static ArtifactRow From(Artifact artifact) => new()
+    public static ArtifactRow From(Artifact artifact, ArtifactPaths paths) => new()
     {
         Epoch = artifact.Epoch,
         RunId = artifact.RunId,
-        Path = artifact.Path,
+        Path = paths.ToStored(artifact.Path),
         Kind = artifact.Kind,
         Sha256 = artifact.Sha256,
         Bytes = artifact.Bytes,
         CreatedAt = artifact.CreatedAt,
     };
 
-    public Artifact ToDomain() => new(RunId, Kind, Path, Sha256, Bytes, CreatedAt) { Epoch = Epoch };
+    public Artifact ToDomain(ArtifactPaths paths) => new(RunId, Kind, paths.Resolve(Path), Sha256, Bytes, CreatedAt) { Epoch = Epoch };
 }
 
 internal sealed class StudyRow

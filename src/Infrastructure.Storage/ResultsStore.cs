@@ -12,7 +12,7 @@ namespace AlexNet.Experiments.Infrastructure.Storage;
 /// <see cref="IResultsStore"/> on EF Core, SQLite or PostgreSQL. Each call uses its own context, so one instance serves concurrent workers and requests.
 /// Lists: datasets and experiments newest first; runs, unfinished runs and artifacts oldest first; epoch metrics by epoch.
 /// </summary>
-public sealed partial class ResultsStore(IDbContextFactory<ResultsDbContext> contextFactory) : IResultsStore
+public sealed partial class ResultsStore(IDbContextFactory<ResultsDbContext> contextFactory, ArtifactPaths paths) : IResultsStore
 {
     public Task AddDatasetAsync(Dataset dataset, CancellationToken cancellationToken) =>
         WriteAsync(db => db.Datasets.Add(DatasetRow.From(dataset)), cancellationToken);
@@ -34,13 +34,13 @@ public sealed partial class ResultsStore(IDbContextFactory<ResultsDbContext> con
     public Task<IReadOnlyList<DatasetVersion>> ListDatasetVersionsAsync(Guid datasetId, CancellationToken cancellationToken) =>
         ReadAsync<IReadOnlyList<DatasetVersion>>(async db =>
             (await db.DatasetVersions.Where(v => v.DatasetId == datasetId).OrderByDescending(v => v.CreatedAt).ThenBy(v => v.ContentHash).ToListAsync(cancellationToken))
-            .Select(v => v.ToDomain()).ToList(), cancellationToken);
+            .Select(v => v.ToDomain(paths)).ToList(), cancellationToken);
 
     public Task<DatasetVersion?> GetDatasetVersionAsync(string contentHash, CancellationToken cancellationToken) =>
-        ReadAsync(async db => (await db.DatasetVersions.FirstOrDefaultAsync(v => v.ContentHash == contentHash, cancellationToken))?.ToDomain(), cancellationToken);
+        ReadAsync(async db => await db.DatasetVersions.FirstOrDefaultAsync(v => v.ContentHash == contentHash, cancellationToken) is { } row ? row.ToDomain(paths) : null, cancellationToken);
 
     public Task AddDatasetVersionAsync(DatasetVersion version, CancellationToken cancellationToken) =>
-        AddOnceAsync(db => db.DatasetVersions, v => v.ContentHash == version.ContentHash, () => DatasetVersionRow.From(version), cancellationToken);
+        AddOnceAsync(db => db.DatasetVersions, v => v.ContentHash == version.ContentHash, () => DatasetVersionRow.From(version, paths), cancellationToken);
 
     public Task AddExperimentAsync(Experiment experiment, Run run, CancellationToken cancellationToken)
     {
@@ -175,16 +175,20 @@ public sealed partial class ResultsStore(IDbContextFactory<ResultsDbContext> con
     public async Task RemoveArtifactAsync(Guid runId, string path, CancellationToken cancellationToken)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        await db.Artifacts.Where(a => a.RunId == runId && a.Path == path).ExecuteDeleteAsync(cancellationToken);
+        var stored = paths.ToStored(path);
+        await db.Artifacts.Where(a => a.RunId == runId && a.Path == stored).ExecuteDeleteAsync(cancellationToken);
     }
 
-    public Task AddArtifactAsync(Artifact artifact, CancellationToken cancellationToken) =>
-        AddOnceAsync(db => db.Artifacts, a => a.RunId == artifact.RunId && a.Path == artifact.Path, () => ArtifactRow.From(artifact), cancellationToken);
+    public Task AddArtifactAsync(Artifact artifact, CancellationToken cancellationToken)
+    {
+        var row = ArtifactRow.From(artifact, paths);
+        return AddOnceAsync(db => db.Artifacts, a => a.RunId == row.RunId && a.Path == row.Path, () => row, cancellationToken);
+    }
 
     public Task<IReadOnlyList<Artifact>> ListArtifactsAsync(Guid runId, CancellationToken cancellationToken) =>
         ReadAsync<IReadOnlyList<Artifact>>(async db =>
             (await db.Artifacts.Where(a => a.RunId == runId).OrderBy(a => a.CreatedAt).ThenBy(a => a.Path).ToListAsync(cancellationToken))
-            .Select(a => a.ToDomain()).ToList(), cancellationToken);
+            .Select(a => a.ToDomain(paths)).ToList(), cancellationToken);
 
     private async Task<T> ReadAsync<T>(Func<ResultsDbContext, Task<T>> query, CancellationToken cancellationToken)
     {

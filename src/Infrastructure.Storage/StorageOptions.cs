@@ -19,8 +19,9 @@ public sealed record StorageOptions
 
     private readonly string? postgreSqlConnectionString;
 
+    /// <param name="artifactDirectory">Default: the data folder.</param>
     /// <param name="postgreSqlConnectionString">An Npgsql connection string; required for, and only for, <see cref="StorageBackend.PostgreSql"/>.</param>
-    public StorageOptions(string dataDirectory, StorageBackend backend = StorageBackend.Sqlite, string? postgreSqlConnectionString = null)
+    public StorageOptions(string dataDirectory, StorageBackend backend = StorageBackend.Sqlite, string? postgreSqlConnectionString = null, string? artifactDirectory = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(dataDirectory);
         if (!Enum.IsDefined(backend))
@@ -36,10 +37,14 @@ public sealed record StorageOptions
         DataDirectory = Path.GetFullPath(dataDirectory);
         Backend = backend;
         this.postgreSqlConnectionString = backend == StorageBackend.PostgreSql ? postgreSqlConnectionString : null;
+        ArtifactDirectory = string.IsNullOrWhiteSpace(artifactDirectory) ? DataDirectory : Path.GetFullPath(artifactDirectory);
     }
 
     /// <summary>Absolute path of the data folder.</summary>
     public string DataDirectory { get; }
+
+    /// <summary>Absolute path of the folder holding run files and preprocessed datasets, shared by every worker; default: the data folder.</summary>
+    public string ArtifactDirectory { get; }
 
     public StorageBackend Backend { get; }
 

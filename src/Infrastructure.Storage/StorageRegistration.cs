@@ -12,13 +12,14 @@ public static class StorageRegistration
         services.AddStorage(new StorageOptions(dataDirectory));
 
     /// <summary>
-    /// Registers the results store on the configured backend, the file artifact store rooted at the data folder, a pooled
+    /// Registers the results store on the configured backend, the file artifact store rooted at the artifact folder, a pooled
     /// <see cref="IDbContextFactory{ResultsDbContext}"/> and <see cref="StorageOptions"/>.
     /// Call <see cref="MigrateResultsStoreAsync"/> once at start-up before using the store.
     /// </summary>
     public static IServiceCollection AddStorage(this IServiceCollection services, StorageOptions options)
     {
         services.AddSingleton(options);
+        services.AddSingleton(new ArtifactPaths(options.ArtifactDirectory));
         if (options.Backend == StorageBackend.PostgreSql)
         {
             services.AddPooledDbContextFactory<PostgresResultsDbContext>(builder => ConfigurePostgreSql(builder, options.ResultsConnectionString));
@@ -33,7 +34,7 @@ public static class StorageRegistration
         services.AddSingleton<ResultsStore>();
         services.AddSingleton<IResultsStore>(provider => provider.GetRequiredService<ResultsStore>());
         services.AddSingleton<IStudyStore>(provider => provider.GetRequiredService<ResultsStore>());
-        services.AddSingleton<IArtifactStore>(_ => new FileArtifactStore(options.DataDirectory));
+        services.AddSingleton<IArtifactStore>(_ => new FileArtifactStore(options.ArtifactDirectory));
         return services;
     }
 
@@ -46,6 +47,17 @@ public static class StorageRegistration
         var factory = services.GetRequiredService<IDbContextFactory<ResultsDbContext>>();
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         await db.Database.MigrateAsync(cancellationToken);
+        await MakeArtifactPathsRelativeAsync(db, services.GetRequiredService<ArtifactPaths>(), cancellationToken);
+    }
+
+    /// <summary>Rows written before paths were stored relative hold absolute ones; those under the artifact directory become relative.</summary>
+    private static async Task MakeArtifactPathsRelativeAsync(ResultsDbContext db, ArtifactPaths paths, CancellationToken cancellationToken)
+    {
+        var prefix = Path.TrimEndingDirectorySeparator(paths.Root) + Path.DirectorySeparatorChar;
+        await db.Artifacts.Where(a => a.Path.StartsWith(prefix))
+            .ExecuteUpdateAsync(set => set.SetProperty(a => a.Path, a => a.Path.Substring(prefix.Length)), cancellationToken);
+        await db.DatasetVersions.Where(v => v.StorePath.StartsWith(prefix))
+            .ExecuteUpdateAsync(set => set.SetProperty(v => v.StorePath, v => v.StorePath.Substring(prefix.Length)), cancellationToken);
     }
 
     internal static void Configure(DbContextOptionsBuilder builder, string connectionString) =>

@@ -218,7 +218,7 @@ public abstract class SearchTests(SearchTests.ManyRuns many)
         var builder = new DbContextOptionsBuilder<ResultsDbContext>();
         StorageRegistration.Configure(builder, Storage.Options.ResultsConnectionString);
         builder.AddInterceptors(new Capture(commands));
-        return new ResultsStore(new ContextFactory(() => new ResultsDbContext(builder.Options)));
+        return new ResultsStore(new ContextFactory(() => new ResultsDbContext(builder.Options)), new ArtifactPaths(Storage.Options.ArtifactDirectory));
     }
 
     private sealed class ContextFactory(Func<ResultsDbContext> create) : IDbContextFactory<ResultsDbContext>

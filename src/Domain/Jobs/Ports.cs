@@ -8,10 +8,24 @@ public sealed record RunStep(Guid RunId, RunStepKind Kind, int Epoch = 0)
     public override string ToString() => Kind == RunStepKind.TrainEpoch ? $"{Kind} {Epoch} of run {RunId}" : $"{Kind} of run {RunId}";
 }
 
+/// <summary>The work queues a worker can be configured to take; a run's steps go to the one its device plan needs.</summary>
+public static class WorkQueues
+{
+    public const string Preprocess = "preprocess", TrainCpu = "train-cpu", TrainGpu = "train-gpu", Evaluate = "evaluate";
+
+    public static IReadOnlyList<string> All { get; } = [Preprocess, TrainCpu, TrainGpu, Evaluate];
+
+    /// <summary>Tiers 0 (taken first) to <see cref="LastTier"/> order the steps within a queue.</summary>
+    public const int LastTier = 9;
+}
+
+/// <summary>Where a step waits: one of <see cref="WorkQueues"/>, and its priority tier there (0 is taken first).</summary>
+public sealed record JobPlacement(string Queue, int Tier = 0);
+
 public interface IJobScheduler
 {
-    /// <summary>Queues the step and returns the scheduler's job id.</summary>
-    string Enqueue(RunStep step);
+    /// <summary>Queues the step where <paramref name="placement"/> says and returns the scheduler's job id.</summary>
+    string Enqueue(RunStep step, JobPlacement placement);
 
     /// <summary>
     /// True while the job is queued, scheduled, or running on a server that is still alive. A job left "processing" by a process

@@ -8,6 +8,7 @@ using AlexNet.Experiments.Domain.Retrieval;
 using AlexNet.Experiments.Infrastructure.Storage;
 using Hangfire;
 using Hangfire.PostgreSql;
+using Hangfire.Common;
 using Hangfire.States;
 using Hangfire.Storage.SQLite;
 using Mediator;
@@ -21,8 +22,10 @@ public static class HangfireJobs
     /// database (schema "hangfire"); tests may replace JobStorage. A process that <paramref name="runsJobs"/> also hosts a
     /// job server with <paramref name="workerCount"/> workers; one that does not only enqueues and shows the dashboard.
     /// </summary>
-    public static IServiceCollection AddHangfireJobs(this IServiceCollection services, StorageOptions storage, int workerCount, bool runsJobs = true)
+    /// <param name="queues">The <see cref="WorkQueues"/> this process's server takes; see <see cref="HangfireQueues.ForServer"/>.</param>
+    public static IServiceCollection AddHangfireJobs(this IServiceCollection services, StorageOptions storage, int workerCount, IReadOnlyList<string> queues, bool runsJobs = true)
     {
+        var serverQueues = HangfireQueues.ForServer(queues);
         services.AddSingleton<RunJobDeletedFilter>();
         services.AddHangfire((provider, configuration) => configuration
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
@@ -38,6 +41,7 @@ public static class HangfireJobs
             {
                 // Training steps use every core; more workers would only make them compete.
                 options.WorkerCount = workerCount;
+                options.Queues = serverQueues;
                 options.SchedulePollingInterval = TimeSpan.FromSeconds(1);
                 options.ServerName = ServerLiveness.LocalServerName;
                 options.HeartbeatInterval = TimeSpan.FromSeconds(10);
@@ -85,7 +89,9 @@ public sealed class HangfireJobScheduler(IBackgroundJobClient client, JobStorage
 {
     private static readonly HashSet<string> WaitingStates = [EnqueuedState.StateName, ScheduledState.StateName, AwaitingState.StateName];
 
-    public string Enqueue(RunStep step) => client.Enqueue<RunStepJob>(job => job.ExecuteAsync(step, CancellationToken.None));
+    // The queue is stored with the job, so a job requeued from the dashboard goes back to the same queue.
+    public string Enqueue(RunStep step, JobPlacement placement) =>
+        HangfireQueues.Enqueue(client, Job.FromExpression<RunStepJob>(job => job.ExecuteAsync(step, CancellationToken.None), HangfireQueues.Name(placement)));
 
     /// <summary>Waiting to run, or processing on a server that is alive by <see cref="ServerLiveness"/>; a recorded state alone proves nothing.</summary>
     public bool IsAlive(string jobId)
@@ -110,6 +116,42 @@ public sealed class HangfireJobScheduler(IBackgroundJobClient client, JobStorage
 
     /// <summary>Deletes the job if it is still recorded as processing, so a later re-fetch by the job store finds nothing to run.</summary>
     public void Abandon(string jobId) => client.Delete(jobId, ProcessingState.StateName);
+}
+
+/// <summary>
+/// Hangfire queue names of the work queues. A training queue is one Hangfire queue per tier ("train-cpu-0" .. "train-cpu-9");
+/// the others are one queue each. A server lists its queues in ordinal order, which is the priority on both job stores:
+/// Hangfire.Storage.SQLite tries the queues in the order the server lists them, Hangfire.PostgreSql orders its fetch by queue
+/// name. These names sort the same under byte-wise and linguistic collations (they differ at a letter or digit first).
+/// </summary>
+public static class HangfireQueues
+{
+    public static string Name(JobPlacement placement) =>
+        IsTiered(placement.Queue) ? $"{placement.Queue}-{Math.Clamp(placement.Tier, 0, WorkQueues.LastTier)}" : placement.Queue;
+
+    /// <summary>
+    /// The Hangfire queues of the given work queues, highest priority first; an unknown name is a configuration error. A server
+    /// taking every work queue also takes "default", where versions before the work queues put every job, so those still run.
+    /// </summary>
+    public static string[] ForServer(IReadOnlyList<string> queues)
+    {
+        if (queues.Count == 0 || queues.Any(q => !WorkQueues.All.Contains(q)))
+        {
+            throw new InvalidOperationException(
+                $"AlexNet:Queues must name one or more of {string.Join(", ", WorkQueues.All)}; got '{string.Join(",", queues)}'.");
+        }
+
+        return queues.Distinct()
+            .SelectMany(q => IsTiered(q) ? Enumerable.Range(0, WorkQueues.LastTier + 1).Select(t => Name(new JobPlacement(q, t))) : [q])
+            .Concat(WorkQueues.All.All(queues.Contains) ? [EnqueuedState.DefaultQueue] : [])
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+    }
+
+    /// <summary>The queue is kept with the job (so the dashboard's requeue keeps it) and in its enqueued state (so the dashboard shows it).</summary>
+    public static string Enqueue(IBackgroundJobClient client, Job job) => client.Create(job, new EnqueuedState(job.Queue));
+
+    private static bool IsTiered(string queue) => queue is WorkQueues.TrainCpu or WorkQueues.TrainGpu;
 }
 
 /// <summary>
@@ -171,7 +213,9 @@ public sealed class RunStepJob(IMediator mediator)
 
 public sealed class HangfireFeatureExtractionScheduler(IBackgroundJobClient client) : IFeatureExtractionScheduler
 {
-    public string Enqueue(Guid runId, DatasetSplit split) => client.Enqueue<FeatureExtractionJob>(job => job.ExecuteAsync(runId, split, CancellationToken.None));
+    public string Enqueue(Guid runId, DatasetSplit split) =>
+        HangfireQueues.Enqueue(client, Job.FromExpression<FeatureExtractionJob>(
+            job => job.ExecuteAsync(runId, split, CancellationToken.None), HangfireQueues.Name(new JobPlacement(WorkQueues.Evaluate))));
 }
 
 /// <summary>The Hangfire entry point for extracting a split's fc7 features; a failure is reported on the features' status, not retried.</summary>

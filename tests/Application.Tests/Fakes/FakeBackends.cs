@@ -12,9 +12,11 @@ public sealed class QueueingJobScheduler : IJobScheduler
     private int nextId;
     public Queue<(string JobId, RunStep Step)> Pending { get; } = new();
     public List<RunStep> Enqueued { get; } = [];
+    public List<JobPlacement> Placements { get; } = [];
 
-    public string Enqueue(RunStep step)
+    public string Enqueue(RunStep step, JobPlacement placement)
     {
+        Placements.Add(placement);
         var id = $"job-{++nextId}";
         Pending.Enqueue((id, step));
         Enqueued.Add(step);

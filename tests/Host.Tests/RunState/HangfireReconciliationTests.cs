@@ -45,7 +45,7 @@ public sealed class HangfireReconciliationTests : IAsyncLifetime
         var queued = await harness.AddQueuedRunAsync();
         var training = queued with { Status = RunStatus.Training, UpdatedAt = DateTimeOffset.UtcNow.AddMinutes(-5) };
         (await harness.Store.TryAdvanceRunAsync(queued, training, CancellationToken.None)).ShouldBeTrue();
-        var jobId = scheduler.Enqueue(new RunStep(queued.Id, RunStepKind.TrainEpoch, 1));
+        var jobId = scheduler.Enqueue(new RunStep(queued.Id, RunStepKind.TrainEpoch, 1), new JobPlacement(WorkQueues.TrainCpu, 1));
         await harness.Store.SetRunJobAsync(queued.Id, jobId, CancellationToken.None);
         new BackgroundJobClient(storage).ChangeState(jobId, new ProcessingOn(serverId), EnqueuedState.StateName).ShouldBeTrue();
         return (training with { CurrentJobId = jobId }, jobId);

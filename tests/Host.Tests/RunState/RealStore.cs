@@ -147,7 +147,7 @@ public sealed class RecordingScheduler : IJobScheduler
     private int next;
     public System.Collections.Concurrent.ConcurrentQueue<RunStep> Enqueued { get; } = new();
 
-    public string Enqueue(RunStep step)
+    public string Enqueue(RunStep step, JobPlacement placement)
     {
         Enqueued.Enqueue(step);
         return $"job-{Interlocked.Increment(ref next)}";

@@ -55,7 +55,7 @@ public sealed class SubmitExperimentHandler(IResultsStore store, IJobScheduler s
         var experiment = new Experiment(Guid.NewGuid(), command.Name.Trim(), command.DatasetId, command.Preset.ToLowerInvariant(), now);
         var run = Run.Queued(experiment.Id, canonicalJson, now);
         await store.AddExperimentAsync(experiment, run, cancellationToken);
-        await RunJobs.EnqueueAsync(store, scheduler, new RunStep(run.Id, RunStepKind.Preprocess), cancellationToken);
+        await RunJobs.EnqueueAsync(store, scheduler, run, new RunStep(run.Id, RunStepKind.Preprocess), cancellationToken);
 
         return new SubmittedExperiment(experiment.Id, run.Id, HyperparameterJson.Sha256(canonicalJson), hyperparameters);
     }

@@ -56,7 +56,7 @@ public sealed partial class ExecuteRunStepHandler(
 
             if (next is not null)
             {
-                await RunJobs.EnqueueAsync(store, scheduler, next, cancellationToken);
+                await RunJobs.EnqueueAsync(store, scheduler, claim.Run, next, cancellationToken);
             }
         }
         catch (TrainingDivergedException diverged)

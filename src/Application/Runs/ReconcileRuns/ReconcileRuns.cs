@@ -38,7 +38,7 @@ public sealed class ReconcileRunsHandler(IResultsStore store, IJobScheduler sche
                     scheduler.Abandon(deadJob);
                 }
 
-                await RunJobs.EnqueueAsync(store, scheduler, step, cancellationToken);
+                await RunJobs.EnqueueAsync(store, scheduler, run, step, cancellationToken);
                 requeued++;
             }
         }

@@ -51,7 +51,7 @@ public sealed class ReproduceRunHandler(IResultsStore store, IJobScheduler sched
         var original = await store.GetRunAsync(command.RunId, cancellationToken) ?? throw new NotFoundException("Run", command.RunId);
         var run = Run.Queued(original.ExperimentId, original.HyperparametersJson, clock.GetUtcNow()) with { SourceRunId = original.Id };
         await store.AddRunAsync(run, cancellationToken);
-        await RunJobs.EnqueueAsync(store, scheduler, new RunStep(run.Id, RunStepKind.Preprocess), cancellationToken);
+        await RunJobs.EnqueueAsync(store, scheduler, run, new RunStep(run.Id, RunStepKind.Preprocess), cancellationToken);
         return new QueuedRun(run.ExperimentId, run.Id, HyperparameterJson.Sha256(run.HyperparametersJson));
     }
 }

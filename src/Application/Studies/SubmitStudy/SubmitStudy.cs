@@ -91,7 +91,7 @@ public sealed class SubmitStudyHandler(IStudyStore studies, IResultsStore store,
         foreach (var (run, _) in runs)
         {
             // A run left without a job (the process died here) is queued again by reconciliation, as for any queued run.
-            await RunJobs.EnqueueAsync(store, scheduler, new RunStep(run.Id, RunStepKind.Preprocess), cancellationToken);
+            await RunJobs.EnqueueAsync(store, scheduler, run, new RunStep(run.Id, RunStepKind.Preprocess), cancellationToken);
         }
 
         return new SubmittedStudy(study.Id, experiment.Id, plan.Runs.Zip(runs, (cell, r) => new SubmittedStudyRun(r.run.Id, cell.Cell, cell.Seed, cell.Values)).ToList());
