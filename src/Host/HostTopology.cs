@@ -62,11 +62,11 @@ public sealed record HostTopology(HostRole Role, StorageOptions Storage, IReadOn
 
         // Checkpoints, features and preprocessed datasets: a folder every worker sees (e.g. a network mount).
         string? artifactDirectory = configuration["AlexNet:ArtifactDirectory"] is { Length: > 0 } artifacts ? Path.GetFullPath(artifacts, dataDirectory) : null;
-        return new HostTopology(role, new StorageOptions(dataDirectory, backend, connectionString, artifactDirectory), Queues(configuration));
+        return new HostTopology(role, new StorageOptions(dataDirectory, backend, connectionString, artifactDirectory), ConfiguredQueues(configuration));
     }
 
     // AlexNet:Queues as a list (AlexNet:Queues:0=train-cpu) or one comma-separated string.
-    private static IReadOnlyList<string> Queues(IConfiguration configuration)
+    private static IReadOnlyList<string> ConfiguredQueues(IConfiguration configuration)
     {
         var section = configuration.GetSection("AlexNet:Queues");
         var queues = section.Value is { Length: > 0 } value

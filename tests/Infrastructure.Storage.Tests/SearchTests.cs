@@ -212,7 +212,7 @@ public abstract class SearchTests(SearchTests.ManyRuns many)
             var postgres = new DbContextOptionsBuilder<PostgresResultsDbContext>();
             StorageRegistration.ConfigurePostgreSql(postgres, Storage.Options.ResultsConnectionString);
             postgres.AddInterceptors(new Capture(commands));
-            return new ResultsStore(new ContextFactory(() => new PostgresResultsDbContext(postgres.Options)));
+            return new ResultsStore(new ContextFactory(() => new PostgresResultsDbContext(postgres.Options)), new ArtifactPaths(Storage.Options.ArtifactDirectory));
         }
 
         var builder = new DbContextOptionsBuilder<ResultsDbContext>();
