@@ -109,7 +109,7 @@ public sealed class AlexNetModel : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var hidden7 = Trunk(input, observe: null);
-        return fc8.forward(Dropout([hidden7])[0]).MoveToOuterDisposeScope();
+        return fc8.forward(ApplyDropout([hidden7])[0]).MoveToOuterDisposeScope();
     }
 
     /// <summary>The last hidden layer (fc7 after its activation, N x 4096 at full size), the paper's feature for nearest-neighbour retrieval.</summary>
@@ -172,7 +172,7 @@ public sealed class AlexNetModel : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var hidden7 = Trunk(input, (tower, layer, output, parameters) =>
             observe(towers.Count == 1 ? layer : $"{layer}.{(char)('A' + tower)}", output, parameters, deviceNames[tower]));
-        var logits = fc8.forward(Dropout([hidden7])[0]);
+        var logits = fc8.forward(ApplyDropout([hidden7])[0]);
         observe("fc8", logits, fc8.parameters().Sum(p => p.numel()), deviceNames[0]);
     }
 
@@ -182,7 +182,7 @@ public sealed class AlexNetModel : nn.Module<Tensor, Tensor>
 
         var parts = towers.Select((t, i) => t.Stage1(input.to(t.Device), For(i))).ToArray();
         parts = towers.Select((t, i) => t.Stage2(Join(parts, t.Device), For(i))).ToArray();
-        parts = Dropout(towers.Select((t, i) => t.Hidden6(Join(parts, t.Device), For(i))).ToArray());
+        parts = ApplyDropout(towers.Select((t, i) => t.Hidden6(Join(parts, t.Device), For(i))).ToArray());
         parts = towers.Select((t, i) => t.Hidden7(Join(parts, t.Device), For(i))).ToArray();
         return Join(parts, InputDevice);
     }
@@ -192,7 +192,7 @@ public sealed class AlexNetModel : nn.Module<Tensor, Tensor>
     /// drawn from <see cref="DropoutGenerator"/>. One mask spans every tower's units in canonical order, so a seed drops the
     /// same units whatever the device plan.
     /// </summary>
-    private Tensor[] Dropout(Tensor[] parts)
+    private Tensor[] ApplyDropout(Tensor[] parts)
     {
         double p = Hyperparameters.Dropout;
         if (!training || p == 0)

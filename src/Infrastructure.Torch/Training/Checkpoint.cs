@@ -29,7 +29,7 @@ public static class Checkpoint
             writer.Write(totals.Top5Correct);
             writer.Write(totals.Images);
             writer.Write(seconds);
-            using (var generator = session.Dropout.get_state())
+            using (var generator = session.DropoutGenerator.get_state())
             {
                 generator.Save(writer);
             }
@@ -51,7 +51,7 @@ public static class Checkpoint
         double seconds = reader.ReadDouble();
         using (var generator = TorchSharp.TensorExtensionMethods.Load(reader))
         {
-            session.Dropout.set_state(generator);
+            session.DropoutGenerator.set_state(generator);
         }
 
         session.Model.load(reader);

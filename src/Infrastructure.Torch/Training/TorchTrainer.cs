@@ -4,7 +4,6 @@ using AlexNet.Experiments.Domain.Training;
 using AlexNet.Experiments.Infrastructure.Torch.Data;
 using AlexNet.Experiments.Infrastructure.Torch.Model;
 using Microsoft.Extensions.Logging;
-using static TorchSharp.torch;
 
 namespace AlexNet.Experiments.Infrastructure.Torch.Training;
 

@@ -46,8 +46,8 @@ public sealed class TrainingSession : IDisposable
     {
         Model = AlexNetModel.Create(hyperparameters.Model, classCount, hyperparameters.Seed);
         Optimizer = new SgdOptimizer(Model.parameters(), hyperparameters.Optimizer);
-        Dropout = new Generator(unchecked((ulong)epochSeed));
-        Model.DropoutGenerator = Dropout;
+        DropoutGenerator = new Generator(unchecked((ulong)epochSeed));
+        Model.DropoutGenerator = DropoutGenerator;
         cropSize = hyperparameters.Model.InputSize;
     }
 
@@ -55,7 +55,7 @@ public sealed class TrainingSession : IDisposable
     public SgdOptimizer Optimizer { get; }
 
     /// <summary>Where this session's dropout masks come from; its state is part of a partial checkpoint.</summary>
-    public Generator Dropout { get; }
+    public Generator DropoutGenerator { get; }
 
     /// <summary>
     /// Reproducible training batches for one epoch, from <paramref name="firstPosition"/> on: the order and every image's
@@ -117,6 +117,6 @@ public sealed class TrainingSession : IDisposable
     {
         Optimizer.Dispose();
         Model.Dispose();
-        Dropout.Dispose();
+        DropoutGenerator.Dispose();
     }
 }
