@@ -85,6 +85,8 @@ public sealed class LrnBenchmark
         using var generator = new Generator(2);
         using var images = randn([batchSize, 3, model.InputSize, model.InputSize], generator: generator);
         using var labels = randint(0, 1000, [batchSize], generator: generator);
+        net.DropoutGenerator = generator;
+        plain.DropoutGenerator = generator;
 
         void Step(AlexNetModel network, optim.Optimizer sgd)
         {

@@ -101,7 +101,7 @@ public sealed class PipelineBenchmark(string workDirectory)
             }
         }
 
-        using var session = new TrainingSession(hyperparameters, version.ClassNames.Count);
+        using var session = new TrainingSession(hyperparameters, version.ClassNames.Count, epochSeed: 1);
         session.Step(inMemory[0].Images, inMemory[0].Labels, 0.001, new EpochTotals()); // warm-up
 
         // Alternate the two sides epoch by epoch so drift in machine load hits both equally.
@@ -146,9 +146,10 @@ public sealed class PipelineBenchmark(string workDirectory)
     public static ComputeFigures MeasureCompute(string name, Hyperparameters hyperparameters, int classCount, int steps, int matmulSize)
     {
         int batch = hyperparameters.BatchSize, crop = hyperparameters.Model.InputSize;
-        using var session = new TrainingSession(hyperparameters, classCount);
-        using var images = randn(batch, 3, crop, crop).mul_(50);
-        using var labels = randint(0, classCount, [batch]);
+        using var session = new TrainingSession(hyperparameters, classCount, epochSeed: 1);
+        using var generator = new Generator(3);
+        using var images = randn([batch, 3, crop, crop], generator: generator).mul_(50);
+        using var labels = randint(0, classCount, [batch], generator: generator);
         session.Step(images, labels, 1e-4, new EpochTotals()); // warm-up
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < steps; i++)
@@ -169,8 +170,9 @@ public sealed class PipelineBenchmark(string workDirectory)
 
     private static double MatmulGflopPerSecond(int n)
     {
-        using var a = randn(n, n);
-        using var b = randn(n, n);
+        using var generator = new Generator(4);
+        using var a = randn([n, n], generator: generator);
+        using var b = randn([n, n], generator: generator);
         using (a.mm(b)) { } // warm-up
         const int repeats = 5;
         var clock = Stopwatch.StartNew();

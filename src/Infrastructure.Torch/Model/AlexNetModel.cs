@@ -15,7 +15,6 @@ public sealed record ShardedParameter(string Name, IReadOnlyList<Parameter> Shar
 public sealed class AlexNetModel : nn.Module<Tensor, Tensor>
 {
     private readonly ModuleList<Tower> towers;
-    private readonly Dropout dropout7;
     private readonly Linear fc8;
     private readonly string[] deviceNames;
 
@@ -29,8 +28,7 @@ public sealed class AlexNetModel : nn.Module<Tensor, Tensor>
             : nn.ModuleList(
                 new Tower("towerA", model, geometry, share: 2, groups: 1, devices[0]),
                 new Tower("towerB", model, geometry, share: 2, groups: 1, devices[1]));
-        dropout7 = nn.Dropout(model.Dropout);
-        fc8 = nn.Linear(geometry.Fc, classCount, device: devices[0].type == DeviceType.META ? devices[0] : CPU);
+        fc8 = Tower.UninitialisedLinear(geometry.Fc, classCount, devices[0].type == DeviceType.META ? devices[0] : CPU);
         fc8.to(devices[0]);
         RegisterComponents();
     }
@@ -42,24 +40,22 @@ public sealed class AlexNetModel : nn.Module<Tensor, Tensor>
     /// <summary>Where inputs should be placed (tower A's device); logits and features are returned there too.</summary>
     public Device InputDevice => towers[0].Device;
 
+    /// <summary>
+    /// The run's own CPU generator that dropout masks are drawn from in training mode; training without one throws, so a
+    /// run never falls back to libtorch's global generator, which concurrent runs would share. Eval mode draws nothing.
+    /// </summary>
+    public Generator? DropoutGenerator { get; set; }
+
     /// <summary>Builds the network on the devices in <paramref name="model"/> and initialises it from <paramref name="seed"/> as the paper does.</summary>
     /// <remarks>
     /// Weights are drawn for the grouped layout and then split, so a seed gives the same network whatever the device plan.
-    /// The global generator is left as it was, so building a model never shifts the dropout or augmentation streams.
+    /// Only a generator of its own is drawn from: building a model never reads or writes libtorch's global generator.
     /// </remarks>
     public static AlexNetModel Create(ModelHyperparameters model, int classCount, long seed)
     {
-        using var state = get_rng_state();
-        try
-        {
-            var net = Build(model, classCount, deviceOverride: null);
-            net.Initialise(model.Init, model.PixelScale, seed);
-            return net;
-        }
-        finally
-        {
-            set_rng_state(state);
-        }
+        var net = Build(model, classCount, deviceOverride: null);
+        net.Initialise(model.Init, model.PixelScale, seed);
+        return net;
     }
 
     /// <summary>Validates the plan and builds the layers, uninitialised; <paramref name="deviceOverride"/> puts every tower on one device (e.g. meta) but keeps the plan's layout.</summary>
@@ -113,7 +109,7 @@ public sealed class AlexNetModel : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var hidden7 = Trunk(input, observe: null);
-        return fc8.forward(dropout7.forward(hidden7)).MoveToOuterDisposeScope();
+        return fc8.forward(ApplyDropout([hidden7])[0]).MoveToOuterDisposeScope();
     }
 
     /// <summary>The last hidden layer (fc7 after its activation, N x 4096 at full size), the paper's feature for nearest-neighbour retrieval.</summary>
@@ -176,7 +172,7 @@ public sealed class AlexNetModel : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var hidden7 = Trunk(input, (tower, layer, output, parameters) =>
             observe(towers.Count == 1 ? layer : $"{layer}.{(char)('A' + tower)}", output, parameters, deviceNames[tower]));
-        var logits = fc8.forward(dropout7.forward(hidden7));
+        var logits = fc8.forward(ApplyDropout([hidden7])[0]);
         observe("fc8", logits, fc8.parameters().Sum(p => p.numel()), deviceNames[0]);
     }
 
@@ -186,9 +182,36 @@ public sealed class AlexNetModel : nn.Module<Tensor, Tensor>
 
         var parts = towers.Select((t, i) => t.Stage1(input.to(t.Device), For(i))).ToArray();
         parts = towers.Select((t, i) => t.Stage2(Join(parts, t.Device), For(i))).ToArray();
-        parts = towers.Select((t, i) => t.Hidden6(Join(parts, t.Device), For(i))).ToArray();
+        parts = ApplyDropout(towers.Select((t, i) => t.Hidden6(Join(parts, t.Device), For(i))).ToArray());
         parts = towers.Select((t, i) => t.Hidden7(Join(parts, t.Device), For(i))).ToArray();
         return Join(parts, InputDevice);
+    }
+
+    /// <summary>
+    /// Dropout as libtorch computes it on the CPU (noise = bernoulli(1 - p) / (1 - p), output = input * noise), with the noise
+    /// drawn from <see cref="DropoutGenerator"/>. One mask spans every tower's units in canonical order, so a seed drops the
+    /// same units whatever the device plan.
+    /// </summary>
+    private Tensor[] ApplyDropout(Tensor[] parts)
+    {
+        double p = Hyperparameters.Dropout;
+        if (!training || p == 0)
+        {
+            return parts;
+        }
+
+        var generator = DropoutGenerator ?? throw new InvalidOperationException("Training draws dropout masks from the run's generator: set DropoutGenerator first.");
+        var noise = empty([parts[0].shape[0], parts.Sum(x => x.shape[1])], dtype: parts[0].dtype).bernoulli_(1 - p, generator).div_(1 - p);
+        long offset = 0;
+        var dropped = new Tensor[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            long width = parts[i].shape[1];
+            dropped[i] = parts[i].mul(noise.narrow(1, offset, width).to(parts[i].device));
+            offset += width;
+        }
+
+        return dropped;
     }
 
     /// <summary>Where towers exchange activations: every tower's output, moved to one device and stacked along channels.</summary>

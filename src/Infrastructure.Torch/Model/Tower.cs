@@ -18,7 +18,6 @@ internal sealed class Tower : nn.Module
     private readonly nn.Module<Tensor, Tensor> lrn1, lrn2;
     private readonly MaxPool2d pool1, pool2, pool5;
     private readonly Linear fc6, fc7;
-    private readonly Dropout dropout6;
     private readonly Activation activation;
 
     /// <param name="share">Divides the network's widths: 1 when this module holds the whole network, 2 for one of two towers.</param>
@@ -27,29 +26,29 @@ internal sealed class Tower : nn.Module
     {
         Device = device;
 
-        // Layers are built on the CPU and then moved, so their throwaway default init never draws from a GPU generator.
+        // Layers get uninitialised CPU storage and are then moved: their default init would draw from the global generator,
+        // and AlexNetModel.Initialise overwrites every parameter from the run's own seed anyway.
         var build = device.type == DeviceType.META ? device : CPU;
         activation = model.Activation;
         int c1 = geometry.Conv1 / share, c2 = geometry.Conv2 / share, c3 = geometry.Conv3 / share;
         int c4 = geometry.Conv4 / share, c5 = geometry.Conv5 / share, fc = geometry.Fc / share;
         int k = model.Pooling.Kernel, s = model.Pooling.Stride;
 
-        conv1 = nn.Conv2d(3, c1, model.Conv1.Kernel, stride: model.Conv1.Stride, padding: model.Conv1.Padding, device: build);
+        conv1 = Uninitialised(nn.Conv2d(3, c1, model.Conv1.Kernel, stride: model.Conv1.Stride, padding: model.Conv1.Padding, device: META), build);
         lrn1 = CreateLrn(model.Lrn, groups);
         pool1 = nn.MaxPool2d(k, s);
-        conv2 = nn.Conv2d(c1, c2, 5, padding: 2, groups: groups, device: build);
+        conv2 = Uninitialised(nn.Conv2d(c1, c2, 5, padding: 2, groups: groups, device: META), build);
         lrn2 = CreateLrn(model.Lrn, groups);
         pool2 = nn.MaxPool2d(k, s);
 
         // conv3 reads every tower's conv2 maps; its input is the concatenation, hence the full conv2 width.
-        conv3 = nn.Conv2d(geometry.Conv2, c3, 3, padding: 1, device: build);
-        conv4 = nn.Conv2d(c3, c4, 3, padding: 1, groups: groups, device: build);
-        conv5 = nn.Conv2d(c4, c5, 3, padding: 1, groups: groups, device: build);
+        conv3 = Uninitialised(nn.Conv2d(geometry.Conv2, c3, 3, padding: 1, device: META), build);
+        conv4 = Uninitialised(nn.Conv2d(c3, c4, 3, padding: 1, groups: groups, device: META), build);
+        conv5 = Uninitialised(nn.Conv2d(c4, c5, 3, padding: 1, groups: groups, device: META), build);
         pool5 = nn.MaxPool2d(k, s);
 
-        dropout6 = nn.Dropout(model.Dropout);
-        fc6 = nn.Linear(geometry.FlattenedFeatures, fc, device: build);
-        fc7 = nn.Linear(geometry.Fc, fc, device: build);
+        fc6 = UninitialisedLinear(geometry.FlattenedFeatures, fc, build);
+        fc7 = UninitialisedLinear(geometry.Fc, fc, build);
         RegisterComponents();
         this.to(device);
     }
@@ -89,12 +88,28 @@ internal sealed class Tower : nn.Module
         return x.flatten(1);
     }
 
-    /// <summary>fc6 with its dropout: the paper drops hidden units' outputs.</summary>
+    /// <summary>fc6 after its activation; the network applies dropout across all towers' units at once.</summary>
     public Tensor Hidden6(Tensor features, LayerObserver? observe) =>
-        dropout6.forward(Observe("fc6", Activate(fc6.forward(features)), fc6, observe));
+        Observe("fc6", Activate(fc6.forward(features)), fc6, observe);
 
     public Tensor Hidden7(Tensor hidden6, LayerObserver? observe) =>
         Observe("fc7", Activate(fc7.forward(hidden6)), fc7, observe);
+
+    /// <summary>A linear layer with storage but no values: no generator is touched.</summary>
+    internal static Linear UninitialisedLinear(long inputs, long outputs, Device device) =>
+        nn.Linear(nn.Parameter(empty(outputs, inputs, device: device)), nn.Parameter(empty(outputs, device: device)));
+
+    /// <summary>A convolution built on the meta device, where its default init draws nothing, given storage on <paramref name="device"/>.</summary>
+    private static Conv2d Uninitialised(Conv2d conv, Device device)
+    {
+        if (device.type != DeviceType.META)
+        {
+            conv.weight = nn.Parameter(empty(conv.weight.shape, device: device));
+            conv.bias = nn.Parameter(empty(conv.out_channels, device: device));
+        }
+
+        return conv;
+    }
 
     private static nn.Module<Tensor, Tensor> CreateLrn(LrnHyperparameters lrn, int groups) =>
         lrn.Enabled ? new Lrn(lrn, groups) : nn.Identity();

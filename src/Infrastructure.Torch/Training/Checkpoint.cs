@@ -19,8 +19,8 @@ public static class Checkpoint
     /// <summary>Where an epoch interrupted by its time budget keeps its state until it is finished.</summary>
     public static string PartialPathFor(string directory, int epoch) => Path.Combine(directory, $"epoch-{epoch:D3}.partial.ckpt");
 
-    /// <summary>Everything a split epoch needs to continue exactly as if it had not stopped, including the dropout generator.</summary>
-    public static void SavePartial(string path, AlexNetModel model, SgdOptimizer optimizer, EpochTotals totals, double seconds) =>
+    /// <summary>Everything a split epoch needs to continue exactly as if it had not stopped, including the session's dropout generator.</summary>
+    public static void SavePartial(string path, TrainingSession session, EpochTotals totals, double seconds) =>
         WriteAtomically(path, stream =>
         {
             using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
@@ -29,17 +29,17 @@ public static class Checkpoint
             writer.Write(totals.Top5Correct);
             writer.Write(totals.Images);
             writer.Write(seconds);
-            using (var generator = TorchSharp.torch.get_rng_state())
+            using (var generator = session.DropoutGenerator.get_state())
             {
                 generator.Save(writer);
             }
 
-            model.save(writer);
-            optimizer.Save(writer);
+            session.Model.save(writer);
+            session.Optimizer.Save(writer);
         });
 
-    /// <summary>Restores a split epoch into <paramref name="model"/>, <paramref name="optimizer"/> and the global generator; null if there is none.</summary>
-    public static (EpochTotals Totals, double Seconds)? TryLoadPartial(string path, AlexNetModel model, SgdOptimizer optimizer)
+    /// <summary>Restores a split epoch into <paramref name="session"/>'s model, optimiser and dropout generator; null if there is none.</summary>
+    public static (EpochTotals Totals, double Seconds)? TryLoadPartial(string path, TrainingSession session)
     {
         if (!File.Exists(path))
         {
@@ -51,11 +51,11 @@ public static class Checkpoint
         double seconds = reader.ReadDouble();
         using (var generator = TorchSharp.TensorExtensionMethods.Load(reader))
         {
-            TorchSharp.torch.set_rng_state(generator);
+            session.DropoutGenerator.set_state(generator);
         }
 
-        model.load(reader);
-        optimizer.Load(reader);
+        session.Model.load(reader);
+        session.Optimizer.Load(reader);
         return (totals, seconds);
     }
 

@@ -4,13 +4,13 @@ using AlexNet.Experiments.Domain.Training;
 using AlexNet.Experiments.Infrastructure.Torch.Data;
 using AlexNet.Experiments.Infrastructure.Torch.Model;
 using Microsoft.Extensions.Logging;
-using static TorchSharp.torch;
 
 namespace AlexNet.Experiments.Infrastructure.Torch.Training;
 
 /// <summary>
-/// Trains one epoch from the previous epoch's checkpoint. Shuffling, augmentation and dropout are seeded from
-/// (seed, epoch), so re-running an epoch reproduces it; an epoch whose checkpoint exists is not trained again.
+/// Trains one epoch from the previous epoch's checkpoint. Shuffling, augmentation and dropout draw only from generators
+/// of the run's own, seeded from (seed, epoch), so re-running an epoch reproduces it even while other runs train in the
+/// same process; an epoch whose checkpoint exists is not trained again.
 /// An epoch stopped by its time budget saves a partial checkpoint (weights, velocities, totals, generator state) and
 /// the next call continues from it, with the same result as an unbroken epoch. A cancelled token takes the same path at the next
 /// batch boundary, then throws <see cref="OperationCanceledException"/>. A non-finite loss throws <see cref="TrainingDivergedException"/>.
@@ -49,15 +49,11 @@ public sealed partial class TorchTrainer : ITrainer
         int epochSeed = DeterministicSeed.For(hp.Seed, request.Epoch);
         var partialPath = Checkpoint.PartialPathFor(request.CheckpointDirectory, request.Epoch);
 
-        using var session = new TrainingSession(hp, dataset.ClassNames.Count);
-        var resumed = Checkpoint.TryLoadPartial(partialPath, session.Model, session.Optimizer);
-        if (resumed is null)
+        using var session = new TrainingSession(hp, dataset.ClassNames.Count, epochSeed);
+        var resumed = Checkpoint.TryLoadPartial(partialPath, session);
+        if (resumed is null && request.Epoch > 1)
         {
-            manual_seed(epochSeed);
-            if (request.Epoch > 1)
-            {
-                Checkpoint.Load(Checkpoint.PathFor(request.CheckpointDirectory, request.Epoch - 1), session.Model, session.Optimizer);
-            }
+            Checkpoint.Load(Checkpoint.PathFor(request.CheckpointDirectory, request.Epoch - 1), session.Model, session.Optimizer);
         }
 
         var augmentation = augmentations.CreateTraining(hp, dataset);
@@ -87,7 +83,7 @@ public sealed partial class TorchTrainer : ITrainer
                 bool budgetSpent = request.TimeBudget is { } budget && clock.Elapsed >= budget;
                 if ((budgetSpent || cancellationToken.IsCancellationRequested) && totals.Images < order.Length)
                 {
-                    Checkpoint.SavePartial(partialPath, session.Model, session.Optimizer, totals, secondsBefore + clock.Elapsed.TotalSeconds);
+                    Checkpoint.SavePartial(partialPath, session, totals, secondsBefore + clock.Elapsed.TotalSeconds);
                     LogPaused(request.RunId, request.Epoch, totals.Images, order.Length, budgetSpent ? "its time budget is used" : "it was asked to stop");
                     cancellationToken.ThrowIfCancellationRequested();
                     return null;

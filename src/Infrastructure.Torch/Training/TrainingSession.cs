@@ -36,20 +36,26 @@ public sealed class EpochTotals
     }
 }
 
-/// <summary>A model and its optimiser, and the one SGD step that the trainer and the benchmark both run.</summary>
+/// <summary>A model, its optimiser and its dropout generator, and the one SGD step that the trainer and the benchmark both run.</summary>
 public sealed class TrainingSession : IDisposable
 {
     private readonly int cropSize;
 
-    public TrainingSession(Hyperparameters hyperparameters, int classCount)
+    /// <param name="epochSeed">Seeds the session's own dropout generator (see <see cref="DeterministicSeed"/>).</param>
+    public TrainingSession(Hyperparameters hyperparameters, int classCount, int epochSeed)
     {
         Model = AlexNetModel.Create(hyperparameters.Model, classCount, hyperparameters.Seed);
         Optimizer = new SgdOptimizer(Model.parameters(), hyperparameters.Optimizer);
+        DropoutGenerator = new Generator(unchecked((ulong)epochSeed));
+        Model.DropoutGenerator = DropoutGenerator;
         cropSize = hyperparameters.Model.InputSize;
     }
 
     public AlexNetModel Model { get; }
     public SgdOptimizer Optimizer { get; }
+
+    /// <summary>Where this session's dropout masks come from; its state is part of a partial checkpoint.</summary>
+    public Generator DropoutGenerator { get; }
 
     /// <summary>
     /// Reproducible training batches for one epoch, from <paramref name="firstPosition"/> on: the order and every image's
@@ -111,5 +117,6 @@ public sealed class TrainingSession : IDisposable
     {
         Optimizer.Dispose();
         Model.Dispose();
+        DropoutGenerator.Dispose();
     }
 }

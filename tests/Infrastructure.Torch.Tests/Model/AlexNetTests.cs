@@ -94,6 +94,53 @@ public sealed class AlexNetTests
     }
 
     [Fact]
+    public void Dropout_draws_from_the_generator_the_run_gives_it_and_eval_mode_draws_nothing()
+    {
+        var model = Small with { Dropout = 0.5, Init = new InitHyperparameters { WeightStd = 0.1 } };
+        using var net = AlexNetModel.Create(model, 10, seed: 7);
+        using var undropped = AlexNetModel.Create(model with { Dropout = 0 }, 10, seed: 7);
+        using var scope = NewDisposeScope();
+        var images = randn(4, 3, 67, 67, generator: new Generator(3));
+
+        net.train();
+        Should.Throw<InvalidOperationException>(() => net.forward(images)).Message.ShouldContain("DropoutGenerator");
+        using var first = new Generator(11);
+        using var again = new Generator(11);
+        net.DropoutGenerator = first;
+        var logits = net.forward(images);
+        var next = net.forward(images);
+        net.DropoutGenerator = again;
+        Same(net.forward(images), logits).ShouldBeTrue("the same generator state gives the same masks");
+        Same(next, logits).ShouldBeFalse("the generator moved on");
+
+        net.eval();
+        var state = again.get_state();
+        var evaluated = net.forward(images);
+        Same(again.get_state(), state).ShouldBeTrue("eval mode draws nothing");
+        Same(evaluated, undropped.forward(images)).ShouldBeTrue("eval mode drops nothing");
+    }
+
+    [Fact]
+    public void A_dropout_seed_drops_the_same_units_whatever_the_device_plan()
+    {
+        var model = Small with { Dropout = 0.5, Init = new InitHyperparameters { WeightStd = 0.1 } };
+        using var grouped = AlexNetModel.Create(model, 10, seed: 7);
+        using var towers = AlexNetModel.Create(model with { Devices = ["cpu", "cpu"] }, 10, seed: 7);
+        using var groupedMasks = new Generator(11);
+        using var towerMasks = new Generator(11);
+        grouped.DropoutGenerator = groupedMasks;
+        towers.DropoutGenerator = towerMasks;
+        using var scope = NewDisposeScope();
+
+        var images = randn(4, 3, 67, 67, generator: new Generator(3));
+        var expected = grouped.forward(images);
+        MaxAbsDifference(expected, towers.forward(images)).ShouldBeLessThan(1e-4);
+        using var otherMasks = new Generator(12);
+        towers.DropoutGenerator = otherMasks;
+        MaxAbsDifference(expected, towers.forward(images)).ShouldBeGreaterThan(1e-2, "other masks change the logits");
+    }
+
+    [Fact]
     public void Copying_back_from_towers_restores_the_grouped_weights()
     {
         using var original = AlexNetModel.Create(Small, 10, seed: 1);

@@ -108,7 +108,9 @@ public sealed class TorchTrainerTests(TrainedRunFixture fixture)
         while (outcome is null)
         {
             calls++;
-            manual_seed(12345); // another job in between disturbs the global generator; the partial checkpoint restores it
+            // Another job in between reseeds and draws from the global generator; training must draw nothing from it.
+            manual_seed(Random.Shared.NextInt64());
+            rand(Random.Shared.Next(1, 1000)).Dispose();
             outcome = await TrainedRunFixture.CreateTrainer().TrainEpochAsync(request, CancellationToken.None);
             if (outcome is null)
             {
@@ -120,6 +122,41 @@ public sealed class TorchTrainerTests(TrainedRunFixture fixture)
         File.Exists(partial).ShouldBeFalse();
         Reproducible(outcome.Metrics).ShouldBe(Reproducible(fixture.Epoch1.Metrics));
         File.ReadAllBytes(outcome.CheckpointPath).ShouldBe(File.ReadAllBytes(fixture.Epoch1.CheckpointPath));
+    }
+
+    [Fact]
+    public async Task Two_runs_trained_at_once_on_two_threads_match_each_run_trained_alone()
+    {
+        // Run B differs from run A in seed and dropout rate; both have the same number of batches, so they can be kept in step.
+        var runB = TrainedRunFixture.Tiny(seed: 2) with { Model = TrainedRunFixture.Tiny(seed: 2).Model with { Dropout = 0.3 } };
+        string aloneB = fixture.NewDirectory("b-alone");
+        var bAlone = new[]
+        {
+            await TrainedRunFixture.CreateTrainer().TrainWholeEpochAsync(fixture.Request(1, aloneB, runB)),
+            await TrainedRunFixture.CreateTrainer().TrainWholeEpochAsync(fixture.Request(2, aloneB, runB)),
+        };
+
+        // Both runs wait for each other after every batch, so each batch of one is computed while the other's is.
+        using var inStep = new Barrier(2);
+        var lockstep = new CallbackProgress(_ => inStep.SignalAndWait(TimeSpan.FromSeconds(60)).ShouldBeTrue("the other run stopped"));
+        async Task<EpochOutcome[]> TrainAsync(string directory, Hyperparameters hp) =>
+        [
+            await TrainedRunFixture.CreateTrainer().TrainWholeEpochAsync(fixture.Request(1, directory, hp) with { Progress = lockstep }),
+            await TrainedRunFixture.CreateTrainer().TrainWholeEpochAsync(fixture.Request(2, directory, hp) with { Progress = lockstep }),
+        ];
+
+        var together = await Task.WhenAll(
+            Task.Run(() => TrainAsync(fixture.NewDirectory("a-together"), fixture.Hyperparameters)),
+            Task.Run(() => TrainAsync(fixture.NewDirectory("b-together"), runB)));
+
+        var aAlone = new[] { fixture.Epoch1, fixture.Epoch2 };
+        foreach (var (alone, concurrent) in aAlone.Zip(together[0]).Concat(bAlone.Zip(together[1])))
+        {
+            Reproducible(concurrent.Metrics).ShouldBe(Reproducible(alone.Metrics));
+            Sha256(concurrent.CheckpointPath).ShouldBe(Sha256(alone.CheckpointPath));
+        }
+
+        Sha256(bAlone[1].CheckpointPath).ShouldNotBe(Sha256(fixture.Epoch2.CheckpointPath));
     }
 
     [Fact]
@@ -204,6 +241,8 @@ public sealed class TorchTrainerTests(TrainedRunFixture fixture)
             () => TrainedRunFixture.CreateTrainer().TrainWholeEpochAsync(fixture.Request(2, directory)));
         File.Exists(Checkpoint.PathFor(directory, 2)).ShouldBeFalse();
     }
+
+    private static string Sha256(string path) => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)));
 
     /// <summary>Throughput and wall-clock time are the only fields allowed to differ between identical runs.</summary>
     private static EpochMetrics Reproducible(EpochMetrics metrics) => metrics with { ImagesPerSecond = 0, RecordedAt = default, TrainSeconds = null };

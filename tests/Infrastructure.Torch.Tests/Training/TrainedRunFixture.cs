@@ -9,8 +9,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace AlexNet.Experiments.Infrastructure.Torch.Tests.Training;
 
 /// <summary>
-/// Training seeds libtorch's global generator (dropout), and building a model saves and restores it, so a training run
-/// must not overlap any other torch work in the process or its losses would not be reproducible.
+/// Training draws only from generators of its own, so it is reproducible whatever else runs; the collection still runs alone
+/// because <see cref="GlobalGeneratorTests"/> proves that by watching libtorch's global generator, which no other test may touch meanwhile.
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class TorchTrainingCollection : ICollectionFixture<TrainedRunFixture>
