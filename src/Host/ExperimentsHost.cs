@@ -7,6 +7,7 @@ using AlexNet.Experiments.Host.Api;
 using AlexNet.Experiments.Host.Jobs;
 using AlexNet.Experiments.Infrastructure.Storage;
 using AlexNet.Experiments.Infrastructure.Torch;
+using AlexNet.Experiments.Infrastructure.Torch.Data;
 using AlexNet.Experiments.Infrastructure.Torch.Data.Sources;
 using Hangfire;
 using Microsoft.AspNetCore.Http.Json;
@@ -49,7 +50,7 @@ public static class ExperimentsHost
         });
         builder.Services
             .AddApplication()
-            .AddTorchBackend()
+            .AddTorchBackend(builder.Configuration.GetValue("AlexNet:ImagesPerShard", DatasetPreprocessor.DefaultImagesPerShard))
             .AddSqliteStorage(dataDirectory);
         builder.Services.AddSingleton<IResourceBudget>(new MachineResourceBudget(builder.Configuration, dataDirectory));
         builder.Services.AddHostedService<StartupTasks>(); // before the job server, so the store is migrated first

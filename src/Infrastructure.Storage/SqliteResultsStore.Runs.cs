@@ -76,6 +76,7 @@ public sealed partial class SqliteResultsStore
             await db.EvaluationResults.Where(e => e.RunId == runId).ExecuteDeleteAsync(cancellationToken);
             await db.EpochMetrics.Where(m => m.RunId == runId).ExecuteDeleteAsync(cancellationToken);
             await db.HyperparameterRecords.Where(h => h.RunId == runId).ExecuteDeleteAsync(cancellationToken);
+            await db.PreprocessingRuns.Where(w => w.RunId == runId).ExecuteDeleteAsync(cancellationToken);
             await db.Runs.Where(r => r.Id == runId).ExecuteDeleteAsync(cancellationToken);
         }, cancellationToken);
 
