@@ -21,7 +21,7 @@ public sealed class PreprocessShardStoreTests : StorageTest
         seen.ContentHash.ShouldBe(Hash);
         seen.Shards.ShouldBe([new PreprocessShard(0, null, false), new PreprocessShard(1, "job-1", false), new PreprocessShard(2, null, false)]);
         (seen.MergeClaimed, seen.AllShardsDone).ShouldBe((false, false));
-        (await Store.ListRunsAwaitingVersionAsync(Hash, Ct)).ShouldBe([seeded.Run.Id, second.Id]);
+        (await Store.ListRunsAwaitingVersionAsync(Hash, Ct)).ShouldBe([seeded.Run.Id, second.Id], ignoreOrder: true);
         (await Store.GetPreprocessingAsync(Guid.NewGuid(), Ct)).ShouldBeNull();
 
         await Store.DeleteRunAsync(second.Id, Ct);
