@@ -93,6 +93,9 @@ public sealed partial class SqliteResultsStore
                 return;
             }
 
+            // Its shard rows go too: a version preprocessed again later must be planned afresh, not found merged.
+            var hashes = db.DatasetVersions.Where(v => v.DatasetId == datasetId).Select(v => v.ContentHash);
+            await db.PreprocessShards.Where(s => hashes.Contains(s.ContentHash)).ExecuteDeleteAsync(cancellationToken);
             await db.DatasetVersions.Where(v => v.DatasetId == datasetId).ExecuteDeleteAsync(cancellationToken);
             deleted = await db.Datasets.Where(d => d.Id == datasetId).ExecuteDeleteAsync(cancellationToken) == 1;
         }, cancellationToken);

@@ -49,4 +49,21 @@ public sealed class PreprocessShardStoreTests : StorageTest
         var state = (await Store.GetPreprocessingAsync(seeded.Run.Id, Ct)).ShouldNotBeNull();
         (state.AllShardsDone, state.MergeClaimed, state.MergeJobId, state.Shards.Count).ShouldBe((true, true, "merge-job", Shards));
     }
+
+    [Fact]
+    public async Task Deleting_a_dataset_forgets_the_shards_of_its_versions()
+    {
+        var dataset = Samples.Dataset();
+        await Store.AddDatasetAsync(dataset, Ct);
+        var version = Samples.Version(dataset.Id, contentHash: Hash);
+        await Store.AddDatasetVersionAsync(version, Ct);
+        var waiting = Guid.NewGuid();
+        await Store.StartPreprocessingAsync(waiting, Hash, 2, Ct);
+        await Store.StartPreprocessingAsync(waiting, "other", 1, Ct);
+
+        (await Store.TryDeleteDatasetAsync(dataset.Id, Ct)).ShouldBeTrue();
+
+        (await Store.StartPreprocessingAsync(Guid.NewGuid(), Hash, 4, Ct)).ShouldBeTrue("planned afresh");
+        (await Store.StartPreprocessingAsync(Guid.NewGuid(), "other", 1, Ct)).ShouldBeFalse("another version's shards stay");
+    }
 }
