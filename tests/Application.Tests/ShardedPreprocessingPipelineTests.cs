@@ -93,4 +93,34 @@ public sealed class ShardedPreprocessingPipelineTests : IDisposable
         await harness.DrainAsync();
         harness.Store.Runs[runId].Status.ShouldBe(RunStatus.Succeeded);
     }
+
+    [Fact]
+    public async Task A_failed_merge_is_handed_to_the_run_waiting_for_the_same_version_which_fails_with_the_same_reason()
+    {
+        harness.Preprocessor.MergeFailure = new InvalidDataException("The dataset has no decodable training images.");
+        var dataset = await harness.AddDatasetAsync();
+        var first = await SubmitAsync(dataset);
+        var second = await SubmitAsync(dataset);
+
+        // Like a job server: a failed job is reported as failed, and the next one runs.
+        int failed = 0;
+        while (harness.Scheduler.Pending.TryDequeue(out var job))
+        {
+            try
+            {
+                await harness.SendAsync(new ExecuteRunStepCommand(job.Step));
+            }
+            catch (InvalidDataException)
+            {
+                failed++;
+            }
+        }
+
+        failed.ShouldBe(2);
+        harness.Store.Runs[first].Status.ShouldBe(RunStatus.Failed);
+        harness.Store.Runs[second].Status.ShouldBe(RunStatus.Failed);
+        harness.Store.Runs[second].Error.ShouldBe(harness.Store.Runs[first].Error);
+        harness.Store.Runs[second].Error!.ShouldContain("no decodable training images");
+        harness.Preprocessor.ShardsRun.Count.ShouldBe(3);
+    }
 }

@@ -46,6 +46,8 @@ public sealed class FakePreprocessor : IDatasetPreprocessor
 
     public int Merges { get; private set; }
 
+    public Exception? MergeFailure { get; set; }
+
     public Task<PreprocessingPlan> PlanAsync(Dataset dataset, PreprocessingSettings settings, string storeRoot, IProgress<PreprocessingProgress>? progress, CancellationToken cancellationToken)
     {
         Calls++;
@@ -74,6 +76,11 @@ public sealed class FakePreprocessor : IDatasetPreprocessor
         }
 
         Merges++;
+        if (MergeFailure is { } failure)
+        {
+            throw failure;
+        }
+
         _published.Add(contentHash);
         return Task.FromResult(_planned[contentHash] with { DatasetId = dataset.Id });
     }

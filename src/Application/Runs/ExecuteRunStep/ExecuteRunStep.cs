@@ -80,11 +80,16 @@ public sealed partial class ExecuteRunStepHandler(
         {
             LogCancelled(step);
             await KeepProgressAsync(run.Id, finished: true, CancellationToken.None);
+            await HandOverAsync(run.Id, step, CancellationToken.None);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             LogStepFailed(e, step);
-            await AdvanceAsync(claim, claim.Run with { Status = RunStatus.Failed, Error = $"{step.Kind}: {FailureReason.From(e)}" }, CancellationToken.None);
+            if (await AdvanceAsync(claim, claim.Run with { Status = RunStatus.Failed, Error = $"{step.Kind}: {FailureReason.From(e)}" }, CancellationToken.None))
+            {
+                await HandOverAsync(run.Id, step, CancellationToken.None);
+            }
+
             throw;
         }
 
@@ -183,6 +188,39 @@ public sealed partial class ExecuteRunStepHandler(
         }
 
         return await FinishPreprocessingAsync(claim, dataset, version, cancellationToken);
+    }
+
+    /// <summary>
+    /// A shard or merge that stopped with its run (failed or cancelled) is queued for the next run waiting for the version, which
+    /// tries it for itself at once (and, failing too, hands it on) instead of waiting for reconciliation.
+    /// </summary>
+    private async Task HandOverAsync(Guid runId, RunStep step, CancellationToken cancellationToken)
+    {
+        if (step.Kind is not (RunStepKind.PreprocessShard or RunStepKind.PreprocessMerge)
+            || await store.GetPreprocessingAsync(runId, cancellationToken) is not { } preprocessing)
+        {
+            return;
+        }
+
+        foreach (var waitingId in await store.ListRunsAwaitingVersionAsync(preprocessing.ContentHash, cancellationToken))
+        {
+            if (waitingId == runId || await store.GetRunAsync(waitingId, cancellationToken) is not { Status: RunStatus.Preprocessing })
+            {
+                continue;
+            }
+
+            if (step.Kind == RunStepKind.PreprocessShard)
+            {
+                await RunJobs.EnqueueShardAsync(store, scheduler, waitingId, preprocessing.ContentHash, step.Shard, cancellationToken);
+            }
+            else
+            {
+                await RunJobs.EnqueueMergeAsync(store, scheduler, waitingId, preprocessing.ContentHash, cancellationToken);
+            }
+
+            LogHandedOver(step, waitingId);
+            return;
+        }
     }
 
     private async Task<RunStep?> FinishPreprocessingAsync(Claim claim, Dataset dataset, DatasetVersion version, CancellationToken cancellationToken)
@@ -366,6 +404,9 @@ public sealed partial class ExecuteRunStepHandler(
 
     [LoggerMessage(LogLevel.Information, "Run {RunId}: part {Part} of {Parts}: preprocessed {Processed}/{Total} images, {Skipped} skipped, {Rate:F0} images/s")]
     private partial void LogPreprocessing(Guid runId, int part, int parts, int processed, int total, int skipped, double rate);
+
+    [LoggerMessage(LogLevel.Warning, "{Step} stopped with its run; queued again for run {WaitingRunId}, which waits for the same version")]
+    private partial void LogHandedOver(RunStep step, Guid waitingRunId);
 
     [LoggerMessage(LogLevel.Information, "Run {RunId}: queued {Shards} preprocessing shards of version {ContentHash}")]
     private partial void LogShardsQueued(Guid runId, int shards, string contentHash);
