@@ -377,3 +377,19 @@ internal static class StorageJson
     public static T Deserialize<T>(string json) =>
         JsonSerializer.Deserialize<T>(json, Options) ?? throw new InvalidOperationException($"Stored JSON '{json}' is null.");
 }
+
+/// <summary>A shard of a version being preprocessed; index -1 is the merge, present once claimed.</summary>
+internal sealed class PreprocessShardRow
+{
+    public required string ContentHash { get; set; }
+    public required int Index { get; set; }
+    public string? JobId { get; set; }
+    public bool Done { get; set; }
+}
+
+/// <summary>The version a run waits for while its shards are preprocessed.</summary>
+internal sealed class PreprocessingRunRow
+{
+    public required Guid RunId { get; set; }
+    public required string ContentHash { get; set; }
+}

@@ -32,6 +32,8 @@ public class ResultsDbContext : DbContext
     internal DbSet<ArtifactRow> Artifacts => Set<ArtifactRow>();
     internal DbSet<StudyRow> Studies => Set<StudyRow>();
     internal DbSet<StudyRunRow> StudyRuns => Set<StudyRunRow>();
+    internal DbSet<PreprocessShardRow> PreprocessShards => Set<PreprocessShardRow>();
+    internal DbSet<PreprocessingRunRow> PreprocessingRuns => Set<PreprocessingRunRow>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -139,6 +141,21 @@ public class ResultsDbContext : DbContext
             link.HasKey(l => new { l.StudyId, l.RunId });
             link.HasIndex(l => l.RunId);
             Restrict(link.HasOne<StudyRow>().WithMany().HasForeignKey(l => l.StudyId));
+        });
+
+        // Keyed by content hash, not by run: two runs on one version share its shards. No foreign keys: the version row is
+        // added only by the merge, and a run's deletion removes its waiting row itself.
+        modelBuilder.Entity<PreprocessShardRow>(shard =>
+        {
+            shard.ToTable("PreprocessShards");
+            shard.HasKey(s => new { s.ContentHash, s.Index });
+        });
+
+        modelBuilder.Entity<PreprocessingRunRow>(waiting =>
+        {
+            waiting.ToTable("PreprocessingRuns");
+            waiting.HasKey(w => w.RunId);
+            waiting.HasIndex(w => w.ContentHash);
         });
     }
 

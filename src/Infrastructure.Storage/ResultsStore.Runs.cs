@@ -76,6 +76,7 @@ public sealed partial class ResultsStore
             await db.EvaluationResults.Where(e => e.RunId == runId).ExecuteDeleteAsync(cancellationToken);
             await db.EpochMetrics.Where(m => m.RunId == runId).ExecuteDeleteAsync(cancellationToken);
             await db.HyperparameterRecords.Where(h => h.RunId == runId).ExecuteDeleteAsync(cancellationToken);
+            await db.PreprocessingRuns.Where(w => w.RunId == runId).ExecuteDeleteAsync(cancellationToken);
             await db.Runs.Where(r => r.Id == runId).ExecuteDeleteAsync(cancellationToken);
         }, cancellationToken);
 
@@ -92,6 +93,9 @@ public sealed partial class ResultsStore
                 return;
             }
 
+            // Its shard rows go too: a version preprocessed again later must be planned afresh, not found merged.
+            var hashes = db.DatasetVersions.Where(v => v.DatasetId == datasetId).Select(v => v.ContentHash);
+            await db.PreprocessShards.Where(s => hashes.Contains(s.ContentHash)).ExecuteDeleteAsync(cancellationToken);
             await db.DatasetVersions.Where(v => v.DatasetId == datasetId).ExecuteDeleteAsync(cancellationToken);
             deleted = await db.Datasets.Where(d => d.Id == datasetId).ExecuteDeleteAsync(cancellationToken) == 1;
         }, cancellationToken);

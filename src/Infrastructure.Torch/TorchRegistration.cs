@@ -13,10 +13,12 @@ namespace AlexNet.Experiments.Infrastructure.Torch;
 
 public static class TorchRegistration
 {
-    public static IServiceCollection AddTorchBackend(this IServiceCollection services)
+    /// <param name="imagesPerShard">Records per preprocessing shard job (see <see cref="DatasetPreprocessor.ImagesPerShard"/>).</param>
+    public static IServiceCollection AddTorchBackend(this IServiceCollection services, int imagesPerShard = DatasetPreprocessor.DefaultImagesPerShard)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(imagesPerShard);
         services.AddSingleton<IDatasetSources, DatasetSources>();
-        services.AddSingleton<IDatasetPreprocessor>(provider => new DatasetPreprocessor(provider.GetService<TimeProvider>()));
+        services.AddSingleton<IDatasetPreprocessor>(provider => new DatasetPreprocessor(provider.GetService<TimeProvider>()) { ImagesPerShard = imagesPerShard });
         services.AddSingleton<ISyntheticDatasetGenerator, SyntheticDatasetGenerator>();
         services.AddSingleton<IModelInspector, TorchModelInspector>();
         services.AddSingleton<IRuntimeEnvironment, TorchRuntimeEnvironment>();

@@ -66,8 +66,8 @@ public sealed class EndToEndTests : IAsyncLifetime
         run["evaluation"]!["crops"]!.GetValue<string>().ShouldBe("TenCrop");
         run["artifacts"]!.AsArray().Count.ShouldBe(2);
 
-        // preprocess, 2 epochs x 3 batches (each its own job under the zero budget), evaluate
-        factory.Services.GetRequiredService<Hangfire.JobStorage>().GetMonitoringApi().SucceededListCount().ShouldBe(8);
+        // plan, one preprocessing shard, merge, 2 epochs x 3 batches (each its own job under the zero budget), evaluate
+        factory.Services.GetRequiredService<Hangfire.JobStorage>().GetMonitoringApi().SucceededListCount().ShouldBe(10);
 
         var metrics = (await client.GetJsonAsync($"/api/runs/{runId}/metrics")).AsArray();
         metrics.Select(m => m!["epoch"]!.GetValue<int>()).ShouldBe([1, 2]);

@@ -11,7 +11,7 @@ public sealed class MigrationTests
 {
     private static readonly string[] ExpectedTables =
     [
-        "Artifacts", "DatasetVersions", "Datasets", "EpochMetrics", "EvaluationResults", "Experiments", "HyperparameterRecords", "RunTags", "Runs", "Studies", "StudyRuns",
+        "Artifacts", "DatasetVersions", "Datasets", "EpochMetrics", "EvaluationResults", "Experiments", "HyperparameterRecords", "PreprocessShards", "PreprocessingRuns", "RunTags", "Runs", "Studies", "StudyRuns",
     ];
 
     [Fact]
@@ -27,7 +27,7 @@ public sealed class MigrationTests
             using var connection = storage.OpenRawConnection();
             var tables = Query(connection, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
             tables.ShouldBe([.. ExpectedTables, "__EFMigrationsHistory", "__EFMigrationsLock"], ignoreOrder: true);
-            Query(connection, "SELECT MigrationId FROM __EFMigrationsHistory ORDER BY MigrationId").Select(id => id[(id.IndexOf('_') + 1)..]).ShouldBe(["Initial", "Datasets", "ResultsApi", "RunState", "Studies"]);
+            Query(connection, "SELECT MigrationId FROM __EFMigrationsHistory ORDER BY MigrationId").Select(id => id[(id.IndexOf('_') + 1)..]).ShouldBe(["Initial", "Datasets", "ResultsApi", "RunState", "Studies", "PreprocessShards"]);
         }
         finally
         {

@@ -23,12 +23,29 @@ public sealed record DatasetSourceCheck(string? SourcePath, string? Problem)
     public static DatasetSourceCheck Invalid(string problem) => new(null, problem);
 }
 
-/// <summary>Turns a dataset source into a compact, preprocessed version with its mean image and colour PCA.</summary>
+/// <summary>
+/// Turns a dataset source into a compact, preprocessed version with its mean image and colour PCA, in bounded pieces: a plan
+/// (list and hash the source), shards (decode fixed record ranges, each with partial statistics; any order, any worker), and a
+/// merge (sum the statistics in shard order, concatenate, publish). Every piece is idempotent.
+/// </summary>
 public interface IDatasetPreprocessor
 {
+    /// <summary>
+    /// Lists and hashes the source. Returns the version when its store is already complete, or else writes (once) the plan of
+    /// its shards under <paramref name="storeRoot"/> and returns the shard count.
+    /// </summary>
     /// <param name="storeRoot">Folder under which the version's store is written (one sub-folder per content hash).</param>
-    Task<DatasetVersion> PreprocessAsync(Dataset dataset, PreprocessingSettings settings, string storeRoot, IProgress<PreprocessingProgress>? progress, CancellationToken cancellationToken);
+    Task<PreprocessingPlan> PlanAsync(Dataset dataset, PreprocessingSettings settings, string storeRoot, IProgress<PreprocessingProgress>? progress, CancellationToken cancellationToken);
+
+    /// <summary>Decodes one shard of a planned version into its part files and partial statistics; nothing when that part is already written.</summary>
+    Task PreprocessShardAsync(Dataset dataset, string storeRoot, string contentHash, int shard, IProgress<PreprocessingProgress>? progress, CancellationToken cancellationToken);
+
+    /// <summary>Merges the parts of every shard in shard order and publishes the version atomically; returns it as published if it already was.</summary>
+    Task<DatasetVersion> MergeAsync(Dataset dataset, string storeRoot, string contentHash, CancellationToken cancellationToken);
 }
+
+/// <summary>A version to preprocess in <see cref="Shards"/> shard jobs, or the <see cref="Existing"/> one with that content.</summary>
+public sealed record PreprocessingPlan(string ContentHash, int Shards, DatasetVersion? Existing);
 
 public sealed record PreprocessingProgress(int Processed, int Skipped, int Total);
 

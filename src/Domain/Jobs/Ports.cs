@@ -1,11 +1,23 @@
 namespace AlexNet.Experiments.Domain.Jobs;
 
-public enum RunStepKind { Preprocess, TrainEpoch, Evaluate }
+/// <summary>
+/// Preprocess lists and hashes the dataset and plans its shards; PreprocessShard decodes one shard (several run in parallel);
+/// PreprocessMerge merges them and publishes the version. New kinds go last: queued jobs store the number.
+/// </summary>
+public enum RunStepKind { Preprocess, TrainEpoch, Evaluate, PreprocessShard, PreprocessMerge }
 
-/// <summary>One bounded unit of a run's work. Training is one step per epoch, so no job outlives the job store's timeouts.</summary>
-public sealed record RunStep(Guid RunId, RunStepKind Kind, int Epoch = 0)
+/// <summary>
+/// One bounded unit of a run's work. Training is one step per epoch (continued in further jobs when long) and preprocessing is
+/// split into shards, so no job outlives the job store's timeouts. <see cref="Shard"/> is set for <see cref="RunStepKind.PreprocessShard"/>.
+/// </summary>
+public sealed record RunStep(Guid RunId, RunStepKind Kind, int Epoch = 0, int Shard = 0)
 {
-    public override string ToString() => Kind == RunStepKind.TrainEpoch ? $"{Kind} {Epoch} of run {RunId}" : $"{Kind} of run {RunId}";
+    public override string ToString() => Kind switch
+    {
+        RunStepKind.TrainEpoch => $"{Kind} {Epoch} of run {RunId}",
+        RunStepKind.PreprocessShard => $"{Kind} {Shard} of run {RunId}",
+        _ => $"{Kind} of run {RunId}",
+    };
 }
 
 /// <summary>The work queues a worker can be configured to take; a run's steps go to the one its device plan needs.</summary>

@@ -22,6 +22,27 @@ public interface IResultsStore
     /// <summary>Idempotent: a version with the same hash is left as it is.</summary>
     Task AddDatasetVersionAsync(DatasetVersion version, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Records that the run waits for version <paramref name="contentHash"/>, and adds its <paramref name="shards"/> shards unless
+    /// some run added them before. True when this call added them: its caller queues them; any other waits for them.
+    /// </summary>
+    Task<bool> StartPreprocessingAsync(Guid runId, string contentHash, int shards, CancellationToken cancellationToken);
+
+    /// <summary>The version the run waits for, with its shards; null when the run never waited for shards.</summary>
+    Task<VersionPreprocessing?> GetPreprocessingAsync(Guid runId, CancellationToken cancellationToken);
+
+    /// <summary>Every run that waits (or waited) for the version, oldest first.</summary>
+    Task<IReadOnlyList<Guid>> ListRunsAwaitingVersionAsync(string contentHash, CancellationToken cancellationToken);
+
+    /// <summary>Records the job queued for a shard, or for the merge with <see cref="VersionPreprocessing.Merge"/>.</summary>
+    Task SetPreprocessJobAsync(string contentHash, int shard, string jobId, CancellationToken cancellationToken);
+
+    /// <summary>Marks the shard's part as written. Idempotent.</summary>
+    Task CompletePreprocessShardAsync(string contentHash, int shard, CancellationToken cancellationToken);
+
+    /// <summary>True for exactly one caller, and only once every shard is done: that caller queues the merge.</summary>
+    Task<bool> TryClaimPreprocessMergeAsync(string contentHash, CancellationToken cancellationToken);
+
     /// <summary>Adds the experiment and its first run in one transaction.</summary>
     Task AddExperimentAsync(Experiment experiment, Run run, CancellationToken cancellationToken);
     Task<IReadOnlyList<ExperimentSummary>> ListExperimentsAsync(CancellationToken cancellationToken);

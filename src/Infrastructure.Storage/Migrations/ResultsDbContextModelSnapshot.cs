@@ -298,6 +298,42 @@ namespace AlexNet.Experiments.Infrastructure.Storage.Migrations
                     b.ToTable("HyperparameterRecords", (string)null);
                 });
 
+            modelBuilder.Entity("AlexNet.Experiments.Infrastructure.Storage.PreprocessShardRow", b =>
+                {
+                    b.Property<string>("ContentHash")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Index")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Done")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("JobId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("ContentHash", "Index");
+
+                    b.ToTable("PreprocessShards", (string)null);
+                });
+
+            modelBuilder.Entity("AlexNet.Experiments.Infrastructure.Storage.PreprocessingRunRow", b =>
+                {
+                    b.Property<string>("RunId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ContentHash")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("RunId");
+
+                    b.HasIndex("ContentHash");
+
+                    b.ToTable("PreprocessingRuns", (string)null);
+                });
+
             modelBuilder.Entity("AlexNet.Experiments.Infrastructure.Storage.RunRow", b =>
                 {
                     b.Property<string>("Id")

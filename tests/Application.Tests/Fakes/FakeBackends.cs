@@ -30,17 +30,72 @@ public sealed class QueueingJobScheduler : IJobScheduler
     public void Abandon(string jobId) => Abandoned.Add(jobId);
 }
 
+/// <summary>
+/// Versions named after the dataset and image size. With <see cref="Shards"/> set, a version is new until merged: the plan asks
+/// for that many shards, and the merge publishes it once every shard ran.
+/// </summary>
 public sealed class FakePreprocessor : IDatasetPreprocessor
 {
+    private readonly HashSet<string> _published = [];
+    private readonly Dictionary<string, DatasetVersion> _planned = [];
+    private readonly List<(string Hash, int Shard)> _shardsRun = [];
+
     public int Calls { get; private set; }
+
+    public int Shards { get; set; }
+
+    public IReadOnlyList<(string Hash, int Shard)> ShardsRun => _shardsRun;
+
+    public int Merges { get; private set; }
+
+    public Exception? MergeFailure { get; set; }
+
+    public Task<PreprocessingPlan> PlanAsync(Dataset dataset, PreprocessingSettings settings, string storeRoot, IProgress<PreprocessingProgress>? progress, CancellationToken cancellationToken)
+    {
+        Calls++;
+        var version = Version(dataset, settings, storeRoot);
+        _planned[version.ContentHash] = version;
+        return Task.FromResult(Shards == 0 || _published.Contains(version.ContentHash)
+            ? new PreprocessingPlan(version.ContentHash, 0, version)
+            : new PreprocessingPlan(version.ContentHash, Shards, null));
+    }
+
+    public Task PreprocessShardAsync(Dataset dataset, string storeRoot, string contentHash, int shard, IProgress<PreprocessingProgress>? progress, CancellationToken cancellationToken)
+    {
+        lock (_shardsRun)
+        {
+            _shardsRun.Add((contentHash, shard));
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<DatasetVersion> MergeAsync(Dataset dataset, string storeRoot, string contentHash, CancellationToken cancellationToken)
+    {
+        if (Enumerable.Range(0, Shards).Any(i => !_shardsRun.Contains((contentHash, i))))
+        {
+            throw new InvalidOperationException($"Merging {contentHash} before every shard ran.");
+        }
+
+        Merges++;
+        if (MergeFailure is { } failure)
+        {
+            throw failure;
+        }
+
+        _published.Add(contentHash);
+        return Task.FromResult(_planned[contentHash] with { DatasetId = dataset.Id });
+    }
 
     public Task<DatasetVersion> PreprocessAsync(Dataset dataset, PreprocessingSettings settings, string storeRoot, IProgress<PreprocessingProgress>? progress, CancellationToken cancellationToken)
     {
         Calls++;
-        return Task.FromResult(new DatasetVersion(
-            $"hash-of-{dataset.Name}-{settings.ImageSize}", dataset.Id, settings, ["a", "b", "c"], 30, 9, [new SkippedFile("train/a/bad.jpg", "not a decodable JPEG or PNG image")], null,
-            new ColourPca([3, 2, 1], [1, 0, 0, 0, 1, 0, 0, 0, 1]), Path.Combine(storeRoot, "x"), DateTimeOffset.UnixEpoch));
+        return Task.FromResult(Version(dataset, settings, storeRoot));
     }
+
+    private static DatasetVersion Version(Dataset dataset, PreprocessingSettings settings, string storeRoot) => new(
+        $"hash-of-{dataset.Name}-{settings.ImageSize}", dataset.Id, settings, ["a", "b", "c"], 30, 9, [new SkippedFile("train/a/bad.jpg", "not a decodable JPEG or PNG image")], null,
+        new ColourPca([3, 2, 1], [1, 0, 0, 0, 1, 0, 0, 0, 1]), Path.Combine(storeRoot, "x"), DateTimeOffset.UnixEpoch);
 }
 
 /// <summary>Admits the paths in <see cref="Valid"/> (as their resolved form), refuses every other with one message.</summary>

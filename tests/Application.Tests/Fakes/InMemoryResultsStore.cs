@@ -28,6 +28,96 @@ public sealed class InMemoryResultsStore : IResultsStore
     public Task<DatasetVersion?> GetDatasetVersionAsync(string contentHash, CancellationToken cancellationToken) => Task.FromResult(Versions.GetValueOrDefault(contentHash));
     public Task AddDatasetVersionAsync(DatasetVersion version, CancellationToken cancellationToken) => Done(Versions.TryAdd(version.ContentHash, version));
 
+    private readonly object _shardLock = new();
+    private readonly Dictionary<Guid, string> _waiting = [];
+    private readonly Dictionary<(string Hash, int Index), (string? JobId, bool Done)> _shards = [];
+
+    public Task<bool> StartPreprocessingAsync(Guid runId, string contentHash, int shards, CancellationToken cancellationToken)
+    {
+        lock (_shardLock)
+        {
+            _waiting[runId] = contentHash;
+            if (_shards.Keys.Any(k => k.Hash == contentHash))
+            {
+                return Task.FromResult(false);
+            }
+
+            for (int i = 0; i < shards; i++)
+            {
+                _shards[(contentHash, i)] = (null, false);
+            }
+
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task<VersionPreprocessing?> GetPreprocessingAsync(Guid runId, CancellationToken cancellationToken)
+    {
+        lock (_shardLock)
+        {
+            if (!_waiting.TryGetValue(runId, out var hash))
+            {
+                return Task.FromResult<VersionPreprocessing?>(null);
+            }
+
+            var rows = _shards.Where(s => s.Key.Hash == hash).OrderBy(s => s.Key.Index).ToList();
+            var merge = rows.Where(s => s.Key.Index == VersionPreprocessing.Merge).Select(s => s.Value).ToList();
+            return Task.FromResult<VersionPreprocessing?>(new VersionPreprocessing(
+                hash, [.. rows.Where(s => s.Key.Index >= 0).Select(s => new PreprocessShard(s.Key.Index, s.Value.JobId, s.Value.Done))],
+                merge.Count == 1, merge.FirstOrDefault().JobId));
+        }
+    }
+
+    public Task<IReadOnlyList<Guid>> ListRunsAwaitingVersionAsync(string contentHash, CancellationToken cancellationToken)
+    {
+        lock (_shardLock)
+        {
+            return Task.FromResult<IReadOnlyList<Guid>>(_waiting.Where(w => w.Value == contentHash && Runs.ContainsKey(w.Key))
+                .Select(w => w.Key).OrderBy(id => Runs[id].CreatedAt).ToList());
+        }
+    }
+
+    public Task SetPreprocessJobAsync(string contentHash, int shard, string jobId, CancellationToken cancellationToken)
+    {
+        lock (_shardLock)
+        {
+            if (_shards.TryGetValue((contentHash, shard), out var row))
+            {
+                _shards[(contentHash, shard)] = row with { JobId = jobId };
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task CompletePreprocessShardAsync(string contentHash, int shard, CancellationToken cancellationToken)
+    {
+        lock (_shardLock)
+        {
+            if (shard >= 0 && _shards.TryGetValue((contentHash, shard), out var row))
+            {
+                _shards[(contentHash, shard)] = row with { Done = true };
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<bool> TryClaimPreprocessMergeAsync(string contentHash, CancellationToken cancellationToken)
+    {
+        lock (_shardLock)
+        {
+            var rows = _shards.Where(s => s.Key.Hash == contentHash).ToList();
+            if (rows.Count == 0 || rows.Any(s => s.Key.Index < 0 || !s.Value.Done))
+            {
+                return Task.FromResult(false);
+            }
+
+            _shards[(contentHash, VersionPreprocessing.Merge)] = (null, false);
+            return Task.FromResult(true);
+        }
+    }
+
     public Task AddExperimentAsync(Experiment experiment, Run run, CancellationToken cancellationToken)
     {
         Experiments[experiment.Id] = experiment;

@@ -104,20 +104,20 @@ public sealed class CrashRecoveryTests(ReferenceRun reference) : IClassFixture<R
         var data = Path.Combine(reference.Root, "interrupted");
         string runId;
 
-        // SIGKILL while preprocessing: the job is writing its temporary store.
+        // SIGKILL while preprocessing: the shard job is writing its temporary part.
         await using (var host = await ChildHost.StartAsync(data, ReferenceRun.Settings))
         {
             runId = await ReferenceRun.SubmitAsync(host.Client, reference.Source);
             var datasets = Path.Combine(data, "datasets");
             await host.WaitForLogAsync("never logged", TimeSpan.FromSeconds(60),
-                () => Directory.Exists(datasets) && Directory.EnumerateDirectories(datasets, ".tmp-*").Any());
+                () => Directory.Exists(datasets) && Directory.EnumerateDirectories(datasets, ".shards-*").Any(s => Directory.EnumerateDirectories(s, ".tmp-shard-*").Any()));
             host.Kill();
         }
 
         // SIGTERM while training epoch 1, with the default 20-minute step so only the stop request can split the epoch.
         await using (var host = await ChildHost.StartAsync(data))
         {
-            await ResumedAsync(host, $"Preprocess of run {runId} started");
+            await ResumedAsync(host, $"PreprocessShard 0 of run {runId} started");
             await host.WaitForLogAsync($"Run {runId} epoch 1: training from image 0", TimeSpan.FromSeconds(90));
             host.Terminate();
             (await host.WaitForExitAsync(TimeSpan.FromSeconds(30))).ShouldBeLessThan(TimeSpan.FromSeconds(30));

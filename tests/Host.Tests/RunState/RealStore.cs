@@ -91,13 +91,20 @@ public sealed class BarrierWork : IDatasetPreprocessor, ITrainer, IEvaluator
     /// <summary>Set inside one execution: it fails once this gate opens, e.g. after its twin has advanced the run.</summary>
     public static readonly AsyncLocal<TaskCompletionSource?> FailWhenOpened = new();
 
-    public async Task<DatasetVersion> PreprocessAsync(Dataset dataset, PreprocessingSettings settings, string storeRoot, IProgress<PreprocessingProgress>? progress, CancellationToken cancellationToken)
+    public async Task<PreprocessingPlan> PlanAsync(Dataset dataset, PreprocessingSettings settings, string storeRoot, IProgress<PreprocessingProgress>? progress, CancellationToken cancellationToken)
     {
         await ArriveAsync();
-        return new DatasetVersion(
+        var version = new DatasetVersion(
             "hash-" + dataset.Id.ToString("N"), dataset.Id, settings, ["a", "b", "c"], 30, 9, [], null,
             new ColourPca([3, 2, 1], [1, 0, 0, 0, 1, 0, 0, 0, 1]), Path.Combine(storeRoot, "x"), DateTimeOffset.UnixEpoch);
+        return new PreprocessingPlan(version.ContentHash, 0, version);
     }
+
+    public Task PreprocessShardAsync(Dataset dataset, string storeRoot, string contentHash, int shard, IProgress<PreprocessingProgress>? progress, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("Every version is planned as already published.");
+
+    public Task<DatasetVersion> MergeAsync(Dataset dataset, string storeRoot, string contentHash, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("Every version is planned as already published.");
 
     public async Task<EpochOutcome?> TrainEpochAsync(TrainingRequest request, CancellationToken cancellationToken)
     {

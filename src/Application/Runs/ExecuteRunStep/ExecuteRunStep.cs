@@ -9,7 +9,10 @@ using Microsoft.Extensions.Logging;
 
 namespace AlexNet.Experiments.Application.Runs.ExecuteRunStep;
 
-/// <summary>Runs one bounded step of a run (preprocess, one training epoch, or evaluation) and queues the next.</summary>
+/// <summary>
+/// Runs one bounded step of a run (plan the preprocessing, one shard of it, its merge, one training epoch, or evaluation) and
+/// queues the next.
+/// </summary>
 public sealed record ExecuteRunStepCommand(RunStep Step) : ICommand;
 
 public sealed partial class ExecuteRunStepHandler(
@@ -32,7 +35,8 @@ public sealed partial class ExecuteRunStepHandler(
     {
         var step = command.Step;
         var run = await store.GetRunAsync(step.RunId, cancellationToken) ?? throw new NotFoundException("Run", step.RunId);
-        if (!RunJobs.IsCurrent(run, step))
+        if (!RunJobs.IsCurrent(run, step)
+            || (step.Kind == RunStepKind.Preprocess && await store.GetPreprocessingAsync(run.Id, cancellationToken) is not null))
         {
             LogStaleStep(step, run.Status, run.EpochsCompleted);
             return Unit.Value;
@@ -49,6 +53,8 @@ public sealed partial class ExecuteRunStepHandler(
             var next = step.Kind switch
             {
                 RunStepKind.Preprocess => await PreprocessAsync(claim, linked.Token),
+                RunStepKind.PreprocessShard => await PreprocessShardAsync(claim, step.Shard, linked.Token),
+                RunStepKind.PreprocessMerge => await MergeAsync(claim, linked.Token),
                 RunStepKind.TrainEpoch => await TrainEpochAsync(claim, step.Epoch, linked.Token),
                 RunStepKind.Evaluate => await EvaluateAsync(claim, linked.Token),
                 _ => throw new ArgumentOutOfRangeException(nameof(command), step.Kind, null),
@@ -74,41 +80,153 @@ public sealed partial class ExecuteRunStepHandler(
         {
             LogCancelled(step);
             await KeepProgressAsync(run.Id, finished: true, CancellationToken.None);
+            await HandOverAsync(run.Id, step, CancellationToken.None);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             LogStepFailed(e, step);
-            await AdvanceAsync(claim, claim.Run with { Status = RunStatus.Failed, Error = $"{step.Kind}: {FailureReason.From(e)}" }, CancellationToken.None);
+            if (await AdvanceAsync(claim, claim.Run with { Status = RunStatus.Failed, Error = $"{step.Kind}: {FailureReason.From(e)}" }, CancellationToken.None))
+            {
+                await HandOverAsync(run.Id, step, CancellationToken.None);
+            }
+
             throw;
         }
 
         return Unit.Value;
     }
 
+    /// <summary>
+    /// Lists and hashes the dataset. A version already published finishes preprocessing at once; otherwise the run waits for
+    /// the version's shards, which the first run to plan that version queues, all at once, to run in parallel.
+    /// </summary>
     private async Task<RunStep?> PreprocessAsync(Claim claim, CancellationToken cancellationToken)
     {
         var run = claim.Run;
-        var hyperparameters = HyperparameterJson.FromJson(run.HyperparametersJson);
-        var experiment = await store.GetExperimentAsync(run.ExperimentId, cancellationToken) ?? throw new NotFoundException("Experiment", run.ExperimentId);
-        var dataset = await store.GetDatasetAsync(experiment.DatasetId, cancellationToken) ?? throw new NotFoundException("Dataset", experiment.DatasetId);
+        var (dataset, settings) = await DatasetOfAsync(run, cancellationToken);
         if (run.Status == RunStatus.Queued && !await AdvanceAsync(claim, run with { Status = RunStatus.Preprocessing }, cancellationToken))
         {
             return null;
         }
 
         run = claim.Run;
-        var lastLogged = DateTimeOffset.MinValue;
-        var progress = new ImmediateProgress<PreprocessingProgress>(p =>
+        var plan = await preprocessor.PlanAsync(dataset, settings, artifacts.DatasetStoreRoot, PreprocessingProgress(run, 0, 1), cancellationToken);
+        if (plan.Existing is { } existing)
         {
-            var current = progressBoard.Report(run.Id, new ProgressSample(RunProgressBoard.Preprocessing, 0, hyperparameters.Epochs, p.Processed, p.Total, 0, null));
-            if (current.UpdatedAt - lastLogged > TimeSpan.FromSeconds(5) || p.Processed == p.Total)
+            return await FinishPreprocessingAsync(claim, dataset, existing, cancellationToken);
+        }
+
+        // Bumping the update time lets only one execution of this step go on to start the shards.
+        if (!await AdvanceAsync(claim, run, cancellationToken))
+        {
+            return null;
+        }
+
+        if (await store.StartPreprocessingAsync(run.Id, plan.ContentHash, plan.Shards, cancellationToken))
+        {
+            LogShardsQueued(run.Id, plan.Shards, plan.ContentHash);
+            for (int shard = 0; shard < plan.Shards; shard++)
             {
-                lastLogged = current.UpdatedAt;
-                LogPreprocessing(run.Id, p.Processed, p.Total, p.Skipped, current.ImagesPerSecond);
+                await RunJobs.EnqueueShardAsync(store, scheduler, run.Id, plan.ContentHash, shard, cancellationToken);
             }
-        });
-        var version = await preprocessor.PreprocessAsync(
-            dataset, new PreprocessingSettings(hyperparameters.Data.ImageSize), artifacts.DatasetStoreRoot, progress, cancellationToken);
+        }
+        else if (await store.GetDatasetVersionAsync(plan.ContentHash, cancellationToken) is not null)
+        {
+            // Another run's merge published the version before this run said it waits for it, so no merge will wake this one.
+            return new RunStep(run.Id, RunStepKind.PreprocessMerge);
+        }
+        else
+        {
+            LogWaitingForShards(run.Id, plan.ContentHash);
+        }
+
+        return null;
+    }
+
+    /// <summary>Decodes one shard; the job that completes the last shard claims the merge and queues it.</summary>
+    private async Task<RunStep?> PreprocessShardAsync(Claim claim, int shard, CancellationToken cancellationToken)
+    {
+        var run = claim.Run;
+        var (dataset, _) = await DatasetOfAsync(run, cancellationToken);
+        var preprocessing = await store.GetPreprocessingAsync(run.Id, cancellationToken)
+            ?? throw new InvalidOperationException($"Run {run.Id} waits for no preprocessing shards.");
+        if (preprocessing.Shards.FirstOrDefault(s => s.Index == shard) is not { } row)
+        {
+            throw new InvalidOperationException($"Version {preprocessing.ContentHash} has no shard {shard}.");
+        }
+
+        if (!row.Done)
+        {
+            await preprocessor.PreprocessShardAsync(
+                dataset, artifacts.DatasetStoreRoot, preprocessing.ContentHash, shard, PreprocessingProgress(run, shard, preprocessing.Shards.Count), cancellationToken);
+            await store.CompletePreprocessShardAsync(preprocessing.ContentHash, shard, cancellationToken);
+        }
+
+        if (await store.TryClaimPreprocessMergeAsync(preprocessing.ContentHash, cancellationToken))
+        {
+            await RunJobs.EnqueueMergeAsync(store, scheduler, run.Id, preprocessing.ContentHash, cancellationToken);
+        }
+
+        return null;
+    }
+
+    /// <summary>Publishes the version from its shards (or finds it published), wakes every other run waiting for it, and finishes this run's preprocessing.</summary>
+    private async Task<RunStep?> MergeAsync(Claim claim, CancellationToken cancellationToken)
+    {
+        var run = claim.Run;
+        var (dataset, _) = await DatasetOfAsync(run, cancellationToken);
+        var preprocessing = await store.GetPreprocessingAsync(run.Id, cancellationToken)
+            ?? throw new InvalidOperationException($"Run {run.Id} waits for no preprocessing shards.");
+        var version = await preprocessor.MergeAsync(dataset, artifacts.DatasetStoreRoot, preprocessing.ContentHash, cancellationToken);
+        await store.AddDatasetVersionAsync(version, cancellationToken);
+        foreach (var waitingId in await store.ListRunsAwaitingVersionAsync(version.ContentHash, cancellationToken))
+        {
+            if (waitingId != run.Id && await store.GetRunAsync(waitingId, cancellationToken) is { Status: RunStatus.Preprocessing } waiting)
+            {
+                await RunJobs.EnqueueAsync(store, scheduler, waiting, new RunStep(waiting.Id, RunStepKind.PreprocessMerge), cancellationToken);
+            }
+        }
+
+        return await FinishPreprocessingAsync(claim, dataset, version, cancellationToken);
+    }
+
+    /// <summary>
+    /// A shard or merge that stopped with its run (failed or cancelled) is queued for the next run waiting for the version, which
+    /// tries it for itself at once (and, failing too, hands it on) instead of waiting for reconciliation.
+    /// </summary>
+    private async Task HandOverAsync(Guid runId, RunStep step, CancellationToken cancellationToken)
+    {
+        if (step.Kind is not (RunStepKind.PreprocessShard or RunStepKind.PreprocessMerge)
+            || await store.GetPreprocessingAsync(runId, cancellationToken) is not { } preprocessing)
+        {
+            return;
+        }
+
+        foreach (var waitingId in await store.ListRunsAwaitingVersionAsync(preprocessing.ContentHash, cancellationToken))
+        {
+            if (waitingId == runId || await store.GetRunAsync(waitingId, cancellationToken) is not { Status: RunStatus.Preprocessing })
+            {
+                continue;
+            }
+
+            if (step.Kind == RunStepKind.PreprocessShard)
+            {
+                await RunJobs.EnqueueShardAsync(store, scheduler, waitingId, preprocessing.ContentHash, step.Shard, cancellationToken);
+            }
+            else
+            {
+                await RunJobs.EnqueueMergeAsync(store, scheduler, waitingId, preprocessing.ContentHash, cancellationToken);
+            }
+
+            LogHandedOver(step, waitingId);
+            return;
+        }
+    }
+
+    private async Task<RunStep?> FinishPreprocessingAsync(Claim claim, Dataset dataset, DatasetVersion version, CancellationToken cancellationToken)
+    {
+        var run = claim.Run;
+        var hyperparameters = HyperparameterJson.FromJson(run.HyperparametersJson);
         await store.AddDatasetVersionAsync(version, cancellationToken);
         if (version.TrainCount == 0 || version.ValidationCount == 0)
         {
@@ -127,6 +245,30 @@ public sealed partial class ExecuteRunStepHandler(
         return await AdvanceAsync(claim, run with { Status = RunStatus.Training, DatasetVersionHash = version.ContentHash }, cancellationToken)
             ? new RunStep(run.Id, RunStepKind.TrainEpoch, 1)
             : null;
+    }
+
+    private async Task<(Dataset Dataset, PreprocessingSettings Settings)> DatasetOfAsync(Run run, CancellationToken cancellationToken)
+    {
+        var hyperparameters = HyperparameterJson.FromJson(run.HyperparametersJson);
+        var experiment = await store.GetExperimentAsync(run.ExperimentId, cancellationToken) ?? throw new NotFoundException("Experiment", run.ExperimentId);
+        var dataset = await store.GetDatasetAsync(experiment.DatasetId, cancellationToken) ?? throw new NotFoundException("Dataset", experiment.DatasetId);
+        return (dataset, new PreprocessingSettings(hyperparameters.Data.ImageSize));
+    }
+
+    /// <summary>Progress of the plan (shard 0 of 1) or of one shard, on the run's board and in the log every few seconds.</summary>
+    private ImmediateProgress<PreprocessingProgress> PreprocessingProgress(Run run, int shard, int shards)
+    {
+        int epochs = HyperparameterJson.FromJson(run.HyperparametersJson).Epochs;
+        var lastLogged = DateTimeOffset.MinValue;
+        return new ImmediateProgress<PreprocessingProgress>(p =>
+        {
+            var current = progressBoard.Report(run.Id, new ProgressSample(RunProgressBoard.Preprocessing, 0, epochs, p.Processed, p.Total, 0, null));
+            if (current.UpdatedAt - lastLogged > TimeSpan.FromSeconds(5) || p.Processed == p.Total)
+            {
+                lastLogged = current.UpdatedAt;
+                LogPreprocessing(run.Id, shard + 1, shards, p.Processed, p.Total, p.Skipped, current.ImagesPerSecond);
+            }
+        });
     }
 
     private async Task<RunStep?> TrainEpochAsync(Claim claim, int epoch, CancellationToken cancellationToken)
@@ -260,6 +402,15 @@ public sealed partial class ExecuteRunStepHandler(
     [LoggerMessage(LogLevel.Error, "{Step} failed")]
     private partial void LogStepFailed(Exception exception, RunStep step);
 
-    [LoggerMessage(LogLevel.Information, "Run {RunId}: preprocessed {Processed}/{Total} images, {Skipped} skipped, {Rate:F0} images/s")]
-    private partial void LogPreprocessing(Guid runId, int processed, int total, int skipped, double rate);
+    [LoggerMessage(LogLevel.Information, "Run {RunId}: part {Part} of {Parts}: preprocessed {Processed}/{Total} images, {Skipped} skipped, {Rate:F0} images/s")]
+    private partial void LogPreprocessing(Guid runId, int part, int parts, int processed, int total, int skipped, double rate);
+
+    [LoggerMessage(LogLevel.Warning, "{Step} stopped with its run; queued again for run {WaitingRunId}, which waits for the same version")]
+    private partial void LogHandedOver(RunStep step, Guid waitingRunId);
+
+    [LoggerMessage(LogLevel.Information, "Run {RunId}: queued {Shards} preprocessing shards of version {ContentHash}")]
+    private partial void LogShardsQueued(Guid runId, int shards, string contentHash);
+
+    [LoggerMessage(LogLevel.Information, "Run {RunId} waits for the shards of version {ContentHash}, which another run queued")]
+    private partial void LogWaitingForShards(Guid runId, string contentHash);
 }

@@ -6,7 +6,8 @@ namespace AlexNet.Experiments.Application.Runs.ReconcileRuns;
 
 /// <summary>
 /// A run that claims to be in progress but whose job is not alive (lost, or left "processing" by a process that died) gets its
-/// next step queued again, and the dead job is abandoned so it cannot come back. Runs at start-up and then periodically.
+/// next step queued again, and the dead job is abandoned so it cannot come back. A run waiting for its version's preprocessing
+/// shards gets each lost shard (or the lost merge) queued again instead. Runs at start-up and then periodically.
 /// <paramref name="QuietPeriod"/>: a run changed more recently than this is left alone, so a periodic pass never races a
 /// submission that has stored its run but not yet queued its first job. Zero at start-up, when no step of ours is running.
 /// </summary>
@@ -28,6 +29,13 @@ public sealed class ReconcileRunsHandler(IResultsStore store, IJobScheduler sche
             var run = await store.GetRunAsync(listed.Id, cancellationToken);
             if (run is null || run.IsFinished || run.CurrentJobId != listed.CurrentJobId || run.UpdatedAt != listed.UpdatedAt || IsAttended(run))
             {
+                continue;
+            }
+
+            if (run.Status == Domain.Experiments.RunStatus.Preprocessing
+                && await store.GetPreprocessingAsync(run.Id, cancellationToken) is { } preprocessing)
+            {
+                requeued += await RunJobs.ResumePreprocessingAsync(store, scheduler, run, preprocessing, cancellationToken);
                 continue;
             }
 

@@ -303,6 +303,42 @@ namespace AlexNet.Experiments.Infrastructure.Storage.Migrations.PostgreSql
                     b.ToTable("HyperparameterRecords", (string)null);
                 });
 
+            modelBuilder.Entity("AlexNet.Experiments.Infrastructure.Storage.PreprocessShardRow", b =>
+                {
+                    b.Property<string>("ContentHash")
+                        .HasColumnType("text");
+
+                    b.Property<int>("Index")
+                        .HasColumnType("integer");
+
+                    b.Property<bool>("Done")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("JobId")
+                        .HasColumnType("text");
+
+                    b.HasKey("ContentHash", "Index");
+
+                    b.ToTable("PreprocessShards", (string)null);
+                });
+
+            modelBuilder.Entity("AlexNet.Experiments.Infrastructure.Storage.PreprocessingRunRow", b =>
+                {
+                    b.Property<string>("RunId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("text");
+
+                    b.Property<string>("ContentHash")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("RunId");
+
+                    b.HasIndex("ContentHash");
+
+                    b.ToTable("PreprocessingRuns", (string)null);
+                });
+
             modelBuilder.Entity("AlexNet.Experiments.Infrastructure.Storage.RunRow", b =>
                 {
                     b.Property<string>("Id")
