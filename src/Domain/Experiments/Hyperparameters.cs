@@ -25,8 +25,8 @@ public sealed record ModelHyperparameters
     public int InputSize { get; init; } = 227;
 
     /// <summary>
-    /// Pixels enter the network as (value - mean) x this: 1 keeps the paper's raw 0..255 values; at 1/255 ([0, 1] units)
-    /// a gradient step moves conv1 as much, relative to its weights, as the layers above it.
+    /// Pixels enter the network as (value - mean) x this: 1 keeps the paper's raw 0..255 values. At 1/255 ([0, 1] units) a
+    /// gradient step moves conv1, relative to its weights, 255^2 times less far than in the same network on raw pixels.
     /// </summary>
     public double PixelScale { get; init; } = 1.0;
 
