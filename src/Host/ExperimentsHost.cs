@@ -111,15 +111,8 @@ public static class ExperimentsHost
         return app;
     }
 
-    // AlexNet:Queues as a list (AlexNet:Queues:0=train-cpu) or one comma-separated string; default: every work queue.
-    // AlexNet:DatasetRoots as a list (AlexNet:DatasetRoots:0=...) or one string of paths separated by the platform's
-    // path separator; relative roots resolve against the data directory. Default: <data directory>/sources.
-    private static string[] DatasetRoots(IConfiguration configuration)
-    {
-        var section = configuration.GetSection("AlexNet:DatasetRoots");
-        var roots = section.Value is { Length: > 0 } value
-            ? value.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            : section.GetChildren().Select(c => c.Value).OfType<string>().Where(v => v.Length > 0).ToArray();
-        return roots.Length > 0 ? roots : ["sources"];
-    }
+    // AlexNet:DatasetRoots as a list or one string of paths separated by the platform's path separator; relative roots
+    // resolve against the data directory. Default: <data directory>/sources.
+    private static string[] DatasetRoots(IConfiguration configuration) =>
+        configuration.GetList("AlexNet:DatasetRoots", Path.PathSeparator) is { Length: > 0 } roots ? roots : ["sources"];
 }

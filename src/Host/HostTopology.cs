@@ -66,14 +66,8 @@ public sealed record HostTopology(HostRole Role, StorageOptions Storage, IReadOn
     }
 
     // AlexNet:Queues as a list (AlexNet:Queues:0=train-cpu) or one comma-separated string.
-    private static IReadOnlyList<string> ConfiguredQueues(IConfiguration configuration)
-    {
-        var section = configuration.GetSection("AlexNet:Queues");
-        var queues = section.Value is { Length: > 0 } value
-            ? value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            : section.GetChildren().Select(c => c.Value).OfType<string>().Where(v => v.Length > 0).ToArray();
-        return queues.Length > 0 ? queues : WorkQueues.All;
-    }
+    private static IReadOnlyList<string> ConfiguredQueues(IConfiguration configuration) =>
+        configuration.GetList("AlexNet:Queues", ',') is { Length: > 0 } queues ? queues : WorkQueues.All;
 
     private static T Parse<T>(string? value, T fallback, string setting, string allowed)
         where T : struct, Enum =>

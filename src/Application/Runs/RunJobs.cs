@@ -26,6 +26,8 @@ public static class RunJobs
         ? run.Status == RunStatus.Preprocessing
         : NextStep(run) == step;
 
+    private static readonly JobPlacement Preprocessing = new(WorkQueues.Preprocess);
+
     /// <summary>
     /// The queue a step needs (training on a CUDA device goes to train-gpu) and its tier: a training step's tier grows with the
     /// run's remaining epochs (floor(log2(remaining)), at most <see cref="WorkQueues.LastTier"/>), so a worker takes the run closest
@@ -35,7 +37,7 @@ public static class RunJobs
     {
         if (step.Kind is RunStepKind.Preprocess or RunStepKind.PreprocessShard or RunStepKind.PreprocessMerge)
         {
-            return new JobPlacement(WorkQueues.Preprocess);
+            return Preprocessing;
         }
 
         if (step.Kind == RunStepKind.Evaluate)
@@ -59,14 +61,14 @@ public static class RunJobs
     /// <summary>Queues a shard step for the run and records its job on the shard, where any waiting run's reconciliation finds it.</summary>
     public static async Task EnqueueShardAsync(IResultsStore store, IJobScheduler scheduler, Guid runId, string contentHash, int shard, CancellationToken cancellationToken)
     {
-        var jobId = scheduler.Enqueue(new RunStep(runId, RunStepKind.PreprocessShard, Shard: shard), new JobPlacement(WorkQueues.Preprocess));
+        var jobId = scheduler.Enqueue(new RunStep(runId, RunStepKind.PreprocessShard, Shard: shard), Preprocessing);
         await store.SetPreprocessJobAsync(contentHash, shard, jobId, cancellationToken);
     }
 
     /// <summary>Queues the merge step for the run, as its current job and as the version's merge job.</summary>
     public static async Task EnqueueMergeAsync(IResultsStore store, IJobScheduler scheduler, Guid runId, string contentHash, CancellationToken cancellationToken)
     {
-        var jobId = scheduler.Enqueue(new RunStep(runId, RunStepKind.PreprocessMerge), new JobPlacement(WorkQueues.Preprocess));
+        var jobId = scheduler.Enqueue(new RunStep(runId, RunStepKind.PreprocessMerge), Preprocessing);
         await store.SetRunJobAsync(runId, jobId, cancellationToken);
         await store.SetPreprocessJobAsync(contentHash, VersionPreprocessing.Merge, jobId, cancellationToken);
     }
