@@ -82,6 +82,8 @@ public sealed class HyperparameterJsonTests
     [Theory]
     [InlineData("""{ "model": { "dropout": 1.5 } }""", "hyperparameters.model.dropout")]
     [InlineData("""{ "batchSize": 0 }""", "hyperparameters.batchSize")]
+    [InlineData("""{ "batchSlices": 0 }""", "hyperparameters.batchSlices")]
+    [InlineData("""{ "batchSlices": 33 }""", "hyperparameters.batchSlices")] // more slices than the batch has images
     [InlineData("""{ "model": { "inputSize": 40 } }""", "hyperparameters.model.inputSize")]
     [InlineData("""{ "model": { "devices": ["cuda:0", "cuda:1"] } }""", "hyperparameters.model.devices[0]")]
     [InlineData("""{ "model": { "lrn": { "size": 4 } } }""", "hyperparameters.model.lrn.size")]
@@ -101,6 +103,19 @@ public sealed class HyperparameterJsonTests
         var (resolved, failures) = HyperparameterResolution.Resolve("paper-2012", overrides, ["cpu", "cuda:0", "cuda:1"]);
         failures.ShouldBeEmpty();
         resolved!.Model.Devices.ShouldBe(["cuda:0", "cuda:1"]);
+    }
+
+    [Fact]
+    public void A_batch_is_sliced_across_CPU_cores_only()
+    {
+        var overrides = JsonNode.Parse("""{ "batchSlices": 2, "model": { "devices": ["cuda:0"] } }""")!.AsObject();
+        var (resolved, failures) = HyperparameterResolution.Resolve("paper-2012", overrides, ["cpu", "cuda:0"]);
+        resolved.ShouldBeNull();
+        failures.Single().PropertyName.ShouldBe("hyperparameters.batchSlices");
+
+        var onCpu = HyperparameterResolution.Resolve("paper-2012", JsonNode.Parse("""{ "batchSlices": 2 }""")!.AsObject(), Cpu);
+        onCpu.Failures.ShouldBeEmpty();
+        onCpu.Resolved!.BatchSlices.ShouldBe(2);
     }
 
     [Fact]

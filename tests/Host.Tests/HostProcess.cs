@@ -39,7 +39,12 @@ internal sealed class HostProcess : IDisposable
         }
     }
 
-    public static HostProcess Start(params string[] args)
+    public static HostProcess Start(params string[] args) => StartWith([], args);
+
+    /// <summary>Starts the host allowed to run only on the CPUs in <paramref name="cpuList"/> (taskset's list, e.g. "0").</summary>
+    public static HostProcess StartPinned(string cpuList, params string[] args) => StartWith(["taskset", "--cpu-list", cpuList], args);
+
+    private static HostProcess StartWith(string[] launcher, string[] args)
     {
         // Through env --default-signal: a test run started in the background of a non-interactive shell inherits SIGINT
         // ignored, and .NET, like any Unix program, leaves an ignored SIGINT ignored, so Ctrl-C tests would see nothing.
@@ -50,6 +55,11 @@ internal sealed class HostProcess : IDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add("--default-signal=INT");
+        foreach (var word in launcher)
+        {
+            start.ArgumentList.Add(word);
+        }
+
         start.ArgumentList.Add(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet");
         start.ArgumentList.Add(typeof(Program).Assembly.Location);
         foreach (var arg in args)

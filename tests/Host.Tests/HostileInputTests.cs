@@ -80,6 +80,7 @@ public sealed class HostileInputTests(HostileInputTests.Host host) : IClassFixtu
         // wrong JSON kinds and strings for numbers
         yield return Experiment("string epochs", """{ "epochs": "1" }""", "hyperparameters.epochs");
         yield return Experiment("string batchSize", """{ "batchSize": "32" }""", "hyperparameters.batchSize");
+        yield return Experiment("more batch slices than images", """{ "batchSlices": 64, "batchSize": 8 }""", "hyperparameters.batchSlices");
         yield return Experiment("string learningRate", """{ "optimizer": { "learningRate": "0.01" } }""", "hyperparameters.optimizer.learningRate");
         yield return Experiment("number for model", """{ "model": 5 }""", "hyperparameters.model");
         yield return Experiment("array for model", """{ "model": [] }""", "hyperparameters.model");

@@ -12,6 +12,10 @@ internal sealed class HyperparametersValidator : AbstractValidator<Hyperparamete
         RuleFor(h => h.Seed).GreaterThanOrEqualTo(0);
         RuleFor(h => h.Epochs).InclusiveBetween(1, 1000);
         RuleFor(h => h.BatchSize).InclusiveBetween(1, 4096);
+        RuleFor(h => h.BatchSlices).InclusiveBetween(1, 64).LessThanOrEqualTo(h => h.BatchSize)
+            .WithMessage("'Batch Slices' must be between 1 and 64 and at most batchSize.");
+        RuleFor(h => h.BatchSlices).Equal(1).When(h => h.Model?.Devices?.Any(d => d != "cpu") == true)
+            .WithMessage("'Batch Slices' above 1 slices a batch across CPU cores; on a GPU plan (model.devices) it must be 1.");
         RuleFor(h => h.Model).SetValidator(h => new ModelValidator(h.Data, availableDevices));
         RuleFor(h => h.Optimizer.UpdateRule).IsInEnum();
         RuleFor(h => h.Optimizer.LearningRate).GreaterThan(0).LessThanOrEqualTo(10);

@@ -9,6 +9,13 @@ public sealed record Hyperparameters
     public int Seed { get; init; } = 1;
     public int Epochs { get; init; } = 90;
     public int BatchSize { get; init; } = 128;
+
+    /// <summary>
+    /// On the CPU, each batch is computed as this many slices in parallel, one core each, their gradients summed in slice
+    /// order: the numbers are then the same on any number of cores. 1 computes the whole batch at once on all cores,
+    /// where libtorch splits its work by the core count, so the last bits of a run depend on the machine.
+    /// </summary>
+    public int BatchSlices { get; init; } = 1;
     public ModelHyperparameters Model { get; init; } = new();
     public OptimizerHyperparameters Optimizer { get; init; } = new();
     public ScheduleHyperparameters Schedule { get; init; } = new();

@@ -5,6 +5,13 @@ using static TorchSharp.torch;
 
 namespace AlexNet.Experiments.Infrastructure.Torch.Model;
 
+/// <summary>Dropout's noise for fc6's and fc7's outputs (batch x units, every tower's units in canonical order).</summary>
+public sealed record DropoutNoise(Tensor Hidden6, Tensor Hidden7)
+{
+    /// <summary>The noise of images <paramref name="start"/> .. <paramref name="start"/> + <paramref name="count"/> - 1 of the batch.</summary>
+    public DropoutNoise Rows(long start, long count) => new(Hidden6.narrow(0, start, count), Hidden7.narrow(0, start, count));
+}
+
 /// <summary>A parameter of the paper's network as stored across towers: the shards, concatenated on dim 0, are the grouped (one-device) parameter.</summary>
 public sealed record ShardedParameter(string Name, IReadOnlyList<Parameter> Shards);
 
@@ -108,15 +115,40 @@ public sealed class AlexNetModel : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var hidden7 = Trunk(input, observe: null);
-        return fc8.forward(ApplyDropout([hidden7])[0]).MoveToOuterDisposeScope();
+        return forward(input, DrawDropoutNoise(input.shape[0])).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The logits with dropout from <paramref name="noise"/> (null: none), e.g. rows of a batch's noise drawn once for all its slices.</summary>
+    public Tensor forward(Tensor input, DropoutNoise? noise)
+    {
+        using var scope = NewDisposeScope();
+        var hidden7 = Trunk(input, noise, observe: null);
+        return fc8.forward(ApplyDropout([hidden7], noise?.Hidden7)[0]).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Dropout's noise for a training batch of <paramref name="batch"/> images, as libtorch's CPU dropout makes it
+    /// (bernoulli(1 - p) / (1 - p)), drawn from <see cref="DropoutGenerator"/>: fc6's, then fc7's. Null in eval mode or without dropout.
+    /// </summary>
+    public DropoutNoise? DrawDropoutNoise(long batch)
+    {
+        double p = Hyperparameters.Dropout;
+        if (!training || p == 0)
+        {
+            return null;
+        }
+
+        var generator = DropoutGenerator ?? throw new InvalidOperationException("Training draws dropout masks from the run's generator: set DropoutGenerator first.");
+        Tensor Draw() => empty([batch, fc8.in_features]).bernoulli_(1 - p, generator).div_(1 - p);
+        var hidden6 = Draw();
+        return new DropoutNoise(hidden6, Draw());
     }
 
     /// <summary>The last hidden layer (fc7 after its activation, N x 4096 at full size), the paper's feature for nearest-neighbour retrieval.</summary>
     public Tensor Fc7Features(Tensor input)
     {
         using var scope = NewDisposeScope();
-        return Trunk(input, observe: null).MoveToOuterDisposeScope();
+        return Trunk(input, noise: null, observe: null).MoveToOuterDisposeScope();
     }
 
     /// <summary>Every learnable parameter in canonical order, each as its per-tower shards.</summary>
@@ -170,38 +202,35 @@ public sealed class AlexNetModel : nn.Module<Tensor, Tensor>
     internal void Trace(Tensor input, Action<string, Tensor, long, string> observe)
     {
         using var scope = NewDisposeScope();
-        var hidden7 = Trunk(input, (tower, layer, output, parameters) =>
+        var noise = DrawDropoutNoise(input.shape[0]);
+        var hidden7 = Trunk(input, noise, (tower, layer, output, parameters) =>
             observe(towers.Count == 1 ? layer : $"{layer}.{(char)('A' + tower)}", output, parameters, deviceNames[tower]));
-        var logits = fc8.forward(ApplyDropout([hidden7])[0]);
+        var logits = fc8.forward(ApplyDropout([hidden7], noise?.Hidden7)[0]);
         observe("fc8", logits, fc8.parameters().Sum(p => p.numel()), deviceNames[0]);
     }
 
-    private Tensor Trunk(Tensor input, Action<int, string, Tensor, long>? observe)
+    private Tensor Trunk(Tensor input, DropoutNoise? noise, Action<int, string, Tensor, long>? observe)
     {
         LayerObserver? For(int tower) => observe is null ? null : (layer, output, parameters) => observe(tower, layer, output, parameters);
 
         var parts = towers.Select((t, i) => t.Stage1(input.to(t.Device), For(i))).ToArray();
         parts = towers.Select((t, i) => t.Stage2(Join(parts, t.Device), For(i))).ToArray();
-        parts = ApplyDropout(towers.Select((t, i) => t.Hidden6(Join(parts, t.Device), For(i))).ToArray());
+        parts = ApplyDropout(towers.Select((t, i) => t.Hidden6(Join(parts, t.Device), For(i))).ToArray(), noise?.Hidden6);
         parts = towers.Select((t, i) => t.Hidden7(Join(parts, t.Device), For(i))).ToArray();
         return Join(parts, InputDevice);
     }
 
     /// <summary>
-    /// Dropout as libtorch computes it on the CPU (noise = bernoulli(1 - p) / (1 - p), output = input * noise), with the noise
-    /// drawn from <see cref="DropoutGenerator"/>. One mask spans every tower's units in canonical order, so a seed drops the
-    /// same units whatever the device plan.
+    /// output = input * noise. One noise row spans every tower's units in canonical order, so a seed drops the same units
+    /// whatever the device plan.
     /// </summary>
-    private Tensor[] ApplyDropout(Tensor[] parts)
+    private static Tensor[] ApplyDropout(Tensor[] parts, Tensor? noise)
     {
-        double p = Hyperparameters.Dropout;
-        if (!training || p == 0)
+        if (noise is null)
         {
             return parts;
         }
 
-        var generator = DropoutGenerator ?? throw new InvalidOperationException("Training draws dropout masks from the run's generator: set DropoutGenerator first.");
-        var noise = empty([parts[0].shape[0], parts.Sum(x => x.shape[1])], dtype: parts[0].dtype).bernoulli_(1 - p, generator).div_(1 - p);
         long offset = 0;
         var dropped = new Tensor[parts.Length];
         for (int i = 0; i < parts.Length; i++)

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using AlexNet.Experiments.Infrastructure.Torch.Threading;
 
 namespace AlexNet.Experiments.Infrastructure.Torch.Model;
 
@@ -62,7 +63,7 @@ internal static unsafe class FusedLrnKernels
             }
         }
 
-        FusedLrnThreads.Run(Work, (int)Math.Min(threads, items));
+        TorchWorkers.RunAlongside(Work, (int)Math.Min(threads, items));
     }
 
     // Straight to optimised code: tier-0 vector code is many times slower, and the first training steps would pay for it.

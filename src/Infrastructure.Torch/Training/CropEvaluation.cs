@@ -42,9 +42,9 @@ public static class CropEvaluation
         foreach (var batch in loader.ReadAll())
         {
             using var scope = NewDisposeScope();
-            var x = batch.Images(3, crop, crop).to(model.InputDevice);
             var y = tensor(batch.Labels).to(model.InputDevice);
-            var probabilities = nn.functional.softmax(model.forward(x), dim: 1).reshape(batch.Count, crops, classes).mean([1]);
+            var logits = BatchSlices.Logits(model, batch.Images(3, crop, crop), hp.BatchSlices);
+            var probabilities = nn.functional.softmax(logits, dim: 1).reshape(batch.Count, crops, classes).mean([1]);
             lossSum += nn.functional.nll_loss(probabilities.clamp_min(1e-12).log(), y, reduction: nn.Reduction.Sum).item<float>();
             var (t1, t5) = TopK.Correct(probabilities, y);
             top1 += t1;

@@ -31,13 +31,26 @@ public sealed class SgdOptimizer : IDisposable
         }
     }
 
-    public void Step(double learningRate)
+    /// <summary>The parameters this optimiser updates, in the order <see cref="Step(double, IReadOnlyList{Tensor})"/> takes gradients.</summary>
+    public IReadOnlyList<Parameter> Parameters => parameters;
+
+    /// <summary>One update from the gradients the parameters hold.</summary>
+    public void Step(double learningRate) => Step(learningRate, [.. parameters.Select(p => p.grad)]);
+
+    /// <summary>One update from <paramref name="gradients"/>, one per parameter in <see cref="Parameters"/>' order (null: none).</summary>
+    public void Step(double learningRate, IReadOnlyList<Tensor?> gradients)
     {
+        ArgumentNullException.ThrowIfNull(gradients);
+        if (gradients.Count != parameters.Count)
+        {
+            throw new ArgumentException($"Expected {parameters.Count} gradients, got {gradients.Count}.", nameof(gradients));
+        }
+
         using var noGrad = no_grad();
         for (int i = 0; i < parameters.Count; i++)
         {
             var w = parameters[i];
-            var g = w.grad;
+            var g = gradients[i];
             if (g is null)
             {
                 continue;

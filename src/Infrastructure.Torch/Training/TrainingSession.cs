@@ -3,6 +3,8 @@ using AlexNet.Experiments.Domain.Training;
 using AlexNet.Experiments.Infrastructure.Torch.Data;
 using static TorchSharp.torch;
 using AlexNet.Experiments.Infrastructure.Torch.Model;
+using AlexNet.Experiments.Infrastructure.Torch.Threading;
+using TorchSharp;
 
 namespace AlexNet.Experiments.Infrastructure.Torch.Training;
 
@@ -40,6 +42,7 @@ public sealed class EpochTotals
 public sealed class TrainingSession : IDisposable
 {
     private readonly int cropSize;
+    private readonly int slices;
 
     /// <param name="epochSeed">Seeds the session's own dropout generator (see <see cref="DeterministicSeed"/>).</param>
     public TrainingSession(Hyperparameters hyperparameters, int classCount, int epochSeed)
@@ -49,6 +52,7 @@ public sealed class TrainingSession : IDisposable
         DropoutGenerator = new Generator(unchecked((ulong)epochSeed));
         Model.DropoutGenerator = DropoutGenerator;
         cropSize = hyperparameters.Model.InputSize;
+        slices = hyperparameters.BatchSlices;
     }
 
     public AlexNetModel Model { get; }
@@ -98,9 +102,14 @@ public sealed class TrainingSession : IDisposable
     public double Step(Tensor images, Tensor labels, double learningRate, EpochTotals totals)
     {
         using var scope = NewDisposeScope();
+        Model.train();
+        return slices == 1 ? WholeBatchStep(images, labels, learningRate, totals) : SlicedStep(images, labels, learningRate, totals);
+    }
+
+    private double WholeBatchStep(Tensor images, Tensor labels, double learningRate, EpochTotals totals)
+    {
         var x = images.to(Model.InputDevice);
         var y = labels.to(Model.InputDevice);
-        Model.train();
         var logits = Model.forward(x);
         var loss = nn.functional.cross_entropy(logits, y);
         Optimizer.ZeroGrad();
@@ -112,6 +121,59 @@ public sealed class TrainingSession : IDisposable
         totals.Add(meanLoss, top1, top5, (int)y.shape[0]);
         return meanLoss;
     }
+
+    /// <summary>
+    /// The batch as <see cref="Hyperparameters.BatchSlices"/> slices (see <see cref="BatchSlices"/>). The dropout noise is
+    /// drawn for the whole batch first, and the slices' gradients are summed in slice order.
+    /// </summary>
+    private double SlicedStep(Tensor images, Tensor labels, double learningRate, EpochTotals totals)
+    {
+        using var alone = IntraOpThreads.Alone();
+        int count = (int)images.shape[0], parts = Math.Min(slices, count);
+        var noise = Model.DrawDropoutNoise(count);
+        var parameters = Optimizer.Parameters.Cast<Tensor>().ToList();
+        var results = new SliceResult[parts];
+        try
+        {
+            TorchWorkers.RunEachOnWorker(parts, slice =>
+            {
+                var (start, rows) = BatchSlices.Bounds(count, parts, slice);
+                using var sliceScope = NewDisposeScope();
+                var x = images.narrow(0, start, rows).to(Model.InputDevice);
+                var y = labels.narrow(0, start, rows).to(Model.InputDevice);
+                var logits = Model.forward(x, noise?.Rows(start, rows));
+                // Each slice's share of the batch's mean loss, so the summed gradients are the mean's.
+                var loss = nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).div(count);
+                var gradients = torch.autograd.grad([loss], parameters);
+                var (top1, top5) = TopK.Correct(logits.detach(), y);
+                results[slice] = new SliceResult(loss.item<float>(), top1, top5, [.. gradients.Select(g => g.DetachFromDisposeScope())]);
+            });
+
+            var sum = results[0].Gradients;
+            for (int slice = 1; slice < parts; slice++)
+            {
+                for (int i = 0; i < sum.Length; i++)
+                {
+                    sum[i].add_(results[slice].Gradients[i]);
+                }
+            }
+
+            Optimizer.Step(learningRate, sum);
+        }
+        finally
+        {
+            foreach (var gradient in results.Where(r => r is not null).SelectMany(r => r.Gradients))
+            {
+                gradient.Dispose();
+            }
+        }
+
+        double meanLoss = results.Sum(r => (double)r.Loss);
+        totals.Add(meanLoss, results.Sum(r => r.Top1), results.Sum(r => r.Top5), count);
+        return meanLoss;
+    }
+
+    private sealed record SliceResult(float Loss, long Top1, long Top5, Tensor[] Gradients);
 
     public void Dispose()
     {

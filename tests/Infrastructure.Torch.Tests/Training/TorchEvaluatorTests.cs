@@ -52,11 +52,13 @@ public sealed class TorchEvaluatorTests(TrainedRunFixture fixture)
         result.Loss.ShouldBe(validated.ValidationLoss, 1e-9);
     }
 
-    [Fact]
-    public async Task Ten_crop_evaluation_averages_the_softmax_over_the_four_corners_the_centre_and_their_mirrors()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)] // each batch of 8 images x 10 crops as slices of 26, 27 and 27 crops on the workers
+    public async Task Ten_crop_evaluation_averages_the_softmax_over_the_four_corners_the_centre_and_their_mirrors(int batchSlices)
     {
         string checkpoint = RandomNetCheckpoint();
-        var evaluated = await Evaluate(tenCrop: true, checkpoint);
+        var evaluated = await Evaluate(tenCrop: true, checkpoint, batchSlices);
 
         // The same net and stored images, scored without the evaluator's crop writer, batching or torch softmax: each
         // crop cut from the mean-subtracted image by index, through the net alone, softmax and average in double.
@@ -180,9 +182,9 @@ public sealed class TorchEvaluatorTests(TrainedRunFixture fixture)
         return [.. Enumerable.Range(0, list[0].Length).Select(k => list.Average(v => v[k]))];
     }
 
-    private Task<EvaluationResult> Evaluate(bool tenCrop, string? checkpoint = null)
+    private Task<EvaluationResult> Evaluate(bool tenCrop, string? checkpoint = null, int batchSlices = 1)
     {
-        var hyperparameters = fixture.Hyperparameters with { Evaluation = new() { TenCrop = tenCrop } };
+        var hyperparameters = fixture.Hyperparameters with { BatchSlices = batchSlices, Evaluation = new() { TenCrop = tenCrop } };
         return new TorchEvaluator(TimeProvider.System).EvaluateAsync(
             new EvaluationRequest(fixture.RunId, hyperparameters, fixture.Dataset, checkpoint ?? fixture.Epoch2.CheckpointPath), CancellationToken.None);
     }

@@ -127,8 +127,9 @@ public sealed class TorchTrainerTests(TrainedRunFixture fixture)
     [Fact]
     public async Task Two_runs_trained_at_once_on_two_threads_match_each_run_trained_alone()
     {
-        // Run B differs from run A in seed and dropout rate; both have the same number of batches, so they can be kept in step.
-        var runB = TrainedRunFixture.Tiny(seed: 2) with { Model = TrainedRunFixture.Tiny(seed: 2).Model with { Dropout = 0.3 } };
+        // Run B differs from run A in seed and dropout rate, and computes its batches as slices on the shared workers; both
+        // have the same number of batches, so they can be kept in step.
+        var runB = TrainedRunFixture.Tiny(seed: 2) with { BatchSlices = 2, Model = TrainedRunFixture.Tiny(seed: 2).Model with { Dropout = 0.3 } };
         string aloneB = fixture.NewDirectory("b-alone");
         var bAlone = new[]
         {
