@@ -17,6 +17,7 @@ public static class TorchRegistration
     public static IServiceCollection AddTorchBackend(this IServiceCollection services, int imagesPerShard = DatasetPreprocessor.DefaultImagesPerShard)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(imagesPerShard);
+        NativeHeap.KeepFreedMemory();
         services.AddSingleton<IDatasetSources, DatasetSources>();
         services.AddSingleton<IDatasetPreprocessor>(provider => new DatasetPreprocessor(provider.GetService<TimeProvider>()) { ImagesPerShard = imagesPerShard });
         services.AddSingleton<ISyntheticDatasetGenerator, SyntheticDatasetGenerator>();

@@ -22,10 +22,14 @@ public static class BenchmarkCommand
         {
             Description = "Only the exact 6-NN search over 100,000 x 4096 float32 vectors (no images generated)",
         };
+        var trainingOnly = new Option<bool>("--training-only")
+        {
+            Description = "Only the fashion-mnist preset's training step: libtorch's max pooling, the fused one, and batch slices (random data, no images generated)",
+        };
         var dataDirectory = ConfigurationArguments.DataDirectory();
         var command = new Command("benchmark", "Data-pipeline and compute figures, measured side by side (see docs/PERFORMANCE.md).")
         {
-            images, retrievalOnly, dataDirectory,
+            images, retrievalOnly, trainingOnly, dataDirectory,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -33,6 +37,13 @@ public static class BenchmarkCommand
             {
                 Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
                 PrintRetrieval(cancellationToken);
+                return 0;
+            }
+
+            if (parseResult.GetValue(trainingOnly))
+            {
+                Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
+                PrintTrainingStep(cancellationToken);
                 return 0;
             }
 
@@ -48,6 +59,16 @@ public static class BenchmarkCommand
         Console.WriteLine(FormattableString.Invariant(
             $"retrieval: exact {r.K}-NN over {r.Vectors:N0} x {r.Dimension} float32 vectors: median {r.MedianSeconds:F2} s, max {r.MaxSeconds:F2} s per query ") +
             FormattableString.Invariant($"({r.Queries} warm queries, {r.Threads} threads; target < 0.5 s)"));
+    }
+
+    /// <summary>The fashion-mnist preset's step (10 classes), each change to it measured against the way before.</summary>
+    private static void PrintTrainingStep(CancellationToken ct)
+    {
+        var t = TrainingStepBenchmark.Run(HyperparameterPresets.All[HyperparameterPresets.FashionMnist], classCount: 10, rounds: 7, stepsPerRound: 40, ct);
+        Console.WriteLine($"Training step, fashion-mnist preset (batch {t.BatchSize}, {t.InputSize}x{t.InputSize}, median of {t.Rounds} alternating rounds, images/s):");
+        Console.WriteLine(FormattableString.Invariant(
+            $"  whole batch on {t.Threads} libtorch threads, libtorch max pooling {t.LibTorchPooling:F0}; fused max pooling {t.FusedPooling:F0} ({t.PoolingSpeedUp:F2}x); ") +
+            FormattableString.Invariant($"{t.Slices} batch slices, one worker thread each {t.Sliced:F0} ({t.SlicingSpeedUp:F2}x more)"));
     }
 
     private static async Task<int> RunAsync(int images, string dataDirectory, CancellationToken ct)
@@ -91,6 +112,7 @@ public static class BenchmarkCommand
         Console.WriteLine($"  libtorch {lrn.LibTorchLrnMilliseconds:F0} ms, fused {lrn.FusedLrnMilliseconds:F1} ms, ReLU {lrn.ReluMilliseconds:F1} ms: fused is {lrn.LrnSpeedUp:F1}x faster");
         Console.WriteLine($"Full-size training step, batch {lrn.BatchSize}: libtorch LRN {lrn.LibTorchStepMilliseconds:F0} ms, fused LRN {lrn.FusedStepMilliseconds:F0} ms, " +
             $"no LRN {lrn.NoLrnStepMilliseconds:F0} ms: {lrn.StepSpeedUp:F2}x faster (at most {lrn.StepSpeedUpCeiling:F2}x if LRN cost nothing)");
+        PrintTrainingStep(ct);
         PrintRetrieval(ct);
         return 0;
     }

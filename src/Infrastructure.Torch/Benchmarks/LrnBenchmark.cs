@@ -53,8 +53,8 @@ public sealed class LrnBenchmark
     {
         // The paper's settings, with the grouped network's two towers, as conv1's LRN runs in training.
         var settings = new LrnHyperparameters();
-        using var libTorch = new Lrn(settings, groups: 2, LrnImplementation.LibTorch);
-        using var fused = new Lrn(settings, groups: 2, LrnImplementation.Fused);
+        using var libTorch = new Lrn(settings, groups: 2, KernelImplementation.LibTorch);
+        using var fused = new Lrn(settings, groups: 2, KernelImplementation.Fused);
         using var generator = new Generator(1);
         using var input = randn(Conv1Activation, generator: generator).relu_().requires_grad_();
         using var gradient = randn(Conv1Activation, generator: generator);
@@ -102,12 +102,12 @@ public sealed class LrnBenchmark
             cancellationToken,
             () =>
             {
-                Lrn.UseImplementation(net, LrnImplementation.LibTorch);
+                Lrn.UseImplementation(net, KernelImplementation.LibTorch);
                 Step(net, optimizer);
             },
             () =>
             {
-                Lrn.UseImplementation(net, LrnImplementation.Fused);
+                Lrn.UseImplementation(net, KernelImplementation.Fused);
                 Step(net, optimizer);
             },
             () => Step(plain, plainOptimizer));

@@ -4,16 +4,6 @@ using static TorchSharp.torch;
 
 namespace AlexNet.Experiments.Infrastructure.Torch.Model;
 
-/// <summary>How <see cref="Lrn"/> computes; both give the same function up to float rounding.</summary>
-public enum LrnImplementation
-{
-    /// <summary><see cref="FusedLrn"/> where it applies (contiguous float32 on the CPU), libtorch elsewhere.</summary>
-    Fused,
-
-    /// <summary>libtorch's local_response_norm everywhere; on the CPU several times slower than Fused, kept for comparison.</summary>
-    LibTorch,
-}
-
 /// <summary>
 /// Local response normalisation across channels, b = a / (k + alpha' * sum a^2)^beta over a window of n channels,
 /// applied separately to each of <see cref="Groups"/> channel groups: on one device the two towers share a tensor,
@@ -21,11 +11,11 @@ public enum LrnImplementation
 /// </summary>
 public sealed class Lrn : nn.Module<Tensor, Tensor>
 {
-    public Lrn(LrnHyperparameters settings, int groups) : this(settings, groups, LrnImplementation.Fused)
+    public Lrn(LrnHyperparameters settings, int groups) : this(settings, groups, KernelImplementation.Fused)
     {
     }
 
-    public Lrn(LrnHyperparameters settings, int groups, LrnImplementation implementation) : base(nameof(Lrn))
+    public Lrn(LrnHyperparameters settings, int groups, KernelImplementation implementation) : base(nameof(Lrn))
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentOutOfRangeException.ThrowIfLessThan(groups, 1);
@@ -56,10 +46,10 @@ public sealed class Lrn : nn.Module<Tensor, Tensor>
     public int Groups { get; }
 
     /// <summary>Settable so a built network (whose layers create their own Lrn) can be switched for comparisons.</summary>
-    public LrnImplementation Implementation { get; set; }
+    public KernelImplementation Implementation { get; set; }
 
     /// <summary>Sets <see cref="Implementation"/> on every Lrn in <paramref name="model"/>; returns how many it found.</summary>
-    public static int UseImplementation(nn.Module model, LrnImplementation implementation)
+    public static int UseImplementation(nn.Module model, KernelImplementation implementation)
     {
         ArgumentNullException.ThrowIfNull(model);
         var layers = model.modules().Prepend(model).OfType<Lrn>().Distinct().ToList();
@@ -73,7 +63,7 @@ public sealed class Lrn : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input)
     {
-        if (Implementation == LrnImplementation.Fused && FusedLrn.Supports(input, Groups))
+        if (Implementation == KernelImplementation.Fused && FusedLrn.Supports(input, Groups))
         {
             return FusedLrn.Apply(input, (int)Size, SumCoefficient, Beta, K, Groups);
         }

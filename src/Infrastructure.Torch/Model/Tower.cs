@@ -16,7 +16,7 @@ internal sealed class Tower : nn.Module
 {
     private readonly Conv2d conv1, conv2, conv3, conv4, conv5;
     private readonly nn.Module<Tensor, Tensor> lrn1, lrn2;
-    private readonly MaxPool2d pool1, pool2, pool5;
+    private readonly MaxPool pool1, pool2, pool5;
     private readonly Linear fc6, fc7;
     private readonly Activation activation;
 
@@ -36,16 +36,16 @@ internal sealed class Tower : nn.Module
 
         conv1 = Uninitialised(nn.Conv2d(3, c1, model.Conv1.Kernel, stride: model.Conv1.Stride, padding: model.Conv1.Padding, device: META), build);
         lrn1 = CreateLrn(model.Lrn, groups);
-        pool1 = nn.MaxPool2d(k, s);
+        pool1 = new MaxPool(k, s);
         conv2 = Uninitialised(nn.Conv2d(c1, c2, 5, padding: 2, groups: groups, device: META), build);
         lrn2 = CreateLrn(model.Lrn, groups);
-        pool2 = nn.MaxPool2d(k, s);
+        pool2 = new MaxPool(k, s);
 
         // conv3 reads every tower's conv2 maps; its input is the concatenation, hence the full conv2 width.
         conv3 = Uninitialised(nn.Conv2d(geometry.Conv2, c3, 3, padding: 1, device: META), build);
         conv4 = Uninitialised(nn.Conv2d(c3, c4, 3, padding: 1, groups: groups, device: META), build);
         conv5 = Uninitialised(nn.Conv2d(c4, c5, 3, padding: 1, groups: groups, device: META), build);
-        pool5 = nn.MaxPool2d(k, s);
+        pool5 = new MaxPool(k, s);
 
         fc6 = UninitialisedLinear(geometry.FlattenedFeatures, fc, build);
         fc7 = UninitialisedLinear(geometry.Fc, fc, build);

@@ -1,4 +1,5 @@
 using AlexNet.Experiments.Domain.Experiments;
+using AlexNet.Experiments.Infrastructure.Torch.Threading;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -40,33 +41,74 @@ public sealed class SgdOptimizer : IDisposable
     /// <summary>One update from <paramref name="gradients"/>, one per parameter in <see cref="Parameters"/>' order (null: none).</summary>
     public void Step(double learningRate, IReadOnlyList<Tensor?> gradients)
     {
-        ArgumentNullException.ThrowIfNull(gradients);
-        if (gradients.Count != parameters.Count)
-        {
-            throw new ArgumentException($"Expected {parameters.Count} gradients, got {gradients.Count}.", nameof(gradients));
-        }
-
+        CheckCount(gradients.Count);
         using var noGrad = no_grad();
         for (int i = 0; i < parameters.Count; i++)
         {
-            var w = parameters[i];
-            var g = gradients[i];
-            if (g is null)
+            if (gradients[i] is { } g)
             {
-                continue;
+                Update(parameters[i], velocities[i], g, learningRate);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One update from the sum of <paramref name="gradientSets"/> (one set per batch slice, summed in set order into the first),
+    /// shared out over the torch workers in blocks of rows. Every element gets the same operations in the same order as in
+    /// <see cref="Step(double, IReadOnlyList{Tensor})"/> on the sum, so the result does not depend on the blocks or the workers.
+    /// </summary>
+    public void Step(double learningRate, IReadOnlyList<Tensor[]> gradientSets)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(gradientSets.Count);
+        CheckCount(gradientSets[0].Length);
+        var blocks = parameters.SelectMany((p, i) => RowBlocks(p).Select(block => (Parameter: i, block.Start, block.Rows))).ToArray();
+        TorchWorkers.RunEachOnWorker(blocks.Length, b =>
+        {
+            var (i, start, rows) = blocks[b];
+            using var noGrad = no_grad(); // autograd's mode is per thread
+            using var scope = NewDisposeScope();
+            var g = gradientSets[0][i].narrow(0, start, rows);
+            for (int set = 1; set < gradientSets.Count; set++)
+            {
+                g.add_(gradientSets[set][i].narrow(0, start, rows));
             }
 
-            var v = velocities[i];
-            if (settings.UpdateRule == UpdateRule.Paper)
-            {
-                v.mul_(settings.Momentum).add_(w, alpha: -settings.WeightDecay * learningRate).add_(g, alpha: -learningRate);
-                w.add_(v);
-            }
-            else
-            {
-                v.mul_(settings.Momentum).add_(g).add_(w, alpha: settings.WeightDecay);
-                w.add_(v, alpha: -learningRate);
-            }
+            Update(parameters[i].narrow(0, start, rows), velocities[i].narrow(0, start, rows), g, learningRate);
+        });
+    }
+
+    private void Update(Tensor w, Tensor v, Tensor g, double learningRate)
+    {
+        if (settings.UpdateRule == UpdateRule.Paper)
+        {
+            v.mul_(settings.Momentum).add_(w, alpha: -settings.WeightDecay * learningRate).add_(g, alpha: -learningRate);
+            w.add_(v);
+        }
+        else
+        {
+            v.mul_(settings.Momentum).add_(g).add_(w, alpha: settings.WeightDecay);
+            w.add_(v, alpha: -learningRate);
+        }
+    }
+
+    /// <summary>Blocks of whole rows (dim 0) of about <see cref="BlockElements"/> values: enough work to outweigh a dispatch.</summary>
+    private static IEnumerable<(long Start, long Rows)> RowBlocks(Tensor parameter)
+    {
+        long rows = parameter.shape[0], rowElements = Math.Max(1, parameter.numel() / Math.Max(1, rows));
+        long perBlock = Math.Max(1, BlockElements / rowElements);
+        for (long start = 0; start < rows; start += perBlock)
+        {
+            yield return (start, Math.Min(perBlock, rows - start));
+        }
+    }
+
+    private const long BlockElements = 1 << 18;
+
+    private void CheckCount(int gradients)
+    {
+        if (gradients != parameters.Count)
+        {
+            throw new ArgumentException($"Expected {parameters.Count} gradients, got {gradients}.", nameof(gradients));
         }
     }
 

@@ -149,16 +149,7 @@ public sealed class TrainingSession : IDisposable
                 results[slice] = new SliceResult(loss.item<float>(), top1, top5, [.. gradients.Select(g => g.DetachFromDisposeScope())]);
             });
 
-            var sum = results[0].Gradients;
-            for (int slice = 1; slice < parts; slice++)
-            {
-                for (int i = 0; i < sum.Length; i++)
-                {
-                    sum[i].add_(results[slice].Gradients[i]);
-                }
-            }
-
-            Optimizer.Step(learningRate, sum);
+            Optimizer.Step(learningRate, [.. results.Select(r => r.Gradients)]);
         }
         finally
         {

@@ -48,8 +48,8 @@ public sealed class FusedLrnTests
     public void Forward_and_gradient_match_libtorch(LrnConvention convention, int size, int groups, double alpha)
     {
         var settings = Hyper(convention, size, alpha);
-        var (fused, fusedGradient) = ForwardBackward(settings, groups, LrnImplementation.Fused, Small, seed: 11);
-        var (torch, torchGradient) = ForwardBackward(settings, groups, LrnImplementation.LibTorch, Small, seed: 11);
+        var (fused, fusedGradient) = ForwardBackward(settings, groups, KernelImplementation.Fused, Small, seed: 11);
+        var (torch, torchGradient) = ForwardBackward(settings, groups, KernelImplementation.LibTorch, Small, seed: 11);
 
         RelativeDifference(fused, torch).ShouldBeLessThan(1e-5);
         RelativeDifference(fusedGradient, torchGradient).ShouldBeLessThan(1e-4);
@@ -61,8 +61,8 @@ public sealed class FusedLrnTests
     public void Other_betas_match_libtorch(double beta)
     {
         var settings = Hyper(LrnConvention.Paper, 5, 0.5) with { Beta = beta };
-        var (fused, fusedGradient) = ForwardBackward(settings, 2, LrnImplementation.Fused, Small, seed: 5);
-        var (torch, torchGradient) = ForwardBackward(settings, 2, LrnImplementation.LibTorch, Small, seed: 5);
+        var (fused, fusedGradient) = ForwardBackward(settings, 2, KernelImplementation.Fused, Small, seed: 5);
+        var (torch, torchGradient) = ForwardBackward(settings, 2, KernelImplementation.LibTorch, Small, seed: 5);
 
         RelativeDifference(fused, torch).ShouldBeLessThan(1e-5);
         RelativeDifference(fusedGradient, torchGradient).ShouldBeLessThan(1e-4);
@@ -74,8 +74,8 @@ public sealed class FusedLrnTests
         // 55 x 55 = 3025 positions: conv1's plane, cut into two tiles with a ragged end.
         var settings = Hyper(LrnConvention.Paper, 5, 1.0);
         long[] shape = [2, 8, 55, 55];
-        var (fused, fusedGradient) = ForwardBackward(settings, 2, LrnImplementation.Fused, shape, seed: 3);
-        var (torch, torchGradient) = ForwardBackward(settings, 2, LrnImplementation.LibTorch, shape, seed: 3);
+        var (fused, fusedGradient) = ForwardBackward(settings, 2, KernelImplementation.Fused, shape, seed: 3);
+        var (torch, torchGradient) = ForwardBackward(settings, 2, KernelImplementation.LibTorch, shape, seed: 3);
 
         RelativeDifference(fused, torch).ShouldBeLessThan(1e-5);
         RelativeDifference(fusedGradient, torchGradient).ShouldBeLessThan(1e-4);
@@ -87,7 +87,7 @@ public sealed class FusedLrnTests
         // The gradient of sum() reaches the layer expanded from a scalar (stride 0), not contiguous.
         var settings = Hyper(LrnConvention.Paper, 5, 0.5);
         using var scope = NewDisposeScope();
-        Tensor Gradient(LrnImplementation implementation)
+        Tensor Gradient(KernelImplementation implementation)
         {
             using var lrn = new Lrn(settings, 2, implementation);
             var input = Activations(Small, seed: 4).requires_grad_();
@@ -95,7 +95,7 @@ public sealed class FusedLrnTests
             return input.grad!.clone();
         }
 
-        RelativeDifference(Gradient(LrnImplementation.Fused), Gradient(LrnImplementation.LibTorch)).ShouldBeLessThan(1e-4);
+        RelativeDifference(Gradient(KernelImplementation.Fused), Gradient(KernelImplementation.LibTorch)).ShouldBeLessThan(1e-4);
     }
 
     [Theory]
@@ -162,7 +162,7 @@ public sealed class FusedLrnTests
         var settings = Hyper(LrnConvention.Paper, 5, 0.5);
         using var scope = NewDisposeScope();
         using var fused = new Lrn(settings, 2);
-        using var torch = new Lrn(settings, 2, LrnImplementation.LibTorch);
+        using var torch = new Lrn(settings, 2, KernelImplementation.LibTorch);
         var input = Activations(Small, seed: 9);
 
         var asDouble = input.to(ScalarType.Float64);
@@ -182,10 +182,10 @@ public sealed class FusedLrnTests
     public void Lrn_is_fused_by_default_and_can_be_switched()
     {
         using var lrn = new Lrn(new LrnHyperparameters(), 2);
-        lrn.Implementation.ShouldBe(LrnImplementation.Fused);
+        lrn.Implementation.ShouldBe(KernelImplementation.Fused);
         lrn.SumCoefficient.ShouldBe(1e-4);
-        Lrn.UseImplementation(lrn, LrnImplementation.LibTorch).ShouldBe(1);
-        lrn.Implementation.ShouldBe(LrnImplementation.LibTorch);
+        Lrn.UseImplementation(lrn, KernelImplementation.LibTorch).ShouldBe(1);
+        lrn.Implementation.ShouldBe(KernelImplementation.LibTorch);
     }
 
     [Fact]
@@ -205,7 +205,7 @@ public sealed class FusedLrnTests
         var images = randn(4, 3, 67, 67, generator: new Generator(3));
         var labels = tensor(new long[] { 1, 3, 5, 7 });
 
-        (Tensor Logits, Tensor[] Gradients) Run(LrnImplementation implementation)
+        (Tensor Logits, Tensor[] Gradients) Run(KernelImplementation implementation)
         {
             Lrn.UseImplementation(net, implementation).ShouldBe(2);
             net.zero_grad();
@@ -214,8 +214,8 @@ public sealed class FusedLrnTests
             return (logits.detach(), net.parameters().Select(p => p.grad!.clone()).ToArray());
         }
 
-        var (fusedLogits, fusedGradients) = Run(LrnImplementation.Fused);
-        var (torchLogits, torchGradients) = Run(LrnImplementation.LibTorch);
+        var (fusedLogits, fusedGradients) = Run(KernelImplementation.Fused);
+        var (torchLogits, torchGradients) = Run(KernelImplementation.LibTorch);
 
         MaxAbsDifference(fusedLogits, torchLogits).ShouldBeLessThan(1e-5);
         for (int i = 0; i < fusedGradients.Length; i++)
@@ -231,7 +231,7 @@ public sealed class FusedLrnTests
     private static Tensor Activations(long[] shape, int seed) =>
         (randn(shape, generator: new Generator((ulong)seed)) * 3).relu();
 
-    private static (Tensor Output, Tensor Gradient) ForwardBackward(LrnHyperparameters settings, int groups, LrnImplementation implementation, long[] shape, int seed)
+    private static (Tensor Output, Tensor Gradient) ForwardBackward(LrnHyperparameters settings, int groups, KernelImplementation implementation, long[] shape, int seed)
     {
         using var lrn = new Lrn(settings, groups, implementation);
         var input = Activations(shape, seed).requires_grad_();

@@ -92,6 +92,35 @@ public sealed class SgdOptimizerTests
         }
     }
 
+    [Theory]
+    [InlineData(UpdateRule.Paper)]
+    [InlineData(UpdateRule.PyTorch)]
+    public void Summing_slice_gradients_on_the_workers_in_blocks_equals_the_update_from_their_sum(UpdateRule rule)
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(6);
+        // 700 x 900 values: three blocks of rows; the bias is one block; three slices' gradients.
+        long[][] shapes = [[700, 900], [700]];
+        var sets = Enumerable.Range(0, 3).Select(_ => shapes.Select(s => randn(s, generator: generator)).ToArray()).ToList();
+        var start = shapes.Select(s => randn(s, generator: generator)).ToArray();
+
+        var serial = start.Select(w => new Parameter(w.clone())).ToList();
+        var blocked = start.Select(w => new Parameter(w.clone())).ToList();
+        using var serialOptimizer = new SgdOptimizer(serial, Settings(rule));
+        using var blockedOptimizer = new SgdOptimizer(blocked, Settings(rule));
+        for (int step = 0; step < 2; step++)
+        {
+            var sum = sets[0].Select((g, i) => g + sets[1][i] + sets[2][i]).ToArray(); // in set order, as the blocks add
+            serialOptimizer.Step(Rates[step], sum);
+            blockedOptimizer.Step(Rates[step], [.. sets.Select(set => set.Select(g => g.clone()).ToArray())]);
+        }
+
+        for (int p = 0; p < shapes.Length; p++)
+        {
+            blocked[p].bytes.ToArray().ShouldBe(serial[p].bytes.ToArray(), $"parameter {p}");
+        }
+    }
+
     [Fact]
     public void Loading_velocities_for_a_different_parameter_count_throws()
     {
