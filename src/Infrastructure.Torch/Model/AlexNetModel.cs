@@ -139,7 +139,9 @@ public sealed class AlexNetModel : nn.Module<Tensor, Tensor>
         }
 
         var generator = DropoutGenerator ?? throw new InvalidOperationException("Training draws dropout masks from the run's generator: set DropoutGenerator first.");
-        Tensor Draw() => empty([batch, fc8.in_features]).bernoulli_(1 - p, generator).div_(1 - p);
+        // Held, not converted implicitly: see SgdOptimizer.UpdateFactors.
+        using var keep = (1 - p).ToScalar();
+        Tensor Draw() => empty([batch, fc8.in_features]).bernoulli_(1 - p, generator).div_(keep);
         var hidden6 = Draw();
         return new DropoutNoise(hidden6, Draw());
     }

@@ -2,6 +2,7 @@ using AlexNet.Experiments.Domain.Datasets;
 using AlexNet.Experiments.Domain.Experiments;
 using AlexNet.Experiments.Infrastructure.Torch.Data;
 using AlexNet.Experiments.Infrastructure.Torch.Model;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace AlexNet.Experiments.Infrastructure.Torch.Training;
@@ -24,6 +25,7 @@ public static class CropEvaluation
 
         model.eval();
         using var noGrad = no_grad();
+        using var floor = 1e-12.ToScalar(); // held, not converted implicitly: see SgdOptimizer.UpdateFactors
         using var loader = new BatchLoader(
             Enumerable.Range(0, validation.Count).ToArray(), validation.Label, hp.BatchSize, crops * 3 * crop * crop,
             (_, index, pixels) =>
@@ -45,7 +47,7 @@ public static class CropEvaluation
             var y = tensor(batch.Labels).to(model.InputDevice);
             var logits = BatchSlices.Logits(model, batch.Images(3, crop, crop), hp.BatchSlices);
             var probabilities = nn.functional.softmax(logits, dim: 1).reshape(batch.Count, crops, classes).mean([1]);
-            lossSum += nn.functional.nll_loss(probabilities.clamp_min(1e-12).log(), y, reduction: nn.Reduction.Sum).item<float>();
+            lossSum += nn.functional.nll_loss(probabilities.clamp_min(floor).log(), y, reduction: nn.Reduction.Sum).item<float>();
             var (t1, t5) = TopK.Correct(probabilities, y);
             top1 += t1;
             top5 += t5;

@@ -43,11 +43,12 @@ public sealed class SgdOptimizer : IDisposable
     {
         CheckCount(gradients.Count);
         using var noGrad = no_grad();
+        using var factors = new UpdateFactors(settings, learningRate);
         for (int i = 0; i < parameters.Count; i++)
         {
             if (gradients[i] is { } g)
             {
-                Update(parameters[i], velocities[i], g, learningRate);
+                factors.Update(parameters[i], velocities[i], g);
             }
         }
     }
@@ -62,6 +63,7 @@ public sealed class SgdOptimizer : IDisposable
         ArgumentOutOfRangeException.ThrowIfZero(gradientSets.Count);
         CheckCount(gradientSets[0].Length);
         var blocks = parameters.SelectMany((p, i) => RowBlocks(p).Select(block => (Parameter: i, block.Start, block.Rows))).ToArray();
+        using var factors = new UpdateFactors(settings, learningRate);
         TorchWorkers.RunEachOnWorker(blocks.Length, b =>
         {
             var (i, start, rows) = blocks[b];
@@ -70,24 +72,47 @@ public sealed class SgdOptimizer : IDisposable
             var g = gradientSets[0][i].narrow(0, start, rows);
             for (int set = 1; set < gradientSets.Count; set++)
             {
-                g.add_(gradientSets[set][i].narrow(0, start, rows));
+                g.add_(gradientSets[set][i].narrow(0, start, rows), factors.One);
             }
 
-            Update(parameters[i].narrow(0, start, rows), velocities[i].narrow(0, start, rows), g, learningRate);
+            factors.Update(parameters[i].narrow(0, start, rows), velocities[i].narrow(0, start, rows), g);
         });
     }
 
-    private void Update(Tensor w, Tensor v, Tensor g, double learningRate)
+    /// <summary>
+    /// The update's factors as libtorch scalars held for the whole step. An implicit double-to-Scalar conversion is referenced
+    /// only until its handle is read, so a collection during the native call can free it in use (seen once in about 15,000
+    /// steps: "Unknown scalar type").
+    /// </summary>
+    private sealed class UpdateFactors(OptimizerHyperparameters settings, double learningRate) : IDisposable
     {
-        if (settings.UpdateRule == UpdateRule.Paper)
+        private readonly bool paper = settings.UpdateRule == UpdateRule.Paper;
+        private readonly Scalar momentum = settings.Momentum.ToScalar();
+        private readonly Scalar decay = (settings.UpdateRule == UpdateRule.Paper ? -settings.WeightDecay * learningRate : settings.WeightDecay).ToScalar();
+        private readonly Scalar step = (-learningRate).ToScalar();
+
+        public Scalar One { get; } = 1.0.ToScalar();
+
+        public void Update(Tensor w, Tensor v, Tensor g)
         {
-            v.mul_(settings.Momentum).add_(w, alpha: -settings.WeightDecay * learningRate).add_(g, alpha: -learningRate);
-            w.add_(v);
+            if (paper)
+            {
+                v.mul_(momentum).add_(w, decay).add_(g, step);
+                w.add_(v, One);
+            }
+            else
+            {
+                v.mul_(momentum).add_(g, One).add_(w, decay);
+                w.add_(v, step);
+            }
         }
-        else
+
+        public void Dispose()
         {
-            v.mul_(settings.Momentum).add_(g).add_(w, alpha: settings.WeightDecay);
-            w.add_(v, alpha: -learningRate);
+            momentum.Dispose();
+            decay.Dispose();
+            step.Dispose();
+            One.Dispose();
         }
     }
 

@@ -143,7 +143,8 @@ public sealed class TrainingSession : IDisposable
                 var y = labels.narrow(0, start, rows).to(Model.InputDevice);
                 var logits = Model.forward(x, noise?.Rows(start, rows));
                 // Each slice's share of the batch's mean loss, so the summed gradients are the mean's.
-                var loss = nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).div(count);
+                using var batchSize = ((double)count).ToScalar(); // held: see SgdOptimizer.UpdateFactors
+                var loss = nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).div(batchSize);
                 var gradients = torch.autograd.grad([loss], parameters);
                 var (top1, top5) = TopK.Correct(logits.detach(), y);
                 results[slice] = new SliceResult(loss.item<float>(), top1, top5, [.. gradients.Select(g => g.DetachFromDisposeScope())]);
