@@ -102,12 +102,12 @@ public sealed class LrnBenchmark
             cancellationToken,
             () =>
             {
-                Lrn.UseImplementation(net, KernelImplementation.LibTorch);
+                KernelSwitch.Use<Lrn>(net, KernelImplementation.LibTorch);
                 Step(net, optimizer);
             },
             () =>
             {
-                Lrn.UseImplementation(net, KernelImplementation.Fused);
+                KernelSwitch.Use<Lrn>(net, KernelImplementation.Fused);
                 Step(net, optimizer);
             },
             () => Step(plain, plainOptimizer));

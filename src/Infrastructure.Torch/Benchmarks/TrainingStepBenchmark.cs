@@ -37,7 +37,7 @@ public static class TrainingStepBenchmark
 
         double ImagesPerSecond(TrainingSession session, KernelImplementation pooling)
         {
-            MaxPool.UseImplementation(session.Model, pooling);
+            KernelSwitch.Use<MaxPool>(session.Model, pooling);
             var clock = Stopwatch.StartNew();
             for (int step = 0; step < stepsPerRound; step++)
             {

@@ -9,7 +9,7 @@ namespace AlexNet.Experiments.Infrastructure.Torch.Model;
 /// applied separately to each of <see cref="Groups"/> channel groups: on one device the two towers share a tensor,
 /// but in the paper each GPU normalises only its own kernel maps.
 /// </summary>
-public sealed class Lrn : nn.Module<Tensor, Tensor>
+public sealed class Lrn : nn.Module<Tensor, Tensor>, ISwitchableKernel
 {
     public Lrn(LrnHyperparameters settings, int groups) : this(settings, groups, KernelImplementation.Fused)
     {
@@ -47,19 +47,6 @@ public sealed class Lrn : nn.Module<Tensor, Tensor>
 
     /// <summary>Settable so a built network (whose layers create their own Lrn) can be switched for comparisons.</summary>
     public KernelImplementation Implementation { get; set; }
-
-    /// <summary>Sets <see cref="Implementation"/> on every Lrn in <paramref name="model"/>; returns how many it found.</summary>
-    public static int UseImplementation(nn.Module model, KernelImplementation implementation)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        var layers = model.modules().Prepend(model).OfType<Lrn>().Distinct().ToList();
-        foreach (var layer in layers)
-        {
-            layer.Implementation = implementation;
-        }
-
-        return layers.Count;
-    }
 
     public override Tensor forward(Tensor input)
     {

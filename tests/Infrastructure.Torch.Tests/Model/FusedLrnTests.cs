@@ -184,7 +184,7 @@ public sealed class FusedLrnTests
         using var lrn = new Lrn(new LrnHyperparameters(), 2);
         lrn.Implementation.ShouldBe(KernelImplementation.Fused);
         lrn.SumCoefficient.ShouldBe(1e-4);
-        Lrn.UseImplementation(lrn, KernelImplementation.LibTorch).ShouldBe(1);
+        KernelSwitch.Use<Lrn>(lrn, KernelImplementation.LibTorch).ShouldBe(1);
         lrn.Implementation.ShouldBe(KernelImplementation.LibTorch);
     }
 
@@ -207,7 +207,7 @@ public sealed class FusedLrnTests
 
         (Tensor Logits, Tensor[] Gradients) Run(KernelImplementation implementation)
         {
-            Lrn.UseImplementation(net, implementation).ShouldBe(2);
+            KernelSwitch.Use<Lrn>(net, implementation).ShouldBe(2);
             net.zero_grad();
             var logits = net.forward(images);
             nn.functional.cross_entropy(logits, labels).backward();
