@@ -49,6 +49,17 @@ internal static class TorchWorkers
     /// </summary>
     public static void RunEachOnWorker(int count, Action<int> body)
     {
+        if (singleThreaded)
+        {
+            // Already on a worker: waiting for the others could deadlock, and this thread computes alone anyway.
+            for (int item = 0; item < count; item++)
+            {
+                body(item);
+            }
+
+            return;
+        }
+
         int next = -1;
         void Work()
         {

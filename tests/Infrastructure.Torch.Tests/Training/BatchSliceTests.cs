@@ -84,6 +84,17 @@ public sealed class BatchSliceTests
         get_num_threads().ShouldBe(before);
     }
 
+    [Fact]
+    public async Task Work_shared_out_from_a_worker_runs_there_instead_of_waiting_for_busy_workers()
+    {
+        int outer = Environment.ProcessorCount, inner = 3;
+        var done = new int[outer * inner];
+        var finished = Task.Run(() => TorchWorkers.RunEachOnWorker(outer, o => TorchWorkers.RunEachOnWorker(inner, i => done[(o * inner) + i]++)));
+
+        (await Task.WhenAny(finished, Task.Delay(TimeSpan.FromSeconds(30)))).ShouldBe(finished, "nested work deadlocked");
+        done.ShouldAllBe(count => count == 1);
+    }
+
     private sealed record StepResult(double Loss, long Top1, Tensor[] Updates);
 
     /// <summary>One SGD step from the seed's initial network; returns the loss and each parameter's change.</summary>
