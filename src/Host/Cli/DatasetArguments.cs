@@ -16,7 +16,7 @@ internal static class DatasetArguments
     public static Option<DatasetFormat> Format() => new("--format")
     {
         HelpName = "format",
-        Description = $"The dataset's format: {string.Join(", ", Enum.GetNames<DatasetFormat>())} [default: ImageFolder]",
+        Description = $"The dataset's format: {string.Join(", ", Enum.GetNames<DatasetFormat>())}",
         DefaultValueFactory = _ => DatasetFormat.ImageFolder,
         // One line, where System.CommandLine lists the names one per line.
         CustomParser = result => Enum.TryParse<DatasetFormat>(result.Tokens[^1].Value, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed)
