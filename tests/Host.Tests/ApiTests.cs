@@ -123,6 +123,11 @@ public sealed class ApiTests(ApiTests.Host host) : IClassFixture<ApiTests.Host>
         var (unknownFormat, unknown) = await Client.PostAsync("/api/datasets", """{ "name": "x", "sourcePath": "sources/layout", "format": "tiff" }""");
         unknownFormat.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         unknown!["errors"]!.AsObject().Select(e => e.Key).ShouldContain("format");
+
+        // Left out, the format is ImageFolder; null is not a format.
+        var (nullFormat, nulled) = await Client.PostAsync("/api/datasets", """{ "name": "x", "sourcePath": "sources/layout", "format": null }""");
+        nullFormat.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        nulled!["errors"]!.AsObject().Select(e => e.Key).ShouldContain("format");
     }
 
     [Fact]

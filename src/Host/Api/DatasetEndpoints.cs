@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AlexNet.Experiments.Host.Api;
 
-public sealed record RegisterDatasetRequest(string? Name, string? SourcePath, DatasetFormat? Format);
+public sealed record RegisterDatasetRequest(string? Name, string? SourcePath, DatasetFormat Format = DatasetFormat.ImageFolder);
 
 public static class DatasetEndpoints
 {
@@ -29,7 +29,7 @@ public static class DatasetEndpoints
     private static async Task<Results<Created<Dataset>, Ok<Dataset>>> Register(RegisterDatasetRequest request, IMediator mediator, CancellationToken cancellationToken)
     {
         var registered = await mediator.Send(
-            new RegisterDatasetCommand(request.Name ?? "", request.SourcePath ?? "", request.Format ?? DatasetFormat.ImageFolder), cancellationToken);
+            new RegisterDatasetCommand(request.Name ?? "", request.SourcePath ?? "", request.Format), cancellationToken);
         return registered.Existing ? TypedResults.Ok(registered.Dataset) : TypedResults.Created($"/api/datasets/{registered.Dataset.Id}", registered.Dataset);
     }
 
