@@ -1,6 +1,9 @@
 using System.Text.Json.Nodes;
 using AlexNet.Experiments.Application.Experiments.SubmitExperiment;
+using AlexNet.Experiments.Application.Experiments.DeleteExperiment;
 using AlexNet.Experiments.Application.Runs;
+using AlexNet.Experiments.Application.Runs.CancelRun;
+using AlexNet.Experiments.Application.Runs.DeleteRun;
 using AlexNet.Experiments.Application.Runs.ExecuteRunStep;
 using AlexNet.Experiments.Application.Runs.ReconcileRuns;
 using AlexNet.Experiments.Application.Runs.ReproduceRun;
@@ -98,6 +101,31 @@ public sealed class RunPipelineTests : IDisposable
         await harness.DrainAsync();
         harness.Store.Runs[submitted.RunId].Status.ShouldBe(RunStatus.Succeeded);
         harness.Trainer.Requests.Count.ShouldBe(4);
+    }
+
+    [Fact]
+    public async Task A_cancelled_run_whose_step_is_still_stopping_is_not_deleted_until_the_step_has_returned()
+    {
+        var submitted = await SubmitAsync();
+        await harness.SendAsync(new ExecuteRunStepCommand(harness.Scheduler.Pending.Dequeue().Step)); // preprocess
+        Exception? deleteRun = null, deleteExperiment = null;
+        harness.Trainer.WhileTraining = async _ =>
+        {
+            (await harness.SendAsync(new CancelRunCommand(submitted.RunId))).ShouldBe(RunStatus.Cancelled);
+            deleteRun = await Record.ExceptionAsync(async () => await harness.SendAsync(new DeleteRunCommand(submitted.RunId)));
+            deleteExperiment = await Record.ExceptionAsync(async () => await harness.SendAsync(new DeleteExperimentCommand(submitted.ExperimentId)));
+        };
+
+        await harness.SendAsync(new ExecuteRunStepCommand(harness.Scheduler.Pending.Dequeue().Step));
+
+        deleteRun.ShouldBeOfType<ConflictException>().Message.ShouldContain("still stopping");
+        deleteExperiment.ShouldBeOfType<ConflictException>().Message.ShouldContain("still stopping");
+        harness.Artifacts.Deleted.ShouldBeEmpty();
+        harness.Store.Runs.ShouldContainKey(submitted.RunId);
+
+        await harness.SendAsync(new DeleteRunCommand(submitted.RunId));
+        harness.Store.Runs.ShouldNotContainKey(submitted.RunId);
+        harness.Artifacts.Deleted.ShouldHaveSingleItem().ShouldContain(submitted.RunId.ToString());
     }
 
     [Fact]

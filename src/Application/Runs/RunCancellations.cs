@@ -18,6 +18,12 @@ public sealed class RunCancellations
         return new Scope(this, runId, source);
     }
 
+    /// <summary>
+    /// True while a step of the run executes here, also after its cancellation until the step has saved its state and
+    /// returned: the run's files are still being written until then.
+    /// </summary>
+    public bool IsExecuting(Guid runId) => running.ContainsKey(runId);
+
     /// <summary>True when a step of the run was executing here.</summary>
     public bool Cancel(Guid runId)
     {

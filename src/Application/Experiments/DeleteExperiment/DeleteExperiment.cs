@@ -1,4 +1,5 @@
 using AlexNet.Experiments.Application.Common;
+using AlexNet.Experiments.Application.Runs;
 using AlexNet.Experiments.Application.Runs.DeleteRun;
 using AlexNet.Experiments.Domain.Storage;
 using Mediator;
@@ -8,7 +9,7 @@ namespace AlexNet.Experiments.Application.Experiments.DeleteExperiment;
 /// <summary>Removes an experiment with all its runs and their files; a conflict while any of its runs is unfinished.</summary>
 public sealed record DeleteExperimentCommand(Guid ExperimentId) : ICommand;
 
-public sealed class DeleteExperimentHandler(IResultsStore store, IArtifactStore artifacts) : ICommandHandler<DeleteExperimentCommand>
+public sealed class DeleteExperimentHandler(IResultsStore store, IArtifactStore artifacts, RunCancellations executing) : ICommandHandler<DeleteExperimentCommand>
 {
     public async ValueTask<Unit> Handle(DeleteExperimentCommand command, CancellationToken cancellationToken)
     {
@@ -17,6 +18,11 @@ public sealed class DeleteExperimentHandler(IResultsStore store, IArtifactStore 
         if (runs.FirstOrDefault(r => !r.IsFinished) is { } unfinished)
         {
             throw new ConflictException($"Run {unfinished.Id} of this experiment is {unfinished.Status}; cancel it before deleting the experiment.");
+        }
+
+        foreach (var run in runs)
+        {
+            DeleteRunHandler.EnsureDeletable(run, executing);
         }
 
         foreach (var run in runs)
