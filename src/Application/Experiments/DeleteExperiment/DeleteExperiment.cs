@@ -6,7 +6,7 @@ using Mediator;
 
 namespace AlexNet.Experiments.Application.Experiments.DeleteExperiment;
 
-/// <summary>Removes an experiment with all its runs and their files; a conflict while any of its runs is unfinished.</summary>
+/// <summary>Removes an experiment with all its runs and their files; a conflict while any of its runs is unfinished or still stopping.</summary>
 public sealed record DeleteExperimentCommand(Guid ExperimentId) : ICommand;
 
 public sealed class DeleteExperimentHandler(IResultsStore store, IArtifactStore artifacts, RunCancellations executing) : ICommandHandler<DeleteExperimentCommand>
@@ -15,11 +15,7 @@ public sealed class DeleteExperimentHandler(IResultsStore store, IArtifactStore 
     {
         _ = await store.GetExperimentAsync(command.ExperimentId, cancellationToken) ?? throw new NotFoundException("Experiment", command.ExperimentId);
         var runs = await store.ListRunsAsync(command.ExperimentId, cancellationToken);
-        if (runs.FirstOrDefault(r => !r.IsFinished) is { } unfinished)
-        {
-            throw new ConflictException($"Run {unfinished.Id} of this experiment is {unfinished.Status}; cancel it before deleting the experiment.");
-        }
-
+        // Every run must be deletable before any is deleted.
         foreach (var run in runs)
         {
             DeleteRunHandler.EnsureDeletable(run, executing);
