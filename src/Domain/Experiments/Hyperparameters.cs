@@ -147,6 +147,12 @@ public enum ScheduleKind
     Step,
 
     Constant,
+
+    /// <summary>
+    /// From the learning rate down half a cosine over the run's epochs, one rate per epoch (Loshchilov and Hutter 2017):
+    /// under a fixed epoch budget it spends longer at low rates than a single step does, without a step epoch to tune.
+    /// </summary>
+    Cosine,
 }
 
 public sealed record ScheduleHyperparameters

@@ -8,8 +8,12 @@ namespace AlexNet.Experiments.Domain.Training;
 /// </summary>
 public static class LearningRateSchedule
 {
-    public static double For(OptimizerHyperparameters optimizer, ScheduleHyperparameters schedule, int epoch, IReadOnlyList<EpochMetrics> history)
+    public static double For(Hyperparameters hyperparameters, int epoch, IReadOnlyList<EpochMetrics> history)
     {
+        var (optimizer, schedule) = (hyperparameters.Optimizer, hyperparameters.Schedule);
+        if (schedule.Kind == ScheduleKind.Cosine)
+            return optimizer.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (epoch - 1) / hyperparameters.Epochs));
+
         int drops = schedule.Kind switch
         {
             ScheduleKind.Constant => 0,

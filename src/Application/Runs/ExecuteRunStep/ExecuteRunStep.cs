@@ -277,7 +277,7 @@ public sealed partial class ExecuteRunStepHandler(
         var hyperparameters = HyperparameterJson.FromJson(run.HyperparametersJson);
         var version = await GetDatasetVersionAsync(run, cancellationToken);
         var history = await store.GetEpochMetricsAsync(run.Id, cancellationToken);
-        var learningRate = LearningRateSchedule.For(hyperparameters.Optimizer, hyperparameters.Schedule, epoch, history);
+        var learningRate = LearningRateSchedule.For(hyperparameters, epoch, history);
 
         var progress = new ImmediateProgress<TrainingProgress>(p => progressBoard.Report(run.Id, new ProgressSample(
             RunProgressBoard.Training, epoch, hyperparameters.Epochs, p.ImagesDone, p.ImagesTotal, hyperparameters.BatchSize,
