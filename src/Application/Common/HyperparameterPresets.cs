@@ -21,8 +21,8 @@ public static class HyperparameterPresets
     /// (the covariance has one eigenvector, (1,1,1)/sqrt 3). Deviations: 26-pixel crops of the 28-pixel images, a 5x5
     /// stride-1 conv1, half the widths, pixels in [0, 1] units with He initialisation and zero biases (at this width
     /// N(0, 0.01) lets the signal vanish and the paper's 1-biases swamp it), batches of 64 computed as 2 slices (one per
-    /// core, so a run is the same on any core count), learning rate 0.02, and a step schedule (/10 after epoch 15 of 18)
-    /// that fits 30 minutes on 2 cores.
+    /// core, so a run is the same on any core count), and 18 epochs, which fit 30 minutes on 2 cores, from learning rate
+    /// 0.02 down a cosine (92.57% ten-crop against 92.28% for /10 after epoch 15).
     /// </summary>
     public const string FashionMnist = "fashion-mnist";
 
@@ -54,7 +54,7 @@ public static class HyperparameterPresets
                 Init = new InitHyperparameters { Scheme = InitScheme.He, OneBiasInHiddenLayers = false },
             },
             Optimizer = new OptimizerHyperparameters { LearningRate = 0.02 },
-            Schedule = new ScheduleHyperparameters { Kind = ScheduleKind.Step, StepEpochs = 15, MaxDrops = 1 },
+            Schedule = new ScheduleHyperparameters { Kind = ScheduleKind.Cosine },
             Data = new DataHyperparameters { ImageSize = 28 },
         },
     };
