@@ -3,26 +3,24 @@ using AlexNet.Experiments.Domain.Experiments;
 namespace AlexNet.Experiments.Domain.Training;
 
 /// <summary>
-/// The learning rate for an epoch, derived only from the recorded history, so a resumed run picks the same rate.
-/// Plateau: the paper's "divide by 10 when the validation error stops improving".
+/// The learning rate for an epoch, derived only from the run's hyperparameters and recorded history, so a resumed run
+/// picks the same rate. Plateau: the paper's "divide by 10 when the validation error stops improving".
 /// </summary>
 public static class LearningRateSchedule
 {
     public static double For(Hyperparameters hyperparameters, int epoch, IReadOnlyList<EpochMetrics> history)
     {
         var (optimizer, schedule) = (hyperparameters.Optimizer, hyperparameters.Schedule);
-        if (schedule.Kind == ScheduleKind.Cosine)
-            return optimizer.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (epoch - 1) / hyperparameters.Epochs));
+        double Dropped(int drops) => optimizer.LearningRate * Math.Pow(schedule.Factor, Math.Min(drops, schedule.MaxDrops));
 
-        int drops = schedule.Kind switch
+        return schedule.Kind switch
         {
-            ScheduleKind.Constant => 0,
-            ScheduleKind.Step => (epoch - 1) / schedule.StepEpochs,
-            ScheduleKind.Plateau => PlateauDrops(schedule, history.Where(m => m.Epoch < epoch).OrderBy(m => m.Epoch).ToList()),
-            _ => throw new ArgumentOutOfRangeException(nameof(schedule), schedule.Kind, null),
+            ScheduleKind.Constant => Dropped(0),
+            ScheduleKind.Step => Dropped((epoch - 1) / schedule.StepEpochs),
+            ScheduleKind.Plateau => Dropped(PlateauDrops(schedule, history.Where(m => m.Epoch < epoch).OrderBy(m => m.Epoch).ToList())),
+            ScheduleKind.Cosine => optimizer.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (epoch - 1) / hyperparameters.Epochs)),
+            _ => throw new ArgumentOutOfRangeException(nameof(hyperparameters), schedule.Kind, null),
         };
-
-        return optimizer.LearningRate * Math.Pow(schedule.Factor, Math.Min(drops, schedule.MaxDrops));
     }
 
     private static int PlateauDrops(ScheduleHyperparameters schedule, IReadOnlyList<EpochMetrics> history)
