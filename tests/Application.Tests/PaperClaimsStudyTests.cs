@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using AlexNet.Experiments.Application.Experiments;
 using AlexNet.Experiments.Domain.Experiments;
+using AlexNet.Experiments.Tests.Shared;
 
 namespace AlexNet.Experiments.Application.Tests;
 
@@ -13,7 +14,7 @@ public sealed class PaperClaimsStudyTests
     [Fact]
     public void The_paper_claims_study_resolves_to_the_recipe_its_figures_were_measured_with()
     {
-        var study = JsonNode.Parse(File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "studies", "paper-claims.json")))!;
+        var study = JsonNode.Parse(File.ReadAllText(Path.Combine(Repository.Root(), "docs", "studies", "paper-claims.json")))!;
         study["preset"]!.GetValue<string>().ShouldBe("fashion-mnist");
 
         var (resolved, failures) = HyperparameterResolution.Resolve("fashion-mnist", study["hyperparameters"]!.AsObject(), ["cpu"]);
@@ -37,16 +38,5 @@ public sealed class PaperClaimsStudyTests
             Data = new DataHyperparameters { ImageSize = 28, TrainImages = 5000 },
             Evaluation = new EvaluationHyperparameters { TenCrop = false },
         });
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!File.Exists(Path.Combine(directory.FullName, "AlexNet.Experiments.sln")))
-        {
-            directory = directory.Parent ?? throw new DirectoryNotFoundException("The repository root (AlexNet.Experiments.sln) is not above the test folder.");
-        }
-
-        return directory.FullName;
     }
 }

@@ -21,7 +21,7 @@ public static class HyperparameterPresets
     /// (the covariance has one eigenvector, (1,1,1)/sqrt 3). Deviations: 26-pixel crops of the 28-pixel images, a 5x5
     /// stride-1 conv1, half the widths, pixels in [0, 1] units with He initialisation and zero biases (at this width
     /// N(0, 0.01) lets the signal vanish and the paper's 1-biases swamp it), batches of 64 computed as 2 slices (one per
-    /// core, so a run is the same on any core count), dropout 0.25, since 18 epochs (what fits 30 minutes on 2 cores)
+    /// core, so a run is the same on any core count), dropout 0.25, since 18 epochs (what fit 30 minutes on 2 cores before the AVX2 cap)
     /// still underfit at 0.5, and learning rate 0.04 down a cosine (93.03% ten-crop; 92.91% from 0.03, 92.57% with
     /// dropout 0.5 from 0.02, 92.28% with /10 after epoch 15).
     /// </summary>

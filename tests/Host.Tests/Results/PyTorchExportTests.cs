@@ -4,6 +4,7 @@ using System.Net;
 using AlexNet.Experiments.Infrastructure.Torch.Model;
 using AlexNet.Experiments.Infrastructure.Torch.Training;
 using AlexNet.Experiments.Domain.Storage;
+using AlexNet.Experiments.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;
 using static TorchSharp.torch;
 
@@ -102,23 +103,12 @@ public sealed class PyTorchExportTests : IAsyncLifetime
         var scriptPath = Path.Combine(folder, "check.py");
         await File.WriteAllTextAsync(scriptPath, script);
         var start = new ProcessStartInfo("/usr/bin/python3", [scriptPath, folder]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.Environment["PYTHONPATH"] = Path.Combine(RepositoryRoot(), "python");
+        start.Environment["PYTHONPATH"] = Path.Combine(Repository.Root(), "python");
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
         process.ExitCode.ShouldBe(0, await stderr);
         return await stdout;
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (!File.Exists(Path.Combine(directory.FullName, "AlexNet.Experiments.sln")))
-        {
-            directory = directory.Parent ?? throw new DirectoryNotFoundException("The repository root (AlexNet.Experiments.sln) is not above the test folder.");
-        }
-
-        return directory.FullName;
     }
 }
