@@ -4,10 +4,11 @@ using System.Runtime.InteropServices;
 namespace AlexNet.Experiments.Infrastructure.Torch;
 
 /// <summary>
-/// On AVX-512 CPUs libtorch 2.10's oneDNN grouped convolution computes a different function from the same convolution
-/// split into separate towers (AlexNetTests catch it), while capped at AVX2 the two agree. oneDNN reads the cap from the
-/// process environment at its first primitive, so it is set natively (.NET's own environment copy never reaches
-/// getenv on Linux) before any code of this adapter runs. A cap the user has set is kept.
+/// On AVX-512 CPUs libtorch 2.10's oneDNN computes a plain float32 convolution wrongly when its input has more than 16
+/// channels and not a multiple of 16 (the two-tower AlexNet at half width feeds one; AlexNetTests catch it); capped at
+/// AVX2 it is right. oneDNN reads the cap from the process environment at its first primitive, so it is set natively
+/// (.NET's own environment copy never reaches getenv on Linux) before any code of this adapter runs. A cap the user has
+/// set is kept.
 /// </summary>
 internal static partial class OneDnnInstructionSet
 {
