@@ -14,7 +14,7 @@ internal sealed class HyperparametersValidator : AbstractValidator<Hyperparamete
         RuleFor(h => h.BatchSize).InclusiveBetween(1, 4096);
         RuleFor(h => h.BatchSlices).InclusiveBetween(1, 64).LessThanOrEqualTo(h => h.BatchSize)
             .WithMessage("'Batch Slices' must be between 1 and 64 and at most batchSize.");
-        RuleFor(h => h.BatchSlices).Equal(1).When(h => h.Model?.Devices?.Any(d => d != "cpu") == true)
+        RuleFor(h => h.BatchSlices).Equal(1).When(h => h.Model?.Devices?.Any(d => !ComputeDevice.TryParse(d, out var device) || device.IsGpu) == true)
             .WithMessage("'Batch Slices' above 1 slices a batch across CPU cores; on a GPU plan (model.devices) it must be 1.");
         RuleFor(h => h.Model).SetValidator(h => new ModelValidator(h.Data, availableDevices));
         RuleFor(h => h.Optimizer.UpdateRule).IsInEnum();
@@ -47,7 +47,7 @@ internal sealed class HyperparametersValidator : AbstractValidator<Hyperparamete
             RuleFor(m => m.Devices).NotEmpty().Must(d => d.Count <= 2).WithMessage("'Devices' names one device (both towers) or two (tower A, tower B).");
             RuleFor(m => m.Devices).Must(d => d.Count < 2).When(m => m.Towers == 1).WithMessage("A one-tower model runs on one device.");
             RuleForEach(m => m.Devices).Cascade(CascadeMode.Stop)
-                .Must(IsDeviceName).WithMessage((_, device) => $"'{device}' is not a device name; use \"cpu\" or \"cuda:N\".")
+                .Must(device => ComputeDevice.TryParse(device, out _)).WithMessage((_, device) => $"'{device}' is not a device name; use \"cpu\" or \"cuda:N\".")
                 .Must(device => availableDevices is null || availableDevices.Contains(device, StringComparer.OrdinalIgnoreCase))
                 .WithMessage((_, device) => $"Device '{device}' is not available on this machine (available: {string.Join(", ", availableDevices ?? [])}).");
             RuleFor(m => m.Lrn.Convention).IsInEnum();
@@ -70,8 +70,5 @@ internal sealed class HyperparametersValidator : AbstractValidator<Hyperparamete
         private static bool HasValidGeometry(ModelHyperparameters m) =>
             m.Conv1 is { Kernel: >= 1 and <= 15, Stride: >= 1 and <= 8, Padding: >= 0 } && m.Conv1.Padding < m.Conv1.Kernel
             && m.Pooling is { Kernel: >= 1 and <= 7, Stride: >= 1 and <= 7 };
-
-        private static bool IsDeviceName(string device) =>
-            device == "cpu" || (device.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(device.AsSpan(5), out int index) && index >= 0);
     }
 }

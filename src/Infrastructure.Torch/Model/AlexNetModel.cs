@@ -100,7 +100,7 @@ public sealed class AlexNetModel : nn.Module<Tensor, Tensor>
 
         var devices = model.Devices.Select(name =>
         {
-            var device = TorchDevices.Parse(name);
+            var device = TorchDevices.ToTorch(ComputeDevice.Parse(name));
             if (deviceOverride is not null)
             {
                 return deviceOverride;

@@ -1,45 +1,24 @@
-using System.Globalization;
+using AlexNet.Experiments.Domain.Experiments;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace AlexNet.Experiments.Infrastructure.Torch.Model;
 
-/// <summary>Translates the device names recorded in hyperparameters ("cpu", "cuda:0") to TorchSharp devices.</summary>
+/// <summary>Translates the devices hyperparameters name (parsed by <see cref="ComputeDevice"/>) to TorchSharp devices.</summary>
 public static class TorchDevices
 {
-    public static Device Parse(string name)
-    {
-        ArgumentNullException.ThrowIfNull(name);
-        string text = name.Trim().ToLowerInvariant();
-        switch (text)
-        {
-            case "cpu":
-                return CPU;
-            case "meta":
-                return new Device(DeviceType.META);
-            case "cuda":
-                return new Device(DeviceType.CUDA, 0);
-        }
-
-        if (text.StartsWith("cuda:", StringComparison.Ordinal) &&
-            int.TryParse(text.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture, out int index))
-        {
-            return new Device(DeviceType.CUDA, index);
-        }
-
-        throw new ArgumentException($"Unknown device '{name}': expected 'cpu', 'cuda' or 'cuda:<index>'.", nameof(name));
-    }
+    public static Device ToTorch(ComputeDevice device) => device.IsGpu ? new Device(DeviceType.CUDA, device.Index) : CPU;
 
     /// <summary>"cpu", then "cuda:i" for every visible GPU.</summary>
     public static IReadOnlyList<string> Available()
     {
-        var devices = new List<string> { "cpu" };
+        var devices = new List<string> { ComputeDevice.Cpu.ToString() };
         if (cuda.is_available())
         {
             int count = cuda.device_count();
             for (int i = 0; i < count; i++)
             {
-                devices.Add($"cuda:{i}");
+                devices.Add(new ComputeDevice(DeviceKind.Cuda, i).ToString());
             }
         }
 
