@@ -1,5 +1,6 @@
 using AlexNet.Experiments.Application.Common;
 using AlexNet.Experiments.Application.Runs;
+using AlexNet.Experiments.Application.Runs.Steps;
 using FluentValidation;
 using Mediator;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,6 +23,27 @@ public static class ApplicationRegistration
         services.AddSingleton<RunCancellations>();
         services.AddSingleton<Retrieval.FeatureExtractionBoard>();
         services.TryAddSingleton(RunStepOptions.Default);
+        services.AddScoped<RunStepQueue>();
+        services.AddScoped<Retrieval.TrainedRuns>();
+        services.AddRunSteps();
         return services;
+    }
+
+    /// <summary>A run's life: the executor of each step kind and what they share.</summary>
+    private static void AddRunSteps(this IServiceCollection services)
+    {
+        services.AddScoped<RunClaims>();
+        services.AddScoped<RunControl>();
+        services.AddScoped<RunDatasets>();
+        services.AddScoped<RunCheckpoints>();
+        services.AddScoped<StepProgress>();
+        services.AddScoped<VersionWaiters>();
+        services.AddScoped<PreprocessingCompletion>();
+        services.AddScoped<RunStepEndings>();
+        services.AddScoped<IRunStepExecutor, PlanPreprocessingStep>();
+        services.AddScoped<IRunStepExecutor, PreprocessShardStep>();
+        services.AddScoped<IRunStepExecutor, MergePreprocessingStep>();
+        services.AddScoped<IRunStepExecutor, TrainEpochStep>();
+        services.AddScoped<IRunStepExecutor, EvaluateStep>();
     }
 }

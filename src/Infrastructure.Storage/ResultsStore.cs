@@ -9,10 +9,11 @@ using Npgsql;
 namespace AlexNet.Experiments.Infrastructure.Storage;
 
 /// <summary>
-/// <see cref="IResultsStore"/> on EF Core, SQLite or PostgreSQL. Each call uses its own context, so one instance serves concurrent workers and requests.
+/// The store ports (datasets, preprocessing, experiments, runs, progress, metrics, artifacts, studies) on EF Core, SQLite or PostgreSQL. Each call uses its own context, so one instance serves concurrent workers and requests.
 /// Lists: datasets and experiments newest first; runs, unfinished runs and artifacts oldest first; epoch metrics by epoch.
 /// </summary>
-public sealed partial class ResultsStore(IDbContextFactory<ResultsDbContext> contextFactory, ArtifactPaths paths) : IResultsStore
+public sealed partial class ResultsStore(IDbContextFactory<ResultsDbContext> contextFactory, ArtifactPaths paths)
+    : IDatasetStore, IPreprocessingCoordination, IExperimentStore, IRunStore, IRunProgressStore, IRunMetricsStore, IArtifactIndex
 {
     public Task AddDatasetAsync(Dataset dataset, CancellationToken cancellationToken) =>
         WriteAsync(db => db.Datasets.Add(DatasetRow.From(dataset)), cancellationToken);

@@ -32,7 +32,14 @@ public static class StorageRegistration
         }
 
         services.AddSingleton<ResultsStore>();
-        services.AddSingleton<IResultsStore>(provider => provider.GetRequiredService<ResultsStore>());
+        // One store implements every port; each handler asks only for the ports it uses.
+        services.AddSingleton<IDatasetStore>(provider => provider.GetRequiredService<ResultsStore>());
+        services.AddSingleton<IPreprocessingCoordination>(provider => provider.GetRequiredService<ResultsStore>());
+        services.AddSingleton<IExperimentStore>(provider => provider.GetRequiredService<ResultsStore>());
+        services.AddSingleton<IRunStore>(provider => provider.GetRequiredService<ResultsStore>());
+        services.AddSingleton<IRunProgressStore>(provider => provider.GetRequiredService<ResultsStore>());
+        services.AddSingleton<IRunMetricsStore>(provider => provider.GetRequiredService<ResultsStore>());
+        services.AddSingleton<IArtifactIndex>(provider => provider.GetRequiredService<ResultsStore>());
         services.AddSingleton<IStudyStore>(provider => provider.GetRequiredService<ResultsStore>());
         services.AddSingleton<IArtifactStore>(_ => new FileArtifactStore(options.ArtifactDirectory));
         return services;

@@ -4,7 +4,7 @@ using AlexNet.Experiments.Application.Experiments.DeleteExperiment;
 using AlexNet.Experiments.Application.Runs;
 using AlexNet.Experiments.Application.Runs.CancelRun;
 using AlexNet.Experiments.Application.Runs.DeleteRun;
-using AlexNet.Experiments.Application.Runs.ExecuteRunStep;
+using AlexNet.Experiments.Application.Runs.Steps;
 using AlexNet.Experiments.Application.Runs.ReconcileRuns;
 using AlexNet.Experiments.Application.Runs.ReproduceRun;
 using AlexNet.Experiments.Application.Common;
@@ -170,7 +170,8 @@ public sealed class RunPipelineTests : IDisposable
         copy.RunId.ShouldNotBe(original.RunId);
         copy.ExperimentId.ShouldBe(original.ExperimentId);
         copy.HyperparametersSha256.ShouldBe(original.HyperparametersSha256);
-        harness.Store.Runs[copy.RunId].HyperparametersJson.ShouldBe(harness.Store.Runs[original.RunId].HyperparametersJson);
+        harness.Store.Runs[copy.RunId].Hyperparameters.ShouldBe(harness.Store.Runs[original.RunId].Hyperparameters);
+        harness.Store.Runs[copy.RunId].SourceRunId.ShouldBe(original.RunId);
         harness.Store.Runs[copy.RunId].Status.ShouldBe(RunStatus.Succeeded);
         harness.Store.Records[copy.RunId].Sha256.ShouldBe(harness.Store.Records[original.RunId].Sha256);
     }

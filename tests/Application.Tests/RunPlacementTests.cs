@@ -1,4 +1,3 @@
-using AlexNet.Experiments.Application.Common;
 using AlexNet.Experiments.Application.Runs;
 using AlexNet.Experiments.Domain.Experiments;
 using AlexNet.Experiments.Domain.Jobs;
@@ -7,8 +6,8 @@ namespace AlexNet.Experiments.Application.Tests;
 
 public sealed class RunPlacementTests
 {
-    private static Run RunOn(int epochs, params string[] devices) => Run.Queued(
-        Guid.NewGuid(), HyperparameterJson.ToCanonicalJson(new Hyperparameters { Epochs = epochs, Model = new ModelHyperparameters { Devices = devices } }), DateTimeOffset.UnixEpoch);
+    private static Run RunOn(int epochs, params string[] devices) => Run.Queue(
+        Guid.NewGuid(), new Hyperparameters { Epochs = epochs, Model = new ModelHyperparameters { Devices = devices } }, DateTimeOffset.UnixEpoch);
 
     [Theory]
     [InlineData(new[] { "cpu" }, "train-cpu")]
@@ -17,9 +16,9 @@ public sealed class RunPlacementTests
     public void Training_goes_to_the_queue_of_the_device_plan_and_preprocessing_and_evaluation_to_their_own(string[] devices, string trainingQueue)
     {
         var run = RunOn(90, devices);
-        RunJobs.Placement(run, new RunStep(run.Id, RunStepKind.TrainEpoch, 1)).Queue.ShouldBe(trainingQueue);
-        RunJobs.Placement(run, new RunStep(run.Id, RunStepKind.Preprocess)).ShouldBe(new JobPlacement(WorkQueues.Preprocess));
-        RunJobs.Placement(run, new RunStep(run.Id, RunStepKind.Evaluate)).ShouldBe(new JobPlacement(WorkQueues.Evaluate));
+        RunStepQueue.Placement(run, new RunStep(run.Id, RunStepKind.TrainEpoch, 1)).Queue.ShouldBe(trainingQueue);
+        RunStepQueue.Placement(run, new RunStep(run.Id, RunStepKind.Preprocess)).ShouldBe(new JobPlacement(WorkQueues.Preprocess));
+        RunStepQueue.Placement(run, new RunStep(run.Id, RunStepKind.Evaluate)).ShouldBe(new JobPlacement(WorkQueues.Evaluate));
     }
 
     [Theory]
@@ -33,6 +32,6 @@ public sealed class RunPlacementTests
     public void A_training_step_tier_is_log2_of_the_epochs_left_including_its_own(int epochsLeft, int tier)
     {
         var run = RunOn(100_000, "cpu");
-        RunJobs.Placement(run, new RunStep(run.Id, RunStepKind.TrainEpoch, 100_000 - epochsLeft + 1)).Tier.ShouldBe(tier);
+        RunStepQueue.Placement(run, new RunStep(run.Id, RunStepKind.TrainEpoch, 100_000 - epochsLeft + 1)).Tier.ShouldBe(tier);
     }
 }

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using AlexNet.Experiments.Application.Experiments.SubmitExperiment;
-using AlexNet.Experiments.Application.Runs.ExecuteRunStep;
+using AlexNet.Experiments.Application.Runs.Steps;
 using AlexNet.Experiments.Application.Runs.ReconcileRuns;
 using AlexNet.Experiments.Application.Tests.Fakes;
 using AlexNet.Experiments.Domain.Experiments;

@@ -51,7 +51,7 @@ public sealed class ArtifactPathTests : IAsyncDisposable
         var outside = Path.Combine(root, "elsewhere", "epoch-0001.ckpt");
         await using (var provider = await OpenAsync(first))
         {
-            var store = provider.GetRequiredService<IResultsStore>();
+            var store = provider.GetRequiredService<ResultsStore>();
             var artifacts = provider.GetRequiredService<IArtifactStore>();
             artifacts.DatasetStoreRoot.ShouldBe(Path.Combine(first, "datasets"));
             seeded = await Samples.SeedAsync(store);
@@ -68,7 +68,7 @@ public sealed class ArtifactPathTests : IAsyncDisposable
         var moved = Path.Combine(root, "mnt", "artifacts-b");
         await using (var provider = await OpenAsync(moved))
         {
-            var store = provider.GetRequiredService<IResultsStore>();
+            var store = provider.GetRequiredService<ResultsStore>();
             (await store.ListArtifactsAsync(seeded.Run.Id, Ct)).Select(a => a.Path)
                 .ShouldBe([Path.Combine(moved, "runs", seeded.Run.Id.ToString(), "epoch-0002.ckpt"), outside], ignoreOrder: true);
             (await store.GetDatasetVersionAsync("feed", Ct))!.StorePath.ShouldBe(Path.Combine(moved, "datasets", "feed"));
@@ -86,7 +86,7 @@ public sealed class ArtifactPathTests : IAsyncDisposable
         var sibling = artifactDirectory + "-old/runs/r/epoch-0001.ckpt"; // shares the prefix, not the folder
         await using (var provider = await OpenAsync(artifactDirectory))
         {
-            seeded = await Samples.SeedAsync(provider.GetRequiredService<IResultsStore>());
+            seeded = await Samples.SeedAsync(provider.GetRequiredService<ResultsStore>());
         }
 
         using (var connection = new SqliteConnection($"Data Source={Path.Combine(DataDirectory, StorageOptions.ResultsDatabaseFileName)};Pooling=False"))
@@ -107,7 +107,7 @@ public sealed class ArtifactPathTests : IAsyncDisposable
         {
             Column("SELECT Path FROM Artifacts").ShouldBe([Path.Combine("runs", "r", "epoch-0001.ckpt"), sibling], ignoreOrder: true);
             Column("SELECT StorePath FROM DatasetVersions").ShouldBe([Path.Combine("datasets", "abc")]);
-            (await provider.GetRequiredService<IResultsStore>().ListArtifactsAsync(seeded.Run.Id, Ct)).Select(a => a.Path).ShouldBe([inside, sibling], ignoreOrder: true);
+            (await provider.GetRequiredService<ResultsStore>().ListArtifactsAsync(seeded.Run.Id, Ct)).Select(a => a.Path).ShouldBe([inside, sibling], ignoreOrder: true);
         }
     }
 }

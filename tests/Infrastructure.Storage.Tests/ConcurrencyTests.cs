@@ -1,3 +1,4 @@
+using AlexNet.Experiments.Tests.Shared;
 using AlexNet.Experiments.Domain.Experiments;
 
 namespace AlexNet.Experiments.Infrastructure.Storage.Tests;
@@ -37,7 +38,7 @@ public abstract class ConcurrencyTests : StorageTest
             for (int epoch = 1; epoch <= Epochs; epoch++)
             {
                 await Store.AddEpochMetricsAsync(Samples.Metrics(run.Id, epoch), Ct);
-                var next = current with { Status = RunStatus.Training, EpochsCompleted = epoch, UpdatedAt = Samples.T0.AddHours(epoch) };
+                var next = current.With(status: RunStatus.Training, epochsCompleted: epoch, updatedAt: Samples.T0.AddHours(epoch));
                 (await Store.TryAdvanceRunAsync(current, next, Ct)).ShouldBeTrue();
                 current = next;
                 await Store.SetRunJobAsync(run.Id, $"job-{epoch}", Ct);

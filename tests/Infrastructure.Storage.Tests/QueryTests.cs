@@ -1,3 +1,4 @@
+using AlexNet.Experiments.Tests.Shared;
 using AlexNet.Experiments.Domain.Experiments;
 
 namespace AlexNet.Experiments.Infrastructure.Storage.Tests;
@@ -28,7 +29,7 @@ public abstract class QueryTests : StorageTest
         var between = Samples.Run(middle.Experiment.Id, Samples.T0.AddDays(4), RunStatus.Failed);
         await AddRunAsync(latest);
         await AddRunAsync(between);
-        await Store.MoveAsync(newest.Run with { Status = RunStatus.Succeeded });
+        await Store.MoveAsync(newest.Run.With(status: RunStatus.Succeeded));
 
         var summaries = await Store.ListExperimentsAsync(Ct);
 
@@ -67,7 +68,7 @@ public abstract class QueryTests : StorageTest
             await AddRunAsync(run);
         }
 
-        await Store.MoveAsync(experiment.Run with { Status = RunStatus.Succeeded });
+        await Store.MoveAsync(experiment.Run.With(status: RunStatus.Succeeded));
 
         var unfinished = await Store.ListUnfinishedRunsAsync(Ct);
 

@@ -1,5 +1,7 @@
+using AlexNet.Experiments.Tests.Shared;
 using AlexNet.Experiments.Domain.Experiments;
 using AlexNet.Experiments.Domain.Storage;
+using AlexNet.Experiments.Domain.Studies;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AlexNet.Experiments.Infrastructure.Storage.Tests;
@@ -14,7 +16,15 @@ public sealed class RegistrationTests
 
         storage.Options.DataDirectory.ShouldBe(storage.DataDirectory);
         storage.Options.ResultsDatabasePath.ShouldBe(Path.Combine(storage.DataDirectory, "results.db"));
-        provider.GetRequiredService<IResultsStore>().ShouldBeOfType<ResultsStore>().ShouldBeSameAs(provider.GetRequiredService<IResultsStore>());
+        var store = provider.GetRequiredService<ResultsStore>();
+        store.ShouldBeSameAs(provider.GetRequiredService<ResultsStore>());
+        object[] ports =
+        [
+            provider.GetRequiredService<IDatasetStore>(), provider.GetRequiredService<IPreprocessingCoordination>(),
+            provider.GetRequiredService<IExperimentStore>(), provider.GetRequiredService<IRunStore>(), provider.GetRequiredService<IRunProgressStore>(),
+            provider.GetRequiredService<IRunMetricsStore>(), provider.GetRequiredService<IArtifactIndex>(), provider.GetRequiredService<IStudyStore>(),
+        ];
+        ports.ShouldAllBe(port => ReferenceEquals(port, store));
         provider.GetRequiredService<IArtifactStore>().ShouldBeOfType<FileArtifactStore>().DataDirectory.ShouldBe(storage.DataDirectory);
         provider.GetRequiredService<IArtifactStore>().ShouldBeSameAs(provider.GetRequiredService<IArtifactStore>());
     }
@@ -27,7 +37,7 @@ public sealed class RegistrationTests
         await using var storage = await TestStorage.CreateAsync(backend: backend);
         var seeded = await Samples.SeedAsync(storage.Store);
         var store = storage.Store;
-        var running = seeded.Run with { Status = RunStatus.Training, DatasetVersionHash = seeded.Version.ContentHash, EpochsCompleted = 1, CurrentJobId = "3" };
+        var running = seeded.Run.With(status: RunStatus.Training, datasetVersionHash: seeded.Version.ContentHash, epochsCompleted: 1, currentJobId: "3");
         await store.MoveAsync(running);
         await store.SetRunJobAsync(running.Id, "3", CancellationToken.None);
         var record = Samples.Record(seeded.Run.Id, seeded.Version.ContentHash);

@@ -1,3 +1,4 @@
+using AlexNet.Experiments.Tests.Shared;
 using AlexNet.Experiments.Domain.Datasets;
 using AlexNet.Experiments.Domain.Experiments;
 using AlexNet.Experiments.Domain.Training;
@@ -79,17 +80,9 @@ public abstract class RoundTripTests : StorageTest
     public async Task Updating_a_run_stores_its_progress_and_nothing_else(RunStatus status)
     {
         var seeded = await Samples.SeedAsync(Store);
-        var updated = seeded.Run with
-        {
-            Status = status,
-            DatasetVersionHash = seeded.Version.ContentHash,
-            EpochsCompleted = 17,
-            Error = "TrainEpoch: out of memory",
-            UpdatedAt = Samples.T0.AddDays(3),
-            Divergence = status == RunStatus.Diverged ? new Divergence(17, 1000) : null,
-        };
+        var updated = seeded.Run.With(status: status, datasetVersionHash: seeded.Version.ContentHash, epochsCompleted: 17, error: "TrainEpoch: out of memory", updatedAt: Samples.T0.AddDays(3), divergence: status == RunStatus.Diverged ? new Divergence(17, 1000) : null);
 
-        (await Store.TryAdvanceRunAsync(seeded.Run, updated with { HyperparametersJson = """{"seed":2}""", CurrentJobId = "hangfire-42" }, Ct)).ShouldBeTrue();
+        (await Store.TryAdvanceRunAsync(seeded.Run, updated.With(hyperparameters: AlexNet.Experiments.Application.Common.HyperparameterJson.FromJson("""{"seed":2}"""), currentJobId: "hangfire-42"), Ct)).ShouldBeTrue();
 
         (await Store.GetRunAsync(seeded.Run.Id, Ct)).ShouldBe(updated);
     }
@@ -98,8 +91,8 @@ public abstract class RoundTripTests : StorageTest
     public async Task Updating_a_run_can_clear_its_nullable_fields()
     {
         var seeded = await Samples.SeedAsync(Store);
-        await Store.MoveAsync(seeded.Run with { DatasetVersionHash = seeded.Version.ContentHash, Error = "x" });
-        var cleared = seeded.Run with { Status = RunStatus.Succeeded, UpdatedAt = Samples.T0.AddDays(1) };
+        await Store.MoveAsync(seeded.Run.With(datasetVersionHash: seeded.Version.ContentHash, error: "x"));
+        var cleared = seeded.Run.With(status: RunStatus.Succeeded, updatedAt: Samples.T0.AddDays(1));
 
         await Store.MoveAsync(cleared);
 
@@ -123,13 +116,13 @@ public abstract class RoundTripTests : StorageTest
     public async Task Advancing_a_run_succeeds_once_from_the_expected_state()
     {
         var seeded = await Samples.SeedAsync(Store);
-        var training = seeded.Run with { Status = RunStatus.Training, DatasetVersionHash = seeded.Version.ContentHash, EpochsCompleted = 1 };
+        var training = seeded.Run.With(status: RunStatus.Training, datasetVersionHash: seeded.Version.ContentHash, epochsCompleted: 1);
         await Store.MoveAsync(training);
-        var advanced = training with { EpochsCompleted = 2, UpdatedAt = Samples.T0.AddDays(1) };
+        var advanced = training.With(epochsCompleted: 2, updatedAt: Samples.T0.AddDays(1));
 
         (await Store.TryAdvanceRunAsync(training, advanced, Ct)).ShouldBeTrue();
-        (await Store.TryAdvanceRunAsync(training, advanced with { EpochsCompleted = 3 }, Ct)).ShouldBeFalse();
-        (await Store.TryAdvanceRunAsync(advanced with { UpdatedAt = Samples.T0 }, advanced with { EpochsCompleted = 3 }, Ct)).ShouldBeFalse("a stale update time loses too");
+        (await Store.TryAdvanceRunAsync(training, advanced.With(epochsCompleted: 3), Ct)).ShouldBeFalse();
+        (await Store.TryAdvanceRunAsync(advanced.With(updatedAt: Samples.T0), advanced.With(epochsCompleted: 3), Ct)).ShouldBeFalse("a stale update time loses too");
 
         (await Store.GetRunAsync(seeded.Run.Id, Ct)).ShouldBe(advanced);
     }
@@ -139,7 +132,7 @@ public abstract class RoundTripTests : StorageTest
     {
         await Samples.SeedAsync(Store);
         var unknown = Samples.Run(Guid.NewGuid());
-        (await Store.TryAdvanceRunAsync(unknown, unknown with { Status = RunStatus.Failed }, Ct)).ShouldBeFalse();
+        (await Store.TryAdvanceRunAsync(unknown, unknown.With(status: RunStatus.Failed), Ct)).ShouldBeFalse();
         (await Store.GetRunAsync(unknown.Id, Ct)).ShouldBeNull();
     }
 
@@ -147,12 +140,12 @@ public abstract class RoundTripTests : StorageTest
     public async Task Setting_the_run_job_touches_only_the_job()
     {
         var seeded = await Samples.SeedAsync(Store);
-        var running = seeded.Run with { Status = RunStatus.Training, EpochsCompleted = 3, DatasetVersionHash = seeded.Version.ContentHash, Error = "kept" };
+        var running = seeded.Run.With(status: RunStatus.Training, epochsCompleted: 3, datasetVersionHash: seeded.Version.ContentHash, error: "kept");
         await Store.MoveAsync(running);
 
         await Store.SetRunJobAsync(seeded.Run.Id, "job-9", Ct);
 
-        (await Store.GetRunAsync(seeded.Run.Id, Ct)).ShouldBe(running with { CurrentJobId = "job-9" });
+        (await Store.GetRunAsync(seeded.Run.Id, Ct)).ShouldBe(running.With(currentJobId: "job-9"));
         await Should.ThrowAsync<InvalidOperationException>(() => Store.SetRunJobAsync(Guid.NewGuid(), "job-10", Ct));
     }
 
@@ -258,7 +251,7 @@ public abstract class RoundTripTests : StorageTest
         var dataset = Samples.Dataset();
         await Store.AddDatasetAsync(dataset, Ct);
         var experiment = Samples.Experiment(dataset.Id);
-        var badRun = Samples.Run(experiment.Id) with { DatasetVersionHash = "no-such-version" }; // violates a foreign key
+        var badRun = Samples.Run(experiment.Id).With(datasetVersionHash: "no-such-version"); // violates a foreign key
 
         await Should.ThrowAsync<Exception>(() => Store.AddExperimentAsync(experiment, badRun, Ct));
 

@@ -29,15 +29,17 @@ internal static class Samples
     public static Experiment Experiment(Guid datasetId, DateTimeOffset? createdAt = null, string name = "baseline") =>
         new(Guid.NewGuid(), name, datasetId, "paper", createdAt ?? T0.AddMinutes(2));
 
-    public static Run Run(Guid experimentId, DateTimeOffset? createdAt = null, RunStatus status = RunStatus.Queued) => new(
+    public static Run Run(Guid experimentId, DateTimeOffset? createdAt = null, RunStatus status = RunStatus.Queued) => Domain.Experiments.Run.Restore(
         Guid.NewGuid(),
         experimentId,
         status,
-        """{"seed":1,"epochs":90,"model":{"devices":["cpu"]}}""",
-        DatasetVersionHash: null,
-        EpochsCompleted: 0,
-        CurrentJobId: null,
-        Error: null,
+        new Hyperparameters { Seed = 1, Epochs = 90 },
+        datasetVersionHash: null,
+        epochsCompleted: 0,
+        currentJobId: null,
+        error: null,
+        divergence: null,
+        sourceRunId: null,
         createdAt ?? T0.AddMinutes(2),
         (createdAt ?? T0.AddMinutes(2)).AddSeconds(1));
 
@@ -82,7 +84,7 @@ internal static class Samples
         new(runId, "checkpoint", path, new string('a', 64), 123_456_789_012, createdAt ?? T0.AddHours(1));
 
     /// <summary>A dataset, its version, and an experiment with one queued run, all stored.</summary>
-    public static async Task<Seeded> SeedAsync(IResultsStore store, DateTimeOffset? experimentCreatedAt = null)
+    public static async Task<Seeded> SeedAsync(ResultsStore store, DateTimeOffset? experimentCreatedAt = null)
     {
         var dataset = Dataset();
         await store.AddDatasetAsync(dataset, CancellationToken.None);

@@ -1,3 +1,4 @@
+using AlexNet.Experiments.Tests.Shared;
 using System.Globalization;
 using AlexNet.Experiments.Domain.Experiments;
 using AlexNet.Experiments.Domain.Storage;
@@ -30,7 +31,7 @@ public abstract class SearchTests(SearchTests.ManyRuns many)
 
         internal TestStorage Storage { get; private set; } = null!;
 
-        internal IResultsStore Store => Storage.Store;
+        internal ResultsStore Store => Storage.Store;
 
         public async Task InitializeAsync()
         {
@@ -45,9 +46,9 @@ public abstract class SearchTests(SearchTests.ManyRuns many)
 
     private TestStorage Storage => many.Storage;
 
-    private IResultsStore Store => many.Store;
+    private ResultsStore Store => many.Store;
 
-    private static async Task<List<Generated>> SeedManyAsync(IResultsStore Store)
+    private static async Task<List<Generated>> SeedManyAsync(ResultsStore Store)
     {
         var generated = new List<Generated>();
         var datasets = new[] { Samples.Dataset(name: "a"), Samples.Dataset(name: "b") };
@@ -65,17 +66,17 @@ public abstract class SearchTests(SearchTests.ManyRuns many)
             var json = string.Create(CultureInfo.InvariantCulture,
                 $$$"""{"epochs":2,"model":{"activation":"{{{activation}}}","lrn":{"enabled":{{{(lrn ? "true" : "false")}}}}},"optimizer":{"learningRate":{{{learningRate}}}}}""");
             var dataset = datasets[i % 2];
-            var run = Samples.Run(Guid.Empty, Samples.T0.AddSeconds(i)) with { HyperparametersJson = json };
+            var run = Samples.Run(Guid.Empty, Samples.T0.AddSeconds(i)).With(hyperparameters: AlexNet.Experiments.Application.Common.HyperparameterJson.FromJson(json));
             if (i < 2)
             {
                 var experiment = Samples.Experiment(dataset.Id, name: $"study {i}");
                 experiments.Add(experiment);
-                run = run with { ExperimentId = experiment.Id };
+                run = run.With(experimentId: experiment.Id);
                 await Store.AddExperimentAsync(experiment, run, Ct);
             }
             else
             {
-                run = run with { ExperimentId = experiments[i % 2].Id };
+                run = run.With(experimentId: experiments[i % 2].Id);
                 await Store.AddRunAsync(run, Ct);
             }
 
@@ -153,7 +154,7 @@ public abstract class SearchTests(SearchTests.ManyRuns many)
         var runs = many.Runs;
         var datasetB = runs[1].DatasetId;
         var (first, second) = (runs[3].Run, runs[7].Run);
-        (await Store.TryAdvanceRunAsync(first, first with { Status = RunStatus.Cancelled }, Ct)).ShouldBeTrue();
+        (await Store.TryAdvanceRunAsync(first, first.With(status: RunStatus.Cancelled), Ct)).ShouldBeTrue();
         (await Store.AnnotateRunAsync(first.Id, ["ablation", "lrn"], "LRN off, as in section 3.3", Ct)).ShouldBeTrue();
         (await Store.AnnotateRunAsync(second.Id, ["ablation"], null, Ct)).ShouldBeTrue();
         (await Store.AnnotateRunAsync(Guid.NewGuid(), ["x"], null, Ct)).ShouldBeFalse();

@@ -1,3 +1,4 @@
+using AlexNet.Experiments.Tests.Shared;
 using AlexNet.Experiments.Domain.Experiments;
 using AlexNet.Experiments.Domain.Storage;
 using AlexNet.Experiments.Domain.Studies;
@@ -27,7 +28,7 @@ public abstract class StudyStoreTests : StorageTest
         var experiment = Samples.Experiment(dataset.Id);
         var study = new Study(Guid.NewGuid(), "grid", dataset.Id, "quickstart", experiment.Id, """{"grid":{},"seeds":[1,2]}""", Samples.T0);
         var runs = new[] { (Cell: 1, Seed: 2), (Cell: 0, Seed: 2), (Cell: 0, Seed: 1) }
-            .Select(c => Samples.Run(experiment.Id, Samples.T0) with { Id = Guid.NewGuid() } is var run
+            .Select(c => Samples.Run(experiment.Id, Samples.T0).With(id: Guid.NewGuid()) is var run
                 ? (run, new StudyRun(study.Id, run.Id, c.Cell, $$"""{"model.dropout":{{c.Cell}}}""", c.Seed))
                 : default)
             .ToList();
@@ -42,7 +43,7 @@ public abstract class StudyStoreTests : StorageTest
         var tagged = await Store.SearchRunsAsync(new RunSearch { Tags = [study.RunTag] }, Ct);
         tagged.Total.ShouldBe(3);
 
-        var finished = runs[0].run with { Status = RunStatus.Succeeded };
+        var finished = runs[0].run.With(status: RunStatus.Succeeded);
         await Store.TryAdvanceRunAsync(runs[0].run, finished, Ct);
         await Store.DeleteRunAsync(finished.Id, Ct);
 

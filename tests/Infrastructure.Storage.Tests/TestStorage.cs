@@ -33,7 +33,7 @@ internal sealed class TestStorage : IAsyncDisposable
     /// <summary>PostgreSQL's; null on SQLite.</summary>
     public string? ConnectionString { get; }
     public ServiceProvider Provider { get; private set; }
-    public IResultsStore Store => Provider.GetRequiredService<IResultsStore>();
+    public ResultsStore Store => Provider.GetRequiredService<ResultsStore>();
     public IArtifactStore Artifacts => Provider.GetRequiredService<IArtifactStore>();
     public StorageOptions Options => Provider.GetRequiredService<StorageOptions>();
 
@@ -155,7 +155,7 @@ public abstract class StorageTest : IAsyncLifetime
     protected abstract StorageBackend Backend { get; }
 
     internal TestStorage Storage => storage ?? throw new InvalidOperationException("Not initialised.");
-    internal IResultsStore Store => Storage.Store;
+    internal ResultsStore Store => Storage.Store;
     protected static CancellationToken Ct => CancellationToken.None;
 
     public async Task InitializeAsync() => storage = await TestStorage.CreateAsync(backend: Backend);
@@ -192,7 +192,7 @@ internal static class Compare
 internal static class RunWrites
 {
     /// <summary>Moves the stored run to <paramref name="run"/> through the store's only run-state write, the compare-and-set.</summary>
-    public static async Task MoveAsync(this AlexNet.Experiments.Domain.Storage.IResultsStore store, AlexNet.Experiments.Domain.Experiments.Run run)
+    public static async Task MoveAsync(this ResultsStore store, AlexNet.Experiments.Domain.Experiments.Run run)
     {
         var stored = await store.GetRunAsync(run.Id, CancellationToken.None) ?? throw new InvalidOperationException($"Run {run.Id} does not exist.");
         (await store.TryAdvanceRunAsync(stored, run, CancellationToken.None)).ShouldBeTrue();

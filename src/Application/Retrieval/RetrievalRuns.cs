@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using AlexNet.Experiments.Application.Common;
-using AlexNet.Experiments.Application.Runs.ExecuteRunStep;
 using AlexNet.Experiments.Application.Runs.GetRun;
 using AlexNet.Experiments.Domain.Datasets;
 using AlexNet.Experiments.Domain.Experiments;
@@ -39,34 +38,38 @@ public static class Splits
     public static string FeaturesUrl(Guid runId, DatasetSplit split) => $"/api/runs/{runId}/features/{Name(split)}";
 }
 
-public static class RetrievalRuns
+/// <summary>Succeeded runs as retrieval reads them.</summary>
+public sealed class TrainedRuns(IDatasetStore datasetStore, IRunStore runStore, IArtifactIndex artifactIndex)
 {
     /// <summary>The run ready for retrieval; 404 when unknown, 409 (<see cref="ConflictException"/>) unless it succeeded with its last checkpoint.</summary>
-    public static async Task<TrainedRun> ResolveAsync(IResultsStore store, Guid runId, CancellationToken cancellationToken)
+    public async Task<TrainedRun> ResolveAsync(Guid runId, CancellationToken cancellationToken)
     {
-        var run = await store.GetRunAsync(runId, cancellationToken) ?? throw new NotFoundException("Run", runId);
+        var run = await runStore.GetRunAsync(runId, cancellationToken) ?? throw new NotFoundException("Run", runId);
         if (run.Status != RunStatus.Succeeded)
         {
             throw new ConflictException($"Run {run.Id} is {run.Status}: only a Succeeded run has features to search.");
         }
 
-        var record = await store.GetHyperparameterRecordAsync(run.Id, cancellationToken)
+        var record = await runStore.GetHyperparameterRecordAsync(run.Id, cancellationToken)
             ?? throw new ConflictException($"Run {run.Id} has no hyperparameter record.");
-        var version = run.DatasetVersionHash is { } hash ? await store.GetDatasetVersionAsync(hash, cancellationToken) : null;
+        var version = run.DatasetVersionHash is { } hash ? await datasetStore.GetDatasetVersionAsync(hash, cancellationToken) : null;
         if (version is null)
         {
             throw new ConflictException($"Run {run.Id} has no preprocessed dataset version.");
         }
 
-        var artifacts = await store.ListArtifactsAsync(run.Id, cancellationToken);
+        var artifacts = await artifactIndex.ListArtifactsAsync(run.Id, cancellationToken);
         // The checkpoint evaluation used: the one of the last epoch, by its recorded epoch number.
-        var checkpoint = artifacts.SingleOrDefault(a => a.Kind == ExecuteRunStepHandler.CheckpointKind && a.Epoch == run.EpochsCompleted)
+        var checkpoint = artifacts.SingleOrDefault(a => a.Kind == Artifact.CheckpointKind && a.Epoch == run.EpochsCompleted)
             ?? throw new ConflictException($"Run {run.Id} has no checkpoint of its last epoch ({run.EpochsCompleted}).");
         return new TrainedRun(
             run, new ModelCheckpoint(run.Id, HyperparameterJson.FromJson(record.CanonicalJson), record.ClassCount, run.EpochsCompleted, checkpoint.Path),
             version, artifacts);
     }
+}
 
+public static class RetrievalRuns
+{
     /// <summary>The split's three feature artifacts, or null while any is missing.</summary>
     public static (FeatureFiles Files, IReadOnlyList<Artifact> Artifacts)? Features(IReadOnlyList<Artifact> artifacts, DatasetSplit split)
     {

@@ -7,7 +7,7 @@ namespace AlexNet.Experiments.Application.Runs;
 public sealed record ProgressSample(string Phase, int Epoch, int Epochs, int Done, int Total, int BatchSize, double? RunningLoss);
 
 /// <summary>
-/// Live progress of the steps running in this process. Rates count only the images done since the phase (or epoch) started
+/// Live progress of the steps running in this process, which their <see cref="Steps.RunControl"/> writes to the store. Rates count only the images done since the phase (or epoch) started
 /// here, so a step resuming a half-done epoch does not claim the earlier job's images. The store keeps the last figures.
 /// </summary>
 public sealed class RunProgressBoard(TimeProvider clock)
@@ -30,6 +30,8 @@ public sealed class RunProgressBoard(TimeProvider clock)
     }
 
     public RunProgressFigures? Get(Guid runId) => entries.GetValueOrDefault(runId)?.Figures;
+
+    public void Remove(Guid runId) => entries.TryRemove(runId, out _);
 
     private static Entry Start(ProgressSample sample, DateTimeOffset now) =>
         new(sample.Phase, sample.Epoch, now, sample.Done, Measure(sample, now, now, sample.Done));

@@ -16,5 +16,11 @@ public sealed record RunStepOptions(TimeSpan TrainingStepBudget)
 {
     public CheckpointRetention CheckpointRetention { get; init; } = CheckpointRetention.LastAndBest;
 
+    /// <summary>
+    /// How often an executing step writes its progress to the store and reads there whether its run was cancelled, so any
+    /// process sees the progress and can stop the step.
+    /// </summary>
+    public TimeSpan ControlInterval { get; init; } = TimeSpan.FromSeconds(1);
+
     public static RunStepOptions Default { get; } = new(TimeSpan.FromMinutes(20));
 }

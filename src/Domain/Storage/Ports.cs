@@ -4,8 +4,8 @@ using AlexNet.Experiments.Domain.Training;
 
 namespace AlexNet.Experiments.Domain.Storage;
 
-/// <summary>The source of truth for datasets, experiments, runs and their results. Shaped by what the application asks.</summary>
-public interface IResultsStore
+/// <summary>Registered datasets and the versions preprocessed from them.</summary>
+public interface IDatasetStore
 {
     Task AddDatasetAsync(Dataset dataset, CancellationToken cancellationToken);
     Task<Dataset?> GetDatasetAsync(Guid datasetId, CancellationToken cancellationToken);
@@ -22,6 +22,13 @@ public interface IResultsStore
     /// <summary>Idempotent: a version with the same hash is left as it is.</summary>
     Task AddDatasetVersionAsync(DatasetVersion version, CancellationToken cancellationToken);
 
+    /// <summary>Removes the dataset and its versions unless an experiment uses it; false (and nothing removed) if one does.</summary>
+    Task<bool> TryDeleteDatasetAsync(Guid datasetId, CancellationToken cancellationToken);
+}
+
+/// <summary>Which runs wait for which dataset version, and its shards and merge: the coordination of sharded preprocessing.</summary>
+public interface IPreprocessingCoordination
+{
     /// <summary>
     /// Records that the run waits for version <paramref name="contentHash"/>, and adds its <paramref name="shards"/> shards unless
     /// some run added them before. True when this call added them: its caller queues them; any other waits for them.
@@ -42,12 +49,23 @@ public interface IResultsStore
 
     /// <summary>True for exactly one caller, and only once every shard is done: that caller queues the merge.</summary>
     Task<bool> TryClaimPreprocessMergeAsync(string contentHash, CancellationToken cancellationToken);
+}
 
+/// <summary>Experiments: a name, a dataset and a preset, and the runs made of them.</summary>
+public interface IExperimentStore
+{
     /// <summary>Adds the experiment and its first run in one transaction.</summary>
     Task AddExperimentAsync(Experiment experiment, Run run, CancellationToken cancellationToken);
     Task<IReadOnlyList<ExperimentSummary>> ListExperimentsAsync(CancellationToken cancellationToken);
     Task<Experiment?> GetExperimentAsync(Guid experimentId, CancellationToken cancellationToken);
 
+    /// <summary>Removes the experiment; its runs must have been deleted first.</summary>
+    Task DeleteExperimentAsync(Guid experimentId, CancellationToken cancellationToken);
+}
+
+/// <summary>Runs: their state, written only by compare-and-set, and what is asked of them across runs.</summary>
+public interface IRunStore
+{
     /// <summary>Adds another run to an existing experiment (e.g. a reproduction of an earlier run).</summary>
     Task AddRunAsync(Run run, CancellationToken cancellationToken);
 
@@ -61,17 +79,9 @@ public interface IResultsStore
     /// <summary>Replaces the run's tags and/or note (null leaves that one as it is). False when the run does not exist.</summary>
     Task<bool> AnnotateRunAsync(Guid runId, IReadOnlyList<string>? tags, string? note, CancellationToken cancellationToken);
 
-    Task SaveRunProgressAsync(Guid runId, RunProgressFigures progress, CancellationToken cancellationToken);
-    Task<RunProgressFigures?> GetRunProgressAsync(Guid runId, CancellationToken cancellationToken);
-
     /// <summary>Removes the run and every row that belongs to it (record, metrics, evaluation, artifacts, tags). Not its files.</summary>
     Task DeleteRunAsync(Guid runId, CancellationToken cancellationToken);
 
-    /// <summary>Removes the experiment; its runs must have been deleted first.</summary>
-    Task DeleteExperimentAsync(Guid experimentId, CancellationToken cancellationToken);
-
-    /// <summary>Removes the dataset and its versions unless an experiment uses it; false (and nothing removed) if one does.</summary>
-    Task<bool> TryDeleteDatasetAsync(Guid datasetId, CancellationToken cancellationToken);
     /// <summary>
     /// The only write of a run's state, and a compare-and-set: writes <paramref name="updated"/>'s status, dataset version, epochs
     /// completed, error, divergence and update time, but only while the stored run still has <paramref name="expected"/>'s status,
@@ -89,7 +99,21 @@ public interface IResultsStore
     /// <summary>Writes the record once. Writing an identical record again is a no-op; a different one throws.</summary>
     Task SaveHyperparameterRecordAsync(HyperparameterRecord record, CancellationToken cancellationToken);
     Task<HyperparameterRecord?> GetHyperparameterRecordAsync(Guid runId, CancellationToken cancellationToken);
+}
 
+/// <summary>
+/// A run's live progress, kept where every process sees it: the step writes its figures every second or so, and any process
+/// serving the API reads them. The last figures outlive the run.
+/// </summary>
+public interface IRunProgressStore
+{
+    Task SaveRunProgressAsync(Guid runId, RunProgressFigures progress, CancellationToken cancellationToken);
+    Task<RunProgressFigures?> GetRunProgressAsync(Guid runId, CancellationToken cancellationToken);
+}
+
+/// <summary>What a run measured: each epoch's figures and the final evaluation.</summary>
+public interface IRunMetricsStore
+{
     /// <summary>Idempotent per (run, epoch): an epoch already recorded is left as it is.</summary>
     Task AddEpochMetricsAsync(EpochMetrics metrics, CancellationToken cancellationToken);
     Task<IReadOnlyList<EpochMetrics>> GetEpochMetricsAsync(Guid runId, CancellationToken cancellationToken);
@@ -97,7 +121,11 @@ public interface IResultsStore
     /// <summary>Idempotent per run.</summary>
     Task SaveEvaluationAsync(EvaluationResult result, CancellationToken cancellationToken);
     Task<EvaluationResult?> GetEvaluationAsync(Guid runId, CancellationToken cancellationToken);
+}
 
+/// <summary>The index of the files a run produced (checkpoints, features): which exist, of what kind and epoch.</summary>
+public interface IArtifactIndex
+{
     /// <summary>Idempotent per (run, path).</summary>
     Task AddArtifactAsync(Artifact artifact, CancellationToken cancellationToken);
     Task<IReadOnlyList<Artifact>> ListArtifactsAsync(Guid runId, CancellationToken cancellationToken);

@@ -36,6 +36,9 @@ public sealed record EvaluationResult(
 
 public sealed record Artifact(Guid RunId, string Kind, string Path, string Sha256, long Bytes, DateTimeOffset CreatedAt)
 {
+    /// <summary>The kind of an epoch's checkpoint: weights and optimizer state, from which training resumes and evaluation reads.</summary>
+    public const string CheckpointKind = "checkpoint";
+
     /// <summary>The epoch a checkpoint belongs to; evaluation picks the checkpoint by this number, never by file name.</summary>
     public int? Epoch { get; init; }
 

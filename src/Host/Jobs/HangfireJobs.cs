@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using AlexNet.Experiments.Application.Retrieval.RunFeatureExtraction;
-using AlexNet.Experiments.Application.Runs.ExecuteRunStep;
+using AlexNet.Experiments.Application.Runs.Steps;
 using AlexNet.Experiments.Domain.Datasets;
 using AlexNet.Experiments.Domain.Jobs;
 using AlexNet.Experiments.Domain.Retrieval;

@@ -1,4 +1,4 @@
-using AlexNet.Experiments.Application.Runs.ExecuteRunStep;
+using AlexNet.Experiments.Application.Runs.Steps;
 using AlexNet.Experiments.Domain.Datasets;
 using AlexNet.Experiments.Domain.Experiments;
 using AlexNet.Experiments.Domain.Jobs;
@@ -21,7 +21,13 @@ public sealed class ApplicationHarness : IDisposable
         var services = new ServiceCollection();
         services.AddApplication();
         services.AddSingleton(typeof(ILogger<>), typeof(NullLogger<>));
-        services.AddSingleton<IResultsStore>(Store);
+        services.AddSingleton<IDatasetStore>(Store);
+        services.AddSingleton<IPreprocessingCoordination>(Store);
+        services.AddSingleton<IExperimentStore>(Store);
+        services.AddSingleton<IRunStore>(Store);
+        services.AddSingleton<IRunProgressStore>(Store);
+        services.AddSingleton<IRunMetricsStore>(Store);
+        services.AddSingleton<IArtifactIndex>(Store);
         services.AddSingleton<IJobScheduler>(Scheduler);
         services.AddSingleton<IDatasetPreprocessor>(Preprocessor);
         services.AddSingleton<IDatasetSources>(Sources);

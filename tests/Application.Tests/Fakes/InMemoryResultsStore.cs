@@ -7,7 +7,8 @@ using AlexNet.Experiments.Domain.Training;
 namespace AlexNet.Experiments.Application.Tests.Fakes;
 
 /// <summary>A results store in dictionaries, with the same idempotency rules as the SQLite one.</summary>
-public sealed class InMemoryResultsStore : IResultsStore
+public sealed class InMemoryResultsStore
+    : IDatasetStore, IPreprocessingCoordination, IExperimentStore, IRunStore, IRunProgressStore, IRunMetricsStore, IArtifactIndex
 {
     public ConcurrentDictionary<Guid, Dataset> Datasets { get; } = new();
     public ConcurrentDictionary<string, DatasetVersion> Versions { get; } = new();
@@ -150,13 +151,17 @@ public sealed class InMemoryResultsStore : IResultsStore
                 return Task.FromResult(false);
             }
 
-            Runs[expected.Id] = updated with { CurrentJobId = stored.CurrentJobId, HyperparametersJson = stored.HyperparametersJson };
+            Runs[expected.Id] = WithJob(updated, stored.CurrentJobId);
             return Task.FromResult(true);
         }
     }
 
     public Task SetRunJobAsync(Guid runId, string jobId, CancellationToken cancellationToken) =>
-        Done(Runs[runId] = Runs[runId] with { CurrentJobId = jobId });
+        Done(Runs[runId] = WithJob(Runs[runId], jobId));
+
+    private static Run WithJob(Run run, string? jobId) => Run.Restore(
+        run.Id, run.ExperimentId, run.Status, run.Hyperparameters, run.DatasetVersionHash, run.EpochsCompleted, jobId, run.Error, run.Divergence,
+        run.SourceRunId, run.CreatedAt, run.UpdatedAt);
 
     public Task SaveHyperparameterRecordAsync(HyperparameterRecord record, CancellationToken cancellationToken)
     {

@@ -1,6 +1,8 @@
+using AlexNet.Experiments.Tests.Shared;
+using AlexNet.Experiments.Infrastructure.Storage;
 using System.Text.Json.Nodes;
 using AlexNet.Experiments.Application.Common;
-using AlexNet.Experiments.Application.Runs.ExecuteRunStep;
+using AlexNet.Experiments.Application.Runs.Steps;
 using AlexNet.Experiments.Domain.Datasets;
 using AlexNet.Experiments.Domain.Experiments;
 using AlexNet.Experiments.Domain.Storage;
@@ -30,7 +32,7 @@ public sealed record FinishedRuns(Guid DatasetId, Guid Baseline, Guid NoLrn, Hyp
 
     public static async Task<FinishedRuns> SeedAsync(IServiceProvider services)
     {
-        var store = services.GetRequiredService<IResultsStore>();
+        var store = services.GetRequiredService<ResultsStore>();
         var artifacts = services.GetRequiredService<IArtifactStore>();
         var ct = CancellationToken.None;
         var now = DateTimeOffset.UtcNow;
@@ -50,10 +52,7 @@ public sealed record FinishedRuns(Guid DatasetId, Guid Baseline, Guid NoLrn, Hyp
         {
             var json = HyperparameterJson.ToCanonicalJson(hyperparameters);
             var experiment = new Experiment(Guid.NewGuid(), name, dataset.Id, HyperparameterPresets.Quickstart, now);
-            var run = Run.Queued(experiment.Id, json, now) with
-            {
-                Status = RunStatus.Succeeded, DatasetVersionHash = version.ContentHash, EpochsCompleted = 3,
-            };
+            var run = Run.Queue(experiment.Id, hyperparameters, now).With(status: RunStatus.Succeeded, datasetVersionHash: version.ContentHash, epochsCompleted: 3);
             await store.AddExperimentAsync(experiment, run, ct);
             await store.SaveHyperparameterRecordAsync(
                 new HyperparameterRecord(run.Id, json, HyperparameterJson.Sha256(json), hyperparameters.Seed, version.ContentHash, ClassNames.Length,
@@ -78,7 +77,7 @@ public sealed record FinishedRuns(Guid DatasetId, Guid Baseline, Guid NoLrn, Hyp
             }
 
             // As the training step records it: with the epoch it belongs to.
-            var checkpoint = await artifacts.DescribeAsync(run.Id, ExecuteRunStepHandler.CheckpointKind, path, ct);
+            var checkpoint = await artifacts.DescribeAsync(run.Id, Artifact.CheckpointKind, path, ct);
             await store.AddArtifactAsync(checkpoint with { Epoch = 3 }, ct);
             return run.Id;
         }

@@ -1,3 +1,5 @@
+using AlexNet.Experiments.Tests.Shared;
+using AlexNet.Experiments.Infrastructure.Storage;
 using System.Text.Json.Nodes;
 using AlexNet.Experiments.Application.Common;
 using AlexNet.Experiments.Domain.Datasets;
@@ -26,7 +28,7 @@ public sealed record FinishedStudy(Guid StudyId, Guid DatasetId, IReadOnlyList<G
 
     public static async Task<FinishedStudy> SeedAsync(IServiceProvider services, string name = "activation study")
     {
-        var store = services.GetRequiredService<IResultsStore>();
+        var store = services.GetRequiredService<ResultsStore>();
         var studies = services.GetRequiredService<IStudyStore>();
         var ct = CancellationToken.None;
         var now = DateTimeOffset.UtcNow;
@@ -53,12 +55,7 @@ public sealed record FinishedStudy(Guid StudyId, Guid DatasetId, IReadOnlyList<G
                     Epochs = 3,
                 };
                 hyperparameters = hyperparameters with { Model = hyperparameters.Model with { Activation = Enum.Parse<Activation>(Activations[cell]) } };
-                var run = Run.Queued(experiment.Id, HyperparameterJson.ToCanonicalJson(hyperparameters), now.AddMilliseconds(runs.Count)) with
-                {
-                    Status = failed ? RunStatus.Failed : RunStatus.Succeeded,
-                    EpochsCompleted = failed ? 1 : 3,
-                    Error = failed ? "out of patience" : null,
-                };
+                var run = Run.Queue(experiment.Id, hyperparameters, now.AddMilliseconds(runs.Count)).With(status: failed ? RunStatus.Failed : RunStatus.Succeeded, epochsCompleted: failed ? 1 : 3, error: failed ? "out of patience" : null);
                 runs.Add((run, new StudyRun(study.Id, run.Id, cell, $$"""{"model.activation":"{{Activations[cell]}}"}""", seed)));
             }
         }

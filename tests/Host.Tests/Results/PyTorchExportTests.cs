@@ -1,3 +1,4 @@
+using AlexNet.Experiments.Infrastructure.Storage;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -65,7 +66,7 @@ public sealed class PyTorchExportTests : IAsyncLifetime
 
         // The project's logits on a fixed input, from the same checkpoint the export was made from.
         var hp = runs.BaselineHyperparameters;
-        var checkpoint = (await factory.Services.GetRequiredService<IResultsStore>().ListArtifactsAsync(runs.Baseline, CancellationToken.None)).Single().Path;
+        var checkpoint = (await factory.Services.GetRequiredService<ResultsStore>().ListArtifactsAsync(runs.Baseline, CancellationToken.None)).Single().Path;
         using (var model = AlexNetModel.Create(hp.Model, FinishedRuns.ClassNames.Length, hp.Seed))
         using (var generator = new Generator(5))
         using (var input = randn([2, 3, hp.Model.InputSize, hp.Model.InputSize], generator: generator))

@@ -1,3 +1,5 @@
+using AlexNet.Experiments.Tests.Shared;
+using AlexNet.Experiments.Infrastructure.Storage;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
@@ -60,9 +62,9 @@ public sealed class RetrievalTests(RetrievalTests.TrainedHost host) : IClassFixt
             Features = await WaitForFeaturesAsync($"/api/runs/{RunId}/features/train", TimeSpan.FromMinutes(3));
 
             Seeded = await FinishedRuns.SeedAsync(Factory.Services);
-            var store = Factory.Services.GetRequiredService<IResultsStore>();
+            var store = Factory.Services.GetRequiredService<ResultsStore>();
             var baseline = (await store.GetRunAsync(Seeded.Baseline, CancellationToken.None))!;
-            var cancelled = AlexNet.Experiments.Domain.Experiments.Run.Queued(baseline.ExperimentId, baseline.HyperparametersJson, DateTimeOffset.UtcNow) with { Status = RunStatus.Cancelled };
+            var cancelled = AlexNet.Experiments.Domain.Experiments.Run.Queue(baseline.ExperimentId, baseline.Hyperparameters, DateTimeOffset.UtcNow).With(status: RunStatus.Cancelled);
             await store.AddRunAsync(cancelled, CancellationToken.None);
             CancelledRunId = cancelled.Id;
         }

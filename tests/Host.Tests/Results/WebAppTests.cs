@@ -1,3 +1,4 @@
+using AlexNet.Experiments.Infrastructure.Storage;
 using System.Net;
 using AlexNet.Experiments.Application.Common;
 using AlexNet.Experiments.Domain.Experiments;
@@ -144,9 +145,9 @@ public sealed class WebAppTests : IAsyncLifetime
     [Fact]
     public async Task The_cancel_button_cancels_a_queued_run()
     {
-        var store = factory.Services.GetRequiredService<IResultsStore>();
+        var store = factory.Services.GetRequiredService<ResultsStore>();
         var experiment = new Experiment(Guid.NewGuid(), "to-cancel", runs.DatasetId, "quickstart", DateTimeOffset.UtcNow);
-        var queued = Run.Queued(experiment.Id, HyperparameterJson.ToCanonicalJson(FinishedRuns.Tiny(lrn: true)), DateTimeOffset.UtcNow);
+        var queued = Run.Queue(experiment.Id, FinishedRuns.Tiny(lrn: true), DateTimeOffset.UtcNow);
         await store.AddExperimentAsync(experiment, queued, CancellationToken.None); // no job: it stays queued until cancelled
 
         await using var page = await OpenAsync($"/runs/{queued.Id}");

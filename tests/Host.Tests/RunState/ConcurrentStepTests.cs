@@ -1,4 +1,4 @@
-using AlexNet.Experiments.Application.Runs.ExecuteRunStep;
+using AlexNet.Experiments.Application.Runs.Steps;
 using AlexNet.Experiments.Domain.Experiments;
 using AlexNet.Experiments.Domain.Jobs;
 

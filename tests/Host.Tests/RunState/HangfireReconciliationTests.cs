@@ -1,3 +1,4 @@
+using AlexNet.Experiments.Tests.Shared;
 using System.Diagnostics;
 using AlexNet.Experiments.Application.Runs.ReconcileRuns;
 using AlexNet.Experiments.Domain.Experiments;
@@ -43,12 +44,12 @@ public sealed class HangfireReconciliationTests : IAsyncLifetime
     private async Task<(Run Run, string JobId)> RunProcessingOnAsync(string serverId)
     {
         var queued = await harness.AddQueuedRunAsync();
-        var training = queued with { Status = RunStatus.Training, UpdatedAt = DateTimeOffset.UtcNow.AddMinutes(-5) };
+        var training = queued.With(status: RunStatus.Training, updatedAt: DateTimeOffset.UtcNow.AddMinutes(-5));
         (await harness.Store.TryAdvanceRunAsync(queued, training, CancellationToken.None)).ShouldBeTrue();
         var jobId = scheduler.Enqueue(new RunStep(queued.Id, RunStepKind.TrainEpoch, 1), new JobPlacement(WorkQueues.TrainCpu, 1));
         await harness.Store.SetRunJobAsync(queued.Id, jobId, CancellationToken.None);
         new BackgroundJobClient(storage).ChangeState(jobId, new ProcessingOn(serverId), EnqueuedState.StateName).ShouldBeTrue();
-        return (training with { CurrentJobId = jobId }, jobId);
+        return (training.With(currentJobId: jobId), jobId);
     }
 
     private void Announce(string serverId)

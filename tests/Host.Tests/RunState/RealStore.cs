@@ -27,7 +27,7 @@ public sealed class RealStore : IAsyncDisposable
     }
 
     public string DataDirectory { get; }
-    public IResultsStore Store => provider.GetRequiredService<IResultsStore>();
+    public ResultsStore Store => provider.GetRequiredService<ResultsStore>();
     public BarrierWork Work => provider.GetRequiredService<BarrierWork>();
 
     public static async Task<RealStore> CreateAsync(IJobScheduler scheduler)
@@ -61,9 +61,7 @@ public sealed class RealStore : IAsyncDisposable
         var dataset = new Dataset(Guid.NewGuid(), "shapes", "/nowhere", DatasetFormat.ImageFolder, DateTimeOffset.UnixEpoch);
         await Store.AddDatasetAsync(dataset, CancellationToken.None);
         var experiment = new Experiment(Guid.NewGuid(), "exp", dataset.Id, "quickstart", DateTimeOffset.UnixEpoch);
-        var json = Application.Common.HyperparameterJson.ToCanonicalJson(
-            Application.Common.HyperparameterJson.FromJson(hyperparametersJson));
-        var run = Run.Queued(experiment.Id, json, DateTimeOffset.UtcNow.AddMinutes(-10));
+        var run = Run.Queue(experiment.Id, Application.Common.HyperparameterJson.FromJson(hyperparametersJson), DateTimeOffset.UtcNow.AddMinutes(-10));
         await Store.AddExperimentAsync(experiment, run, CancellationToken.None);
         return run;
     }

@@ -7,12 +7,12 @@ namespace AlexNet.Experiments.Application.Datasets.DeleteDataset;
 /// <summary>Unregisters a dataset no experiment uses; its source folder is left alone.</summary>
 public sealed record DeleteDatasetCommand(Guid DatasetId) : ICommand;
 
-public sealed class DeleteDatasetHandler(IResultsStore store) : ICommandHandler<DeleteDatasetCommand>
+public sealed class DeleteDatasetHandler(IDatasetStore datasetStore) : ICommandHandler<DeleteDatasetCommand>
 {
     public async ValueTask<Unit> Handle(DeleteDatasetCommand command, CancellationToken cancellationToken)
     {
-        _ = await store.GetDatasetAsync(command.DatasetId, cancellationToken) ?? throw new NotFoundException("Dataset", command.DatasetId);
-        if (!await store.TryDeleteDatasetAsync(command.DatasetId, cancellationToken))
+        _ = await datasetStore.GetDatasetAsync(command.DatasetId, cancellationToken) ?? throw new NotFoundException("Dataset", command.DatasetId);
+        if (!await datasetStore.TryDeleteDatasetAsync(command.DatasetId, cancellationToken))
         {
             throw new ConflictException($"Dataset {command.DatasetId} is used by an experiment; delete its experiments first.");
         }

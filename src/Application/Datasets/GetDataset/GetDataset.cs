@@ -9,11 +9,11 @@ public sealed record GetDatasetQuery(Guid DatasetId) : IQuery<DatasetDetails?>;
 
 public sealed record DatasetDetails(Dataset Dataset, IReadOnlyList<DatasetVersion> Versions);
 
-public sealed class GetDatasetHandler(IResultsStore store) : IQueryHandler<GetDatasetQuery, DatasetDetails?>
+public sealed class GetDatasetHandler(IDatasetStore datasetStore) : IQueryHandler<GetDatasetQuery, DatasetDetails?>
 {
     public async ValueTask<DatasetDetails?> Handle(GetDatasetQuery query, CancellationToken cancellationToken)
     {
-        var dataset = await store.GetDatasetAsync(query.DatasetId, cancellationToken);
-        return dataset is null ? null : new DatasetDetails(dataset, await store.ListDatasetVersionsAsync(dataset.Id, cancellationToken));
+        var dataset = await datasetStore.GetDatasetAsync(query.DatasetId, cancellationToken);
+        return dataset is null ? null : new DatasetDetails(dataset, await datasetStore.ListDatasetVersionsAsync(dataset.Id, cancellationToken));
     }
 }

@@ -6,8 +6,8 @@ namespace AlexNet.Experiments.Application.Datasets.ListDatasets;
 
 public sealed record ListDatasetsQuery : IQuery<IReadOnlyList<Dataset>>;
 
-public sealed class ListDatasetsHandler(IResultsStore store) : IQueryHandler<ListDatasetsQuery, IReadOnlyList<Dataset>>
+public sealed class ListDatasetsHandler(IDatasetStore datasetStore) : IQueryHandler<ListDatasetsQuery, IReadOnlyList<Dataset>>
 {
     public async ValueTask<IReadOnlyList<Dataset>> Handle(ListDatasetsQuery query, CancellationToken cancellationToken) =>
-        await store.ListDatasetsAsync(cancellationToken);
+        await datasetStore.ListDatasetsAsync(cancellationToken);
 }

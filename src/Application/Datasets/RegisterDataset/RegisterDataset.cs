@@ -25,7 +25,7 @@ public sealed class RegisterDatasetValidator : AbstractValidator<RegisterDataset
     }
 }
 
-public sealed class RegisterDatasetHandler(IResultsStore store, IDatasetSources sources, TimeProvider clock) : ICommandHandler<RegisterDatasetCommand, RegisteredDataset>
+public sealed class RegisterDatasetHandler(IDatasetStore datasetStore, IDatasetSources sources, TimeProvider clock) : ICommandHandler<RegisterDatasetCommand, RegisteredDataset>
 {
     public async ValueTask<RegisteredDataset> Handle(RegisterDatasetCommand command, CancellationToken cancellationToken)
     {
@@ -35,13 +35,13 @@ public sealed class RegisterDatasetHandler(IResultsStore store, IDatasetSources 
             throw new ValidationException([new ValidationFailure("sourcePath", check.Problem)]);
         }
 
-        if (await store.FindDatasetAsync(sourcePath, command.Format, cancellationToken) is { } existing)
+        if (await datasetStore.FindDatasetAsync(sourcePath, command.Format, cancellationToken) is { } existing)
         {
             return new RegisteredDataset(existing, Existing: true);
         }
 
         var dataset = new Dataset(Guid.NewGuid(), command.Name.Trim(), sourcePath, command.Format, clock.GetUtcNow());
-        await store.AddDatasetAsync(dataset, cancellationToken);
+        await datasetStore.AddDatasetAsync(dataset, cancellationToken);
         return new RegisteredDataset(dataset, Existing: false);
     }
 }

@@ -8,11 +8,11 @@ public sealed record GetExperimentQuery(Guid ExperimentId) : IQuery<ExperimentDe
 
 public sealed record ExperimentDetails(Experiment Experiment, IReadOnlyList<Run> Runs);
 
-public sealed class GetExperimentHandler(IResultsStore store) : IQueryHandler<GetExperimentQuery, ExperimentDetails?>
+public sealed class GetExperimentHandler(IExperimentStore experimentStore, IRunStore runStore) : IQueryHandler<GetExperimentQuery, ExperimentDetails?>
 {
     public async ValueTask<ExperimentDetails?> Handle(GetExperimentQuery query, CancellationToken cancellationToken)
     {
-        var experiment = await store.GetExperimentAsync(query.ExperimentId, cancellationToken);
-        return experiment is null ? null : new ExperimentDetails(experiment, await store.ListRunsAsync(experiment.Id, cancellationToken));
+        var experiment = await experimentStore.GetExperimentAsync(query.ExperimentId, cancellationToken);
+        return experiment is null ? null : new ExperimentDetails(experiment, await runStore.ListRunsAsync(experiment.Id, cancellationToken));
     }
 }

@@ -18,19 +18,19 @@ public sealed record SubmittedExperiment(Guid ExperimentId, Guid RunId, string H
 
 public sealed class SubmitExperimentValidator : AbstractValidator<SubmitExperimentCommand>
 {
-    public SubmitExperimentValidator(IResultsStore store, IRuntimeEnvironment runtime, IDatasetSources sources, IResourceBudget budget)
+    public SubmitExperimentValidator(IDatasetStore datasetStore, IRuntimeEnvironment runtime, IDatasetSources sources, IResourceBudget budget)
     {
         RuleFor(c => c.Name).NotEmpty().MaximumLength(200);
         RuleFor(c => c.DatasetId).Cascade(CascadeMode.Stop)
             .NotEmpty()
-            .MustAsync(async (id, ct) => await store.GetDatasetAsync(id, ct) is not null)
+            .MustAsync(async (id, ct) => await datasetStore.GetDatasetAsync(id, ct) is not null)
             .WithMessage(c => $"Dataset '{c.DatasetId}' is not registered.");
         RuleFor(c => c.Hyperparameters).MustResolve(c => c.Preset, runtime.AvailableDevices);
         RuleFor(c => c).CustomAsync(async (command, context, ct) =>
         {
             // Only settings that are otherwise valid, on a registered dataset, get an estimate.
             if (HyperparameterResolution.Resolve(command.Preset, command.Hyperparameters, runtime.AvailableDevices).Resolved is not { } resolved
-                || command.DatasetId == Guid.Empty || await store.GetDatasetAsync(command.DatasetId, ct) is not { } dataset)
+                || command.DatasetId == Guid.Empty || await datasetStore.GetDatasetAsync(command.DatasetId, ct) is not { } dataset)
             {
                 return;
             }
@@ -43,20 +43,19 @@ public sealed class SubmitExperimentValidator : AbstractValidator<SubmitExperime
     }
 }
 
-public sealed class SubmitExperimentHandler(IResultsStore store, IJobScheduler scheduler, IRuntimeEnvironment runtime, TimeProvider clock)
+public sealed class SubmitExperimentHandler(IExperimentStore experimentStore, RunStepQueue queue, IRuntimeEnvironment runtime, TimeProvider clock)
     : ICommandHandler<SubmitExperimentCommand, SubmittedExperiment>
 {
     public async ValueTask<SubmittedExperiment> Handle(SubmitExperimentCommand command, CancellationToken cancellationToken)
     {
         var hyperparameters = HyperparameterResolution.Resolve(command.Preset, command.Hyperparameters, runtime.AvailableDevices).Resolved
             ?? throw new InvalidOperationException("Hyperparameters were validated before the handler ran.");
-        var canonicalJson = HyperparameterJson.ToCanonicalJson(hyperparameters);
         var now = clock.GetUtcNow();
         var experiment = new Experiment(Guid.NewGuid(), command.Name.Trim(), command.DatasetId, command.Preset.ToLowerInvariant(), now);
-        var run = Run.Queued(experiment.Id, canonicalJson, now);
-        await store.AddExperimentAsync(experiment, run, cancellationToken);
-        await RunJobs.EnqueueAsync(store, scheduler, run, new RunStep(run.Id, RunStepKind.Preprocess), cancellationToken);
+        var run = Run.Queue(experiment.Id, hyperparameters, now);
+        await experimentStore.AddExperimentAsync(experiment, run, cancellationToken);
+        await queue.EnqueueNextAsync(run, cancellationToken);
 
-        return new SubmittedExperiment(experiment.Id, run.Id, HyperparameterJson.Sha256(canonicalJson), hyperparameters);
+        return new SubmittedExperiment(experiment.Id, run.Id, HyperparameterJson.Sha256(HyperparameterJson.ToCanonicalJson(hyperparameters)), hyperparameters);
     }
 }

@@ -19,13 +19,13 @@ public sealed class ExtractFeaturesValidator : AbstractValidator<ExtractFeatures
 }
 
 public sealed class ExtractFeaturesHandler(
-    IResultsStore store, INeighbourIndex index, IFeatureExtractionScheduler extractions, IJobScheduler scheduler, FeatureExtractionBoard board)
+    TrainedRuns trainedRuns, INeighbourIndex index, IFeatureExtractionScheduler extractions, IJobScheduler scheduler, FeatureExtractionBoard board)
     : ICommandHandler<ExtractFeaturesCommand, FeatureStatus>
 {
     public async ValueTask<FeatureStatus> Handle(ExtractFeaturesCommand command, CancellationToken cancellationToken)
     {
         Splits.TryParse(command.Split, out var split);
-        var run = await RetrievalRuns.ResolveAsync(store, command.RunId, cancellationToken);
+        var run = await trainedRuns.ResolveAsync(command.RunId, cancellationToken);
         if (await FeatureStatus.ReadAsync(run, split, index, board, scheduler, cancellationToken) is { State: not FeatureStatus.Failed } status)
         {
             return status;

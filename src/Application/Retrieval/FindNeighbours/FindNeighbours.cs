@@ -79,7 +79,7 @@ public sealed class FindUploadNeighboursValidator : AbstractValidator<FindUpload
     }
 }
 
-public sealed class FindNeighboursHandler(IResultsStore store, IFeatureExtractor extractor, INeighbourIndex index)
+public sealed class FindNeighboursHandler(TrainedRuns trainedRuns, IFeatureExtractor extractor, INeighbourIndex index)
     : IQueryHandler<FindNeighboursQuery, IReadOnlyList<NeighbourList>>, IQueryHandler<FindUploadNeighboursQuery, NeighbourList>
 {
     public async ValueTask<IReadOnlyList<NeighbourList>> Handle(FindNeighboursQuery query, CancellationToken cancellationToken)
@@ -136,7 +136,7 @@ public sealed class FindNeighboursHandler(IResultsStore store, IFeatureExtractor
 
     private async Task<(TrainedRun Run, FeatureFiles Files)> TrainFeaturesAsync(Guid runId, CancellationToken cancellationToken)
     {
-        var run = await RetrievalRuns.ResolveAsync(store, runId, cancellationToken);
+        var run = await trainedRuns.ResolveAsync(runId, cancellationToken);
         return RetrievalRuns.Features(run.Artifacts, DatasetSplit.Train) is { } features
             ? (run, features.Files)
             : throw new ConflictException(

@@ -15,13 +15,13 @@ public sealed class GetFeaturesValidator : AbstractValidator<GetFeaturesQuery>
         RuleFor(c => c.Split).Must(s => Splits.TryParse(s, out _)).WithMessage("'split' must be train or val.");
 }
 
-public sealed class GetFeaturesHandler(IResultsStore store, INeighbourIndex index, IJobScheduler scheduler, FeatureExtractionBoard board)
+public sealed class GetFeaturesHandler(TrainedRuns trainedRuns, INeighbourIndex index, IJobScheduler scheduler, FeatureExtractionBoard board)
     : IQueryHandler<GetFeaturesQuery, FeatureStatus?>
 {
     public async ValueTask<FeatureStatus?> Handle(GetFeaturesQuery query, CancellationToken cancellationToken)
     {
         Splits.TryParse(query.Split, out var split);
-        var run = await RetrievalRuns.ResolveAsync(store, query.RunId, cancellationToken);
+        var run = await trainedRuns.ResolveAsync(query.RunId, cancellationToken);
         return await FeatureStatus.ReadAsync(run, split, index, board, scheduler, cancellationToken);
     }
 }

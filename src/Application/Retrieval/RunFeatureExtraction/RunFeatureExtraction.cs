@@ -11,14 +11,14 @@ namespace AlexNet.Experiments.Application.Retrieval.RunFeatureExtraction;
 public sealed record RunFeatureExtractionCommand(Guid RunId, DatasetSplit Split) : ICommand;
 
 public sealed partial class RunFeatureExtractionHandler(
-    IResultsStore store, IFeatureExtractor extractor, IArtifactStore artifacts, FeatureExtractionBoard board, ILogger<RunFeatureExtractionHandler> logger)
+    TrainedRuns trainedRuns, IArtifactIndex artifactIndex, IFeatureExtractor extractor, IArtifactStore artifacts, FeatureExtractionBoard board, ILogger<RunFeatureExtractionHandler> logger)
     : ICommandHandler<RunFeatureExtractionCommand>
 {
     public async ValueTask<Unit> Handle(RunFeatureExtractionCommand command, CancellationToken cancellationToken)
     {
         try
         {
-            var run = await RetrievalRuns.ResolveAsync(store, command.RunId, cancellationToken);
+            var run = await trainedRuns.ResolveAsync(command.RunId, cancellationToken);
             if (RetrievalRuns.Features(run.Artifacts, command.Split) is not null)
             {
                 return Unit.Value; // a job handed out twice, or a second POST that raced the first
@@ -33,7 +33,7 @@ public sealed partial class RunFeatureExtractionHandler(
                 (Splits.FeaturesKind(command.Split), set.Files.Features),
             })
             {
-                await store.AddArtifactAsync(await artifacts.DescribeAsync(run.Run.Id, kind, path, cancellationToken) with { Epoch = run.Checkpoint.Epoch }, cancellationToken);
+                await artifactIndex.AddArtifactAsync(await artifacts.DescribeAsync(run.Run.Id, kind, path, cancellationToken) with { Epoch = run.Checkpoint.Epoch }, cancellationToken);
             }
 
             LogExtracted(run.Run.Id, Splits.Name(command.Split), set.Count, set.Dimension);

@@ -18,10 +18,10 @@ public sealed class AnnotateRunValidator : AbstractValidator<AnnotateRunCommand>
     }
 }
 
-public sealed class AnnotateRunHandler(IResultsStore store) : ICommandHandler<AnnotateRunCommand>
+public sealed class AnnotateRunHandler(IRunStore runStore) : ICommandHandler<AnnotateRunCommand>
 {
     public async ValueTask<Unit> Handle(AnnotateRunCommand command, CancellationToken cancellationToken) =>
-        await store.AnnotateRunAsync(command.RunId, command.Tags, command.Note, cancellationToken)
+        await runStore.AnnotateRunAsync(command.RunId, command.Tags, command.Note, cancellationToken)
             ? Unit.Value
             : throw new NotFoundException("Run", command.RunId);
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using AlexNet.Experiments.Application.Common;
 using AlexNet.Experiments.Application.Runs.SearchRuns;
@@ -32,19 +33,19 @@ public sealed class CompareRunsValidator : AbstractValidator<CompareRunsQuery>
     }
 }
 
-public sealed class CompareRunsHandler(IResultsStore store, RunProgressBoard progress) : IQueryHandler<CompareRunsQuery, RunComparison>
+public sealed class CompareRunsHandler(IRunStore runStore, IRunMetricsStore metricsStore) : IQueryHandler<CompareRunsQuery, RunComparison>
 {
     public async ValueTask<RunComparison> Handle(CompareRunsQuery query, CancellationToken cancellationToken)
     {
         var ids = query.Ids.Select(Guid.Parse).Distinct().ToList();
-        var found = (await store.SearchRunsAsync(new RunSearch { RunIds = ids, Limit = ids.Count }, cancellationToken)).Runs.ToDictionary(r => r.Run.Id);
+        var found = (await runStore.SearchRunsAsync(new RunSearch { RunIds = ids, Limit = ids.Count }, cancellationToken)).Runs.ToDictionary(r => r.Run.Id);
         if (ids.FirstOrDefault(id => !found.ContainsKey(id)) is var missing && missing != Guid.Empty)
         {
             throw new NotFoundException("Run", missing);
         }
 
         var runs = ids.Select(id => found[id]).ToList();
-        var flattened = runs.Select(r => Flatten(JsonNode.Parse(r.Run.HyperparametersJson)!)).ToList();
+        var flattened = runs.Select(r => Flatten(JsonSerializer.SerializeToNode(r.Run.Hyperparameters, HyperparameterJson.Options)!)).ToList();
         var differing = flattened.SelectMany(f => f.Keys).Distinct().Order(StringComparer.Ordinal)
             .Where(path => flattened.Select(f => f.GetValueOrDefault(path)?.ToJsonString()).Distinct().Count() > 1)
             .ToDictionary(path => path, path => (IReadOnlyList<JsonNode?>)flattened.Select(f => f.GetValueOrDefault(path)?.DeepClone()).ToList());
@@ -52,10 +53,10 @@ public sealed class CompareRunsHandler(IResultsStore store, RunProgressBoard pro
         var history = new List<RunHistory>();
         foreach (var id in ids)
         {
-            history.Add(new RunHistory(id, await store.GetEpochMetricsAsync(id, cancellationToken)));
+            history.Add(new RunHistory(id, await metricsStore.GetEpochMetricsAsync(id, cancellationToken)));
         }
 
-        return new RunComparison(runs.Select(r => RunListItem.From(r, progress.Get(r.Run.Id))).ToList(), differing, history);
+        return new RunComparison(runs.Select(r => RunListItem.From(r)).ToList(), differing, history);
     }
 
     /// <summary>Leaves by dotted path; an array (the device list) is one value.</summary>

@@ -10,13 +10,13 @@ namespace AlexNet.Experiments.Application.Runs.DeleteRun;
 /// </summary>
 public sealed record DeleteRunCommand(Guid RunId) : ICommand;
 
-public sealed class DeleteRunHandler(IResultsStore store, IArtifactStore artifacts, RunCancellations executing) : ICommandHandler<DeleteRunCommand>
+public sealed class DeleteRunHandler(IRunStore runStore, IArtifactStore artifacts, RunCancellations executing) : ICommandHandler<DeleteRunCommand>
 {
     public async ValueTask<Unit> Handle(DeleteRunCommand command, CancellationToken cancellationToken)
     {
-        var run = await store.GetRunAsync(command.RunId, cancellationToken) ?? throw new NotFoundException("Run", command.RunId);
+        var run = await runStore.GetRunAsync(command.RunId, cancellationToken) ?? throw new NotFoundException("Run", command.RunId);
         EnsureDeletable(run, executing);
-        await DeleteAsync(store, artifacts, run, cancellationToken);
+        await DeleteAsync(runStore, artifacts, run, cancellationToken);
         return Unit.Value;
     }
 
@@ -33,9 +33,9 @@ public sealed class DeleteRunHandler(IResultsStore store, IArtifactStore artifac
         }
     }
 
-    internal static async Task DeleteAsync(IResultsStore store, IArtifactStore artifacts, Domain.Experiments.Run run, CancellationToken cancellationToken)
+    internal static async Task DeleteAsync(IRunStore runStore, IArtifactStore artifacts, Domain.Experiments.Run run, CancellationToken cancellationToken)
     {
-        await store.DeleteRunAsync(run.Id, cancellationToken);
+        await runStore.DeleteRunAsync(run.Id, cancellationToken);
         artifacts.DeleteRunFiles(run.Id);
     }
 }

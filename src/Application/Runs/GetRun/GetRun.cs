@@ -46,11 +46,11 @@ public sealed record ArtifactView(string Name, string Kind, string Sha256, long 
     }
 }
 
-public sealed class GetRunHandler(IResultsStore store, RunProgressBoard progress) : IQueryHandler<GetRunQuery, RunDetails?>
+public sealed class GetRunHandler(IDatasetStore datasetStore, IRunStore runStore, IRunMetricsStore metricsStore, IArtifactIndex artifactIndex) : IQueryHandler<GetRunQuery, RunDetails?>
 {
     public async ValueTask<RunDetails?> Handle(GetRunQuery query, CancellationToken cancellationToken)
     {
-        var summary = (await store.SearchRunsAsync(new RunSearch { RunIds = [query.RunId], Limit = 1 }, cancellationToken)).Runs.SingleOrDefault();
+        var summary = (await runStore.SearchRunsAsync(new RunSearch { RunIds = [query.RunId], Limit = 1 }, cancellationToken)).Runs.SingleOrDefault();
         if (summary is null)
         {
             return null;
@@ -58,11 +58,11 @@ public sealed class GetRunHandler(IResultsStore store, RunProgressBoard progress
 
         var run = summary.Run;
         return new RunDetails(
-            RunListItem.From(summary, progress.Get(run.Id)),
-            HyperparameterJson.FromJson(run.HyperparametersJson),
-            await store.GetHyperparameterRecordAsync(run.Id, cancellationToken) is { } record ? RunRecord.From(record) : null,
-            run.DatasetVersionHash is { } hash && await store.GetDatasetVersionAsync(hash, cancellationToken) is { } version ? DatasetVersionView.From(version) : null,
-            await store.GetEvaluationAsync(run.Id, cancellationToken),
-            (await store.ListArtifactsAsync(run.Id, cancellationToken)).Select(ArtifactView.From).ToList());
+            RunListItem.From(summary),
+            run.Hyperparameters,
+            await runStore.GetHyperparameterRecordAsync(run.Id, cancellationToken) is { } record ? RunRecord.From(record) : null,
+            run.DatasetVersionHash is { } hash && await datasetStore.GetDatasetVersionAsync(hash, cancellationToken) is { } version ? DatasetVersionView.From(version) : null,
+            await metricsStore.GetEvaluationAsync(run.Id, cancellationToken),
+            (await artifactIndex.ListArtifactsAsync(run.Id, cancellationToken)).Select(ArtifactView.From).ToList());
     }
 }

@@ -8,10 +8,10 @@ public sealed record GetRunArtifactQuery(Guid RunId, string Name) : IQuery<Artif
 
 public sealed record ArtifactFile(string Path, string Name, long Bytes);
 
-public sealed class GetRunArtifactHandler(IResultsStore store) : IQueryHandler<GetRunArtifactQuery, ArtifactFile?>
+public sealed class GetRunArtifactHandler(IArtifactIndex artifactIndex) : IQueryHandler<GetRunArtifactQuery, ArtifactFile?>
 {
     public async ValueTask<ArtifactFile?> Handle(GetRunArtifactQuery query, CancellationToken cancellationToken) =>
-        (await store.ListArtifactsAsync(query.RunId, cancellationToken))
+        (await artifactIndex.ListArtifactsAsync(query.RunId, cancellationToken))
             .Where(a => string.Equals(a.Name, query.Name, StringComparison.Ordinal))
             .Select(a => new ArtifactFile(a.Path, query.Name, a.Bytes))
             .FirstOrDefault();

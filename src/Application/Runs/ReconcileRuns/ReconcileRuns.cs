@@ -13,12 +13,12 @@ namespace AlexNet.Experiments.Application.Runs.ReconcileRuns;
 /// </summary>
 public sealed record ReconcileRunsCommand(TimeSpan QuietPeriod) : ICommand<int>;
 
-public sealed class ReconcileRunsHandler(IResultsStore store, IJobScheduler scheduler, TimeProvider clock) : ICommandHandler<ReconcileRunsCommand, int>
+public sealed class ReconcileRunsHandler(IPreprocessingCoordination preprocessing, IRunStore runStore, RunStepQueue queue, TimeProvider clock) : ICommandHandler<ReconcileRunsCommand, int>
 {
     public async ValueTask<int> Handle(ReconcileRunsCommand command, CancellationToken cancellationToken)
     {
         int requeued = 0;
-        foreach (var listed in await store.ListUnfinishedRunsAsync(cancellationToken))
+        foreach (var listed in await runStore.ListUnfinishedRunsAsync(cancellationToken))
         {
             if (IsAttended(listed) || clock.GetUtcNow() - listed.UpdatedAt < command.QuietPeriod)
             {
@@ -26,27 +26,23 @@ public sealed class ReconcileRunsHandler(IResultsStore store, IJobScheduler sche
             }
 
             // Read again: the job may have finished and queued its successor since the list was read.
-            var run = await store.GetRunAsync(listed.Id, cancellationToken);
+            var run = await runStore.GetRunAsync(listed.Id, cancellationToken);
             if (run is null || run.IsFinished || run.CurrentJobId != listed.CurrentJobId || run.UpdatedAt != listed.UpdatedAt || IsAttended(run))
             {
                 continue;
             }
 
             if (run.Status == Domain.Experiments.RunStatus.Preprocessing
-                && await store.GetPreprocessingAsync(run.Id, cancellationToken) is { } preprocessing)
+                && await preprocessing.GetPreprocessingAsync(run.Id, cancellationToken) is { } version)
             {
-                requeued += await RunJobs.ResumePreprocessingAsync(store, scheduler, run, preprocessing, cancellationToken);
+                requeued += await queue.ResumePreprocessingAsync(run, version, cancellationToken);
                 continue;
             }
 
-            if (RunJobs.NextStep(run) is { } step)
+            if (run.NextStep is { } step)
             {
-                if (run.CurrentJobId is { } deadJob)
-                {
-                    scheduler.Abandon(deadJob);
-                }
-
-                await RunJobs.EnqueueAsync(store, scheduler, run, step, cancellationToken);
+                queue.Abandon(run.CurrentJobId);
+                await queue.EnqueueAsync(run, step, cancellationToken);
                 requeued++;
             }
         }
@@ -54,5 +50,5 @@ public sealed class ReconcileRunsHandler(IResultsStore store, IJobScheduler sche
         return requeued;
     }
 
-    private bool IsAttended(Domain.Experiments.Run run) => run.CurrentJobId is { } jobId && scheduler.IsAlive(jobId);
+    private bool IsAttended(Domain.Experiments.Run run) => queue.IsAlive(run.CurrentJobId);
 }

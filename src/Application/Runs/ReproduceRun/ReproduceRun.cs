@@ -17,21 +17,21 @@ public sealed record QueuedRun(Guid ExperimentId, Guid RunId, string Hyperparame
 
 public sealed class ReproduceRunValidator : AbstractValidator<ReproduceRunCommand>
 {
-    public ReproduceRunValidator(IResultsStore store, IRuntimeEnvironment runtime, IDatasetSources sources, IResourceBudget budget)
+    public ReproduceRunValidator(IDatasetStore datasetStore, IExperimentStore experimentStore, IRunStore runStore, IRuntimeEnvironment runtime, IDatasetSources sources, IResourceBudget budget)
     {
         // An unknown run is a 404 from the handler; here only what would make the copy fail on this machine.
         RuleFor(c => c.RunId).CustomAsync(async (runId, context, ct) =>
         {
-            if (await store.GetRunAsync(runId, ct) is not { } run)
+            if (await runStore.GetRunAsync(runId, ct) is not { } run)
             {
                 return;
             }
 
-            var hyperparameters = HyperparameterJson.FromJson(run.HyperparametersJson);
+            var hyperparameters = run.Hyperparameters;
             var failures = HyperparameterResolution.Validate(hyperparameters, runtime.AvailableDevices);
             if (failures.Count == 0
-                && await store.GetExperimentAsync(run.ExperimentId, ct) is { } experiment
-                && await store.GetDatasetAsync(experiment.DatasetId, ct) is { } dataset)
+                && await experimentStore.GetExperimentAsync(run.ExperimentId, ct) is { } experiment
+                && await datasetStore.GetDatasetAsync(experiment.DatasetId, ct) is { } dataset)
             {
                 failures = RunResources.Check(hyperparameters, await sources.MeasureAsync(dataset, ct), budget);
             }
@@ -44,14 +44,14 @@ public sealed class ReproduceRunValidator : AbstractValidator<ReproduceRunComman
     }
 }
 
-public sealed class ReproduceRunHandler(IResultsStore store, IJobScheduler scheduler, TimeProvider clock) : ICommandHandler<ReproduceRunCommand, QueuedRun>
+public sealed class ReproduceRunHandler(IRunStore runStore, RunStepQueue queue, TimeProvider clock) : ICommandHandler<ReproduceRunCommand, QueuedRun>
 {
     public async ValueTask<QueuedRun> Handle(ReproduceRunCommand command, CancellationToken cancellationToken)
     {
-        var original = await store.GetRunAsync(command.RunId, cancellationToken) ?? throw new NotFoundException("Run", command.RunId);
-        var run = Run.Queued(original.ExperimentId, original.HyperparametersJson, clock.GetUtcNow()) with { SourceRunId = original.Id };
-        await store.AddRunAsync(run, cancellationToken);
-        await RunJobs.EnqueueAsync(store, scheduler, run, new RunStep(run.Id, RunStepKind.Preprocess), cancellationToken);
-        return new QueuedRun(run.ExperimentId, run.Id, HyperparameterJson.Sha256(run.HyperparametersJson));
+        var original = await runStore.GetRunAsync(command.RunId, cancellationToken) ?? throw new NotFoundException("Run", command.RunId);
+        var run = Run.Queue(original.ExperimentId, original.Hyperparameters, clock.GetUtcNow(), sourceRunId: original.Id);
+        await runStore.AddRunAsync(run, cancellationToken);
+        await queue.EnqueueNextAsync(run, cancellationToken);
+        return new QueuedRun(run.ExperimentId, run.Id, HyperparameterJson.Sha256(HyperparameterJson.ToCanonicalJson(run.Hyperparameters)));
     }
 }

@@ -45,13 +45,13 @@ public sealed record RunListItem(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt)
 {
-    public static RunListItem From(RunSummary summary, RunProgressFigures? liveProgress)
+    public static RunListItem From(RunSummary summary)
     {
         var run = summary.Run;
         return new RunListItem(
             run.Id, run.ExperimentId, summary.ExperimentName, summary.DatasetId, run.Status, run.EpochsCompleted,
-            HyperparameterJson.FromJson(run.HyperparametersJson).Epochs, run.Error, run.Divergence, summary.Tags, summary.Note, run.SourceRunId,
-            summary.Metrics, (run.IsFinished ? null : liveProgress) ?? summary.LastProgress, run.CreatedAt, run.UpdatedAt);
+            run.Hyperparameters.Epochs, run.Error, run.Divergence, summary.Tags, summary.Note, run.SourceRunId,
+            summary.Metrics, summary.LastProgress, run.CreatedAt, run.UpdatedAt);
     }
 }
 
@@ -85,7 +85,7 @@ public sealed class SearchRunsValidator : AbstractValidator<SearchRunsQuery>
     }
 }
 
-public sealed class SearchRunsHandler(IResultsStore store, RunProgressBoard progress) : IQueryHandler<SearchRunsQuery, RunList>
+public sealed class SearchRunsHandler(IRunStore runStore) : IQueryHandler<SearchRunsQuery, RunList>
 {
     public async ValueTask<RunList> Handle(SearchRunsQuery query, CancellationToken cancellationToken)
     {
@@ -107,7 +107,7 @@ public sealed class SearchRunsHandler(IResultsStore store, RunProgressBoard prog
             Limit = query.Limit,
         };
 
-        var page = await store.SearchRunsAsync(search, cancellationToken);
-        return new RunList(page.Runs.Select(r => RunListItem.From(r, progress.Get(r.Run.Id))).ToList(), page.Total, query.Page, query.Limit);
+        var page = await runStore.SearchRunsAsync(search, cancellationToken);
+        return new RunList(page.Runs.Select(r => RunListItem.From(r)).ToList(), page.Total, query.Page, query.Limit);
     }
 }

@@ -37,7 +37,7 @@ public sealed class GetStudyValidator : AbstractValidator<GetStudyQuery>
     public GetStudyValidator() => RuleFor(q => q.TrainErrorTarget).InclusiveBetween(0, 1).OverridePropertyName("trainErrorTarget");
 }
 
-public sealed class GetStudyHandler(IStudyStore studies, IResultsStore store) : IQueryHandler<GetStudyQuery, StudyDetails?>
+public sealed class GetStudyHandler(IStudyStore studies, IRunStore runStore, IRunMetricsStore metricsStore) : IQueryHandler<GetStudyQuery, StudyDetails?>
 {
     public async ValueTask<StudyDetails?> Handle(GetStudyQuery query, CancellationToken cancellationToken)
     {
@@ -74,14 +74,14 @@ public sealed class GetStudyHandler(IStudyStore studies, IResultsStore store) : 
     private async Task<StudyRow> RowAsync(StudyRun link, double? target, CancellationToken cancellationToken)
     {
         var values = JsonNode.Parse(link.ValuesJson)!.AsObject();
-        if (await store.GetRunAsync(link.RunId, cancellationToken) is not { } run)
+        if (await runStore.GetRunAsync(link.RunId, cancellationToken) is not { } run)
         {
             return new StudyRow(link.RunId, link.Cell, link.Seed, values, null, true, 0, null, null, null, null, null, null, null, null);
         }
 
-        var epochs = await store.GetEpochMetricsAsync(run.Id, cancellationToken);
-        var evaluation = await store.GetEvaluationAsync(run.Id, cancellationToken);
-        var hyperparameters = HyperparameterJson.FromJson(run.HyperparametersJson);
+        var epochs = await metricsStore.GetEpochMetricsAsync(run.Id, cancellationToken);
+        var evaluation = await metricsStore.GetEvaluationAsync(run.Id, cancellationToken);
+        var hyperparameters = run.Hyperparameters;
         var (epochsToTarget, secondsToTarget) = target is { } t ? StudyStatistics.FirstReaching(epochs, t) : (null, null);
         return new StudyRow(
             run.Id, link.Cell, link.Seed, values, run.Status, false, run.EpochsCompleted, hyperparameters.Epochs,

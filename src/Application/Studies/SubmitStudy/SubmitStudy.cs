@@ -28,12 +28,12 @@ public sealed record SubmittedStudy(Guid StudyId, Guid ExperimentId, IReadOnlyLi
 
 public sealed class SubmitStudyValidator : AbstractValidator<SubmitStudyCommand>
 {
-    public SubmitStudyValidator(IResultsStore store, IRuntimeEnvironment runtime, IDatasetSources sources, IResourceBudget budget)
+    public SubmitStudyValidator(IDatasetStore datasetStore, IRuntimeEnvironment runtime, IDatasetSources sources, IResourceBudget budget)
     {
         RuleFor(c => c.Name).NotEmpty().MaximumLength(200);
         RuleFor(c => c.DatasetId).Cascade(CascadeMode.Stop)
             .NotEmpty()
-            .MustAsync(async (id, ct) => await store.GetDatasetAsync(id, ct) is not null)
+            .MustAsync(async (id, ct) => await datasetStore.GetDatasetAsync(id, ct) is not null)
             .WithMessage(c => $"Dataset '{c.DatasetId}' is not registered.");
         RuleFor(c => c).CustomAsync(async (command, context, ct) =>
         {
@@ -43,7 +43,7 @@ public sealed class SubmitStudyValidator : AbstractValidator<SubmitStudyCommand>
                 context.AddFailure(failure);
             }
 
-            if (plan is null || command.DatasetId == Guid.Empty || await store.GetDatasetAsync(command.DatasetId, ct) is not { } dataset)
+            if (plan is null || command.DatasetId == Guid.Empty || await datasetStore.GetDatasetAsync(command.DatasetId, ct) is not { } dataset)
             {
                 return;
             }
@@ -70,7 +70,7 @@ public sealed class SubmitStudyValidator : AbstractValidator<SubmitStudyCommand>
         StudyPlan.Build(command.Preset, command.Hyperparameters, command.Grid, command.Seeds, runtime.AvailableDevices);
 }
 
-public sealed class SubmitStudyHandler(IStudyStore studies, IResultsStore store, IJobScheduler scheduler, IRuntimeEnvironment runtime, TimeProvider clock)
+public sealed class SubmitStudyHandler(IStudyStore studies, RunStepQueue queue, IRuntimeEnvironment runtime, TimeProvider clock)
     : ICommandHandler<SubmitStudyCommand, SubmittedStudy>
 {
     public async ValueTask<SubmittedStudy> Handle(SubmitStudyCommand command, CancellationToken cancellationToken)
@@ -83,7 +83,7 @@ public sealed class SubmitStudyHandler(IStudyStore studies, IResultsStore store,
         var study = new Study(Guid.NewGuid(), name, command.DatasetId, experiment.Preset, experiment.Id, plan.Definition.ToJsonString(HyperparameterJson.Options), now);
         var runs = plan.Runs.Select(cell =>
         {
-            var run = Run.Queued(experiment.Id, HyperparameterJson.ToCanonicalJson(cell.Hyperparameters), now);
+            var run = Run.Queue(experiment.Id, cell.Hyperparameters, now);
             return (run, new StudyRun(study.Id, run.Id, cell.Cell, cell.Values.ToJsonString(HyperparameterJson.Options), cell.Seed));
         }).ToList();
 
@@ -91,7 +91,7 @@ public sealed class SubmitStudyHandler(IStudyStore studies, IResultsStore store,
         foreach (var (run, _) in runs)
         {
             // A run left without a job (the process died here) is queued again by reconciliation, as for any queued run.
-            await RunJobs.EnqueueAsync(store, scheduler, run, new RunStep(run.Id, RunStepKind.Preprocess), cancellationToken);
+            await queue.EnqueueNextAsync(run, cancellationToken);
         }
 
         return new SubmittedStudy(study.Id, experiment.Id, plan.Runs.Zip(runs, (cell, r) => new SubmittedStudyRun(r.run.Id, cell.Cell, cell.Seed, cell.Values)).ToList());
