@@ -82,7 +82,7 @@ public sealed record StudyPlan(JsonObject Definition, IReadOnlyList<string> Path
                 return Fail(field, "Expected a non-empty array of values for this hyperparameter.");
             }
 
-            if (CanonicalSegments(schema, key) is not { } segments)
+            if (JsonPaths.CanonicalSegments(schema, key) is not { } segments)
             {
                 return Fail(field, "No hyperparameter has this path; grid keys are paths in the hyperparameter JSON, e.g. \"model.lrn.enabled\".");
             }
@@ -93,7 +93,7 @@ public sealed record StudyPlan(JsonObject Definition, IReadOnlyList<string> Path
                 return Fail(field, "Vary the seed with \"seeds\", not the grid: the table averages over seeds.");
             }
 
-            if (axes.Find(a => Overlaps(a.Path, path)) is { Path: { } other })
+            if (axes.Find(a => JsonPaths.Overlaps(a.Path, path)) is { Path: { } other })
             {
                 return Fail(field, $"Overlaps the grid key '{other}': one of them contains the other.");
             }
@@ -122,7 +122,7 @@ public sealed record StudyPlan(JsonObject Definition, IReadOnlyList<string> Path
                 Hyperparameters merged;
                 try
                 {
-                    merged = HyperparameterJson.Merge(baseline, Override(segments, values[i]!));
+                    merged = HyperparameterJson.Merge(baseline, JsonPaths.Override(segments, values[i]!));
                 }
                 catch (JsonException e)
                 {
@@ -163,14 +163,14 @@ public sealed record StudyPlan(JsonObject Definition, IReadOnlyList<string> Path
             {
                 var (name, variantOverrides) = variants[rest];
                 values[VariantAxis] = name;
-                MergeInto(overrides, variantOverrides);
+                JsonPaths.MergeInto(overrides, variantOverrides);
             }
 
             for (int a = 0; a < axes.Count; a++)
             {
                 var value = axes[a].Values[indices[a]]!;
                 values[axes[a].Path] = value.DeepClone();
-                Set(overrides, axes[a].Segments, value);
+                JsonPaths.Set(overrides, axes[a].Segments, value);
             }
 
             var resolved = HyperparameterJson.Merge(baseline, overrides);
@@ -255,60 +255,4 @@ public sealed record StudyPlan(JsonObject Definition, IReadOnlyList<string> Path
     }
 
     private static (StudyPlan?, IReadOnlyList<ValidationFailure>) Fail(string field, string message) => (null, [new ValidationFailure(field, message)]);
-
-    /// <summary>The path's segments as the hyperparameter JSON spells them (matched in any case, as overrides are), or null if unknown.</summary>
-    private static string[]? CanonicalSegments(JsonObject schema, string key)
-    {
-        var parts = key.Split('.');
-        var segments = new string[parts.Length];
-        JsonNode? node = schema;
-        for (int i = 0; i < parts.Length; i++)
-        {
-            if (node is not JsonObject obj || obj.FirstOrDefault(p => string.Equals(p.Key, parts[i], StringComparison.OrdinalIgnoreCase)) is not { Key: { } name } property)
-            {
-                return null;
-            }
-
-            segments[i] = name;
-            node = property.Value;
-        }
-
-        return segments;
-    }
-
-    private static bool Overlaps(string a, string b) =>
-        a == b || a.StartsWith(b + ".", StringComparison.Ordinal) || b.StartsWith(a + ".", StringComparison.Ordinal);
-
-    private static JsonObject Override(string[] segments, JsonNode value)
-    {
-        var root = new JsonObject();
-        Set(root, segments, value);
-        return root;
-    }
-
-    private static void MergeInto(JsonObject target, JsonObject source)
-    {
-        foreach (var (key, value) in source)
-        {
-            if (value is JsonObject child && target[key] is JsonObject existing)
-            {
-                MergeInto(existing, child);
-            }
-            else
-            {
-                target[key] = value?.DeepClone();
-            }
-        }
-    }
-
-    private static void Set(JsonObject root, string[] segments, JsonNode value)
-    {
-        var target = root;
-        foreach (var segment in segments[..^1])
-        {
-            target = target[segment] as JsonObject ?? (JsonObject)(target[segment] = new JsonObject());
-        }
-
-        target[segments[^1]] = value.DeepClone();
-    }
 }
