@@ -7,9 +7,9 @@ using AlexNet.Experiments.Domain.Jobs;
 using AlexNet.Experiments.Host.Api;
 using AlexNet.Experiments.Host.Jobs;
 using AlexNet.Experiments.Infrastructure.Storage;
+using AlexNet.Experiments.Infrastructure.Storage.Datasets;
+using AlexNet.Experiments.Infrastructure.Storage.Datasets.Sources;
 using AlexNet.Experiments.Infrastructure.Torch;
-using AlexNet.Experiments.Infrastructure.Torch.Data;
-using AlexNet.Experiments.Infrastructure.Torch.Data.Sources;
 using Hangfire;
 using Microsoft.AspNetCore.Http.Json;
 
@@ -57,7 +57,8 @@ public static class ExperimentsHost
         builder.Services.AddSingleton(topology);
         builder.Services
             .AddApplication()
-            .AddTorchBackend(builder.Configuration.GetValue("AlexNet:ImagesPerShard", DatasetPreprocessor.DefaultImagesPerShard))
+            .AddDatasetFormats(builder.Configuration.GetValue("AlexNet:ImagesPerShard", DatasetPreprocessor.DefaultImagesPerShard))
+            .AddTorchBackend()
             .AddStorage(topology.Storage);
         builder.Services.AddSingleton<IResourceBudget>(new MachineResourceBudget(builder.Configuration, topology.Storage.ArtifactDirectory));
         builder.Services.AddHostedService<StartupTasks>(); // before the job server, so the store is migrated first

@@ -1,5 +1,9 @@
+using AlexNet.Experiments.Domain.Datasets;
+using AlexNet.Experiments.Domain.Retrieval;
 using AlexNet.Experiments.Domain.Storage;
 using AlexNet.Experiments.Domain.Studies;
+using AlexNet.Experiments.Infrastructure.Storage.Datasets;
+using AlexNet.Experiments.Infrastructure.Storage.Datasets.Sources;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -42,6 +46,22 @@ public static class StorageRegistration
         services.AddSingleton<IArtifactIndex>(provider => provider.GetRequiredService<ResultsStore>());
         services.AddSingleton<IStudyStore>(provider => provider.GetRequiredService<ResultsStore>());
         services.AddSingleton<IArtifactStore>(_ => new FileArtifactStore(options.ArtifactDirectory));
+        return services;
+    }
+
+    /// <summary>
+    /// Registers the dataset formats (IDX, CIFAR, ILSVRC, image folders), their decoding and preprocessing into the stored
+    /// form, the synthetic dataset generator and the PNG view of a stored image. <see cref="IDatasetSources"/> needs a
+    /// <see cref="DatasetSourceOptions"/> registered by the host.
+    /// </summary>
+    /// <param name="imagesPerShard">Records per preprocessing shard job (see <see cref="DatasetPreprocessor.ImagesPerShard"/>).</param>
+    public static IServiceCollection AddDatasetFormats(this IServiceCollection services, int imagesPerShard = DatasetPreprocessor.DefaultImagesPerShard)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(imagesPerShard);
+        services.AddSingleton<IDatasetSources, DatasetSources>();
+        services.AddSingleton<IDatasetPreprocessor>(provider => new DatasetPreprocessor(provider.GetService<TimeProvider>()) { ImagesPerShard = imagesPerShard });
+        services.AddSingleton<ISyntheticDatasetGenerator, SyntheticDatasetGenerator>();
+        services.AddSingleton<IStoredImages, StoredImages>();
         return services;
     }
 

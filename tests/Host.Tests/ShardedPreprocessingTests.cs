@@ -1,7 +1,7 @@
 using System.Net;
 using AlexNet.Experiments.Domain.Datasets;
 using AlexNet.Experiments.Domain.Jobs;
-using AlexNet.Experiments.Infrastructure.Torch.Data;
+using AlexNet.Experiments.Infrastructure.Storage.Datasets;
 using Hangfire;
 using Microsoft.Extensions.DependencyInjection;
 

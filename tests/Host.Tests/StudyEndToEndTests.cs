@@ -1,6 +1,6 @@
 using System.Net;
 using AlexNet.Experiments.Domain.Datasets;
-using AlexNet.Experiments.Infrastructure.Torch.Data;
+using AlexNet.Experiments.Infrastructure.Storage.Datasets;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 

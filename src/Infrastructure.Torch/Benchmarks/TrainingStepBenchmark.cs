@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using AlexNet.Experiments.Domain.Datasets;
 using AlexNet.Experiments.Domain.Experiments;
-using AlexNet.Experiments.Infrastructure.Torch.Data;
+using AlexNet.Experiments.Infrastructure.Storage.Datasets;
+using AlexNet.Experiments.Infrastructure.Torch.Augmentation;
 using AlexNet.Experiments.Infrastructure.Torch.Model;
 using AlexNet.Experiments.Infrastructure.Torch.Training;
 

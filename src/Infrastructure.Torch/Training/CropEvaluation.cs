@@ -1,6 +1,7 @@
 using AlexNet.Experiments.Domain.Datasets;
 using AlexNet.Experiments.Domain.Experiments;
-using AlexNet.Experiments.Infrastructure.Torch.Data;
+using AlexNet.Experiments.Infrastructure.Storage.Datasets;
+using AlexNet.Experiments.Infrastructure.Torch.Augmentation;
 using AlexNet.Experiments.Infrastructure.Torch.Model;
 using TorchSharp;
 using static TorchSharp.torch;

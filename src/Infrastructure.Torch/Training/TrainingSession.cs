@@ -1,7 +1,8 @@
 using AlexNet.Experiments.Domain.Experiments;
 using AlexNet.Experiments.Domain.Training;
-using AlexNet.Experiments.Infrastructure.Torch.Data;
+using AlexNet.Experiments.Infrastructure.Storage.Datasets;
 using static TorchSharp.torch;
+using AlexNet.Experiments.Infrastructure.Torch.Augmentation;
 using AlexNet.Experiments.Infrastructure.Torch.Model;
 using AlexNet.Experiments.Infrastructure.Torch.Threading;
 using TorchSharp;

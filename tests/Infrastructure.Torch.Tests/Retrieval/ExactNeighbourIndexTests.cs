@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using AlexNet.Experiments.Domain.Datasets;
 using AlexNet.Experiments.Domain.Retrieval;
 using AlexNet.Experiments.Infrastructure.Torch.Retrieval;
-using AlexNet.Experiments.Infrastructure.Torch.Tests.Data;
+using AlexNet.Experiments.Tests.Shared;
 using static TorchSharp.torch;
 
 namespace AlexNet.Experiments.Infrastructure.Torch.Tests.Retrieval;

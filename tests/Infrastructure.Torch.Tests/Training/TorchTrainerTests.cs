@@ -1,7 +1,7 @@
 using AlexNet.Experiments.Domain.Datasets;
 using AlexNet.Experiments.Domain.Experiments;
 using AlexNet.Experiments.Domain.Training;
-using AlexNet.Experiments.Infrastructure.Torch.Data;
+using AlexNet.Experiments.Infrastructure.Torch.Augmentation;
 using AlexNet.Experiments.Infrastructure.Torch.Training;
 using static TorchSharp.torch;
 

@@ -1,9 +1,10 @@
 using AlexNet.Experiments.Domain.Datasets;
 using AlexNet.Experiments.Domain.Experiments;
 using AlexNet.Experiments.Domain.Training;
-using AlexNet.Experiments.Infrastructure.Torch.Data;
-using AlexNet.Experiments.Infrastructure.Torch.Tests.Data;
+using AlexNet.Experiments.Infrastructure.Storage.Datasets;
+using AlexNet.Experiments.Infrastructure.Torch.Augmentation;
 using AlexNet.Experiments.Infrastructure.Torch.Training;
+using AlexNet.Experiments.Tests.Shared;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AlexNet.Experiments.Infrastructure.Torch.Tests.Training;

@@ -1,0 +1,69 @@
+using AlexNet.Experiments.Domain.Datasets;
+
+namespace AlexNet.Experiments.Infrastructure.Storage.Datasets.Sources;
+
+/// <param name="DataDirectory">Relative source paths (and relative roots) resolve against this folder.</param>
+/// <param name="Roots">The only folders datasets may come from (AlexNet:DatasetRoots).</param>
+public sealed record DatasetSourceOptions(string DataDirectory, IReadOnlyList<string> Roots);
+
+/// <summary>
+/// Admits a source only under a configured root, judged on its canonical path (symlinks resolved). A missing folder
+/// and a forbidden one get the same answer, so the API cannot be used to probe which paths exist.
+/// </summary>
+public sealed class DatasetSources(DatasetSourceOptions options) : IDatasetSources
+{
+    public Task<DatasetSourceCheck> CheckAsync(string requestedPath, DatasetFormat format, CancellationToken cancellationToken) =>
+        Task.Run(() => Check(requestedPath, format), cancellationToken);
+
+    public Task<DatasetSize> MeasureAsync(Dataset dataset, CancellationToken cancellationToken) =>
+        Task.Run(() =>
+        {
+            try
+            {
+                if (UntrustedFiles.RealPath(dataset.SourcePath) is not { } root)
+                {
+                    return new DatasetSize(0, 0);
+                }
+
+                var records = DatasetFormatReaders.For(dataset.Format).Read(root, new UntrustedFileLimits(), cancellationToken);
+                return new DatasetSize(records.ClassNames.Count, records.Train.Count + (records.Validation?.Count ?? 0));
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                // A source broken since registration holds nothing to estimate; preprocessing then fails the run with the reason.
+                return new DatasetSize(0, 0);
+            }
+        }, cancellationToken);
+
+    private DatasetSourceCheck Check(string requestedPath, DatasetFormat format)
+    {
+        string notFound = $"No dataset folder '{requestedPath}' under the configured dataset roots (AlexNet:DatasetRoots).";
+        string? real = Resolve(requestedPath);
+        if (real is null || !Directory.Exists(real))
+        {
+            return DatasetSourceCheck.Invalid(notFound);
+        }
+
+        var roots = options.Roots.Select(Resolve).OfType<string>().Where(Directory.Exists);
+        if (!roots.Any(root => UntrustedFiles.IsUnder(real, root)))
+        {
+            return DatasetSourceCheck.Invalid(notFound);
+        }
+
+        return DatasetFormatReaders.For(format).CheckLayout(real) is { } problem
+            ? DatasetSourceCheck.Invalid(problem)
+            : DatasetSourceCheck.Valid(real);
+    }
+
+    private string? Resolve(string path)
+    {
+        try
+        {
+            return UntrustedFiles.RealPath(Path.GetFullPath(path, Path.GetFullPath(options.DataDirectory)));
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            return null;
+        }
+    }
+}
