@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using AlexNet.Experiments.Domain.Datasets;
-using AlexNet.Experiments.Infrastructure.Torch.Data;
+using AlexNet.Experiments.Infrastructure.Storage.Datasets;
 using AlexNet.Experiments.Tests.Shared;
 using Xunit.Abstractions;
 
