@@ -17,7 +17,7 @@ namespace AlexNet.Experiments.Host;
 
 /// <summary>
 /// The composition root: one web application serves the API, the dashboard and the job server, or a part of them by
-/// <see cref="HostTopology"/> (AlexNet:Role); CLI verbs reuse it.
+/// <see cref="HostTopology"/> (AlexNet:Role); CLI verbs reuse it. Configuration is read once, into <see cref="AlexNetSettings"/>.
 /// </summary>
 public static class ExperimentsHost
 {
@@ -26,43 +26,44 @@ public static class ExperimentsHost
     public static WebApplication Create(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
-        var dataDirectory = Path.GetFullPath(builder.Configuration["AlexNet:DataDirectory"] ?? "data");
-        Directory.CreateDirectory(dataDirectory);
-        var topology = HostTopology.From(builder.Configuration, dataDirectory);
-        Directory.CreateDirectory(topology.Storage.ArtifactDirectory);
+        var settings = AlexNetSettings.From(builder.Configuration);
+        var topology = HostTopology.From(settings);
         var urls = AccessControl.ConfiguredUrls(builder.Configuration).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         if (urls.Count == 0)
         {
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
-        string? apiKey = builder.Configuration[AccessControl.KeySetting];
-        AccessControl.EnsureSafeToListen(urls, apiKey);
+        AccessControl.EnsureSafeToListen(urls, settings.ApiKey);
+
+        Directory.CreateDirectory(settings.DataDirectory);
+        Directory.CreateDirectory(topology.Storage.ArtifactDirectory);
 
         // Defaults in code: appsettings.json would be looked up in the caller's folder, not next to the binary.
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
-        var datasetRoots = DatasetRoots(builder.Configuration);
-        if (datasetRoots is ["sources"])
+        // The default dataset root is created, so there is a folder to put datasets in.
+        if (settings.DatasetRoots is [AlexNetSettings.DefaultDatasetRoot])
         {
-            Directory.CreateDirectory(Path.Combine(dataDirectory, "sources"));
+            Directory.CreateDirectory(Path.Combine(settings.DataDirectory, AlexNetSettings.DefaultDatasetRoot));
         }
 
-        builder.Services.AddSingleton(new DatasetSourceOptions(dataDirectory, datasetRoots));
-        builder.Services.AddSingleton(new RunStepOptions(TimeSpan.FromMinutes(builder.Configuration.GetValue("AlexNet:TrainingStepMinutes", 20.0)))
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(new DatasetSourceOptions(settings.DataDirectory, settings.DatasetRoots));
+        builder.Services.AddSingleton(new RunStepOptions(TimeSpan.FromMinutes(settings.TrainingStepMinutes))
         {
-            CheckpointRetention = builder.Configuration.GetValue("AlexNet:CheckpointRetention", CheckpointRetention.LastAndBest),
+            CheckpointRetention = settings.CheckpointRetention,
         });
         builder.Services.AddSingleton(topology);
         builder.Services
             .AddApplication()
-            .AddDatasetFormats(builder.Configuration.GetValue("AlexNet:ImagesPerShard", DatasetPreprocessor.DefaultImagesPerShard))
+            .AddDatasetFormats(settings.ImagesPerShard)
             .AddTorchBackend()
             .AddStorage(topology.Storage);
-        builder.Services.AddSingleton<IResourceBudget>(new MachineResourceBudget(builder.Configuration, topology.Storage.ArtifactDirectory));
+        builder.Services.AddSingleton<IResourceBudget>(new MachineResourceBudget(settings.MemoryBudgetBytes, settings.DiskBudgetBytes, topology.Storage.ArtifactDirectory));
         builder.Services.AddHostedService<StartupTasks>(); // before the job server, so the store is migrated first
-        builder.Services.AddHangfireJobs(topology.Storage, builder.Configuration.GetValue("AlexNet:Workers", 1), topology.Queues, topology.RunsJobs);
+        builder.Services.AddHangfireJobs(topology.Storage, settings.Workers, topology.Queues, topology.RunsJobs);
         if (topology.RunsJobs)
         {
             builder.Services.AddHostedService<PeriodicReconciliation>();
@@ -93,12 +94,12 @@ public static class ExperimentsHost
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseApiKey(apiKey);
+        app.UseApiKey(settings.ApiKey);
         app.UseRequestBodyLimit();
         app.MapOpenApi();
         // AppPath is the dashboard's "Back to site" link: the results pages.
         // Every request that gets this far carries the key when one is configured; without a key nobody is authenticated.
-        bool authenticated = !string.IsNullOrEmpty(apiKey);
+        bool authenticated = !string.IsNullOrEmpty(settings.ApiKey);
         app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [], IsReadOnlyFunc = _ => !authenticated, AppPath = "/", DashboardTitle = "AlexNet jobs" });
         app.MapDatasetEndpoints();
         app.MapExperimentEndpoints();
@@ -111,9 +112,4 @@ public static class ExperimentsHost
         app.MapRazorPages();
         return app;
     }
-
-    // AlexNet:DatasetRoots as a list or one string of paths separated by the platform's path separator; relative roots
-    // resolve against the data directory. Default: <data directory>/sources.
-    private static string[] DatasetRoots(IConfiguration configuration) =>
-        configuration.GetList("AlexNet:DatasetRoots", Path.PathSeparator) is { Length: > 0 } roots ? roots : ["sources"];
 }

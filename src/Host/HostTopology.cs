@@ -1,5 +1,3 @@
-using AlexNet.Experiments.Domain.Jobs;
-using AlexNet.Experiments.Host.Api;
 using AlexNet.Experiments.Host.Jobs;
 using AlexNet.Experiments.Infrastructure.Storage;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -21,17 +19,13 @@ public enum HostRole
 }
 
 /// <summary>
-/// The process's role and storage, read from configuration: <c>AlexNet:Role</c> = serve | api | worker, <c>AlexNet:Storage</c> =
-/// Sqlite | PostgreSql, <c>ConnectionStrings:AlexNet</c> for PostgreSQL, <c>AlexNet:ArtifactDirectory</c> (default: the data
-/// folder), <c>AlexNet:Queues</c> (default: every work queue). Reconciliation runs where jobs run (serve, worker):
+/// The process's role and storage, from <see cref="AlexNetSettings"/>: <c>AlexNet:Role</c> = serve | api | worker,
+/// <c>AlexNet:Storage</c> = Sqlite | PostgreSql, <c>ConnectionStrings:AlexNet</c> for PostgreSQL, <c>AlexNet:ArtifactDirectory</c>
+/// (default: the data folder), <c>AlexNet:Queues</c> (default: every work queue). Reconciliation runs where jobs run (serve, worker):
 /// it requeues steps for workers, so without a worker it has nothing to hand them to.
 /// </summary>
 public sealed record HostTopology(HostRole Role, StorageOptions Storage, IReadOnlyList<string> Queues)
 {
-    public const string RoleSetting = "AlexNet:Role";
-    public const string StorageSetting = "AlexNet:Storage";
-    public const string ConnectionStringName = "AlexNet";
-
     public bool RunsJobs => Role != HostRole.Api;
 
     public bool ServesHttp => Role != HostRole.Worker;
@@ -43,37 +37,15 @@ public sealed record HostTopology(HostRole Role, StorageOptions Storage, IReadOn
     /// </summary>
     public TimeSpan StartupQuietPeriod => Storage.Backend == StorageBackend.Sqlite ? TimeSpan.Zero : PeriodicReconciliation.QuietPeriod;
 
-    public static HostTopology From(IConfiguration configuration, string dataDirectory)
-    {
-        var role = Parse(configuration[RoleSetting], HostRole.Serve, RoleSetting, "serve, api or worker");
-        var backend = Parse(configuration[StorageSetting], StorageBackend.Sqlite, StorageSetting, "Sqlite or PostgreSql");
-        var connectionString = configuration.GetConnectionString(ConnectionStringName);
-        if (backend == StorageBackend.PostgreSql && string.IsNullOrWhiteSpace(connectionString))
-        {
-            throw new HostRefusedToStartException(
-                $"{StorageSetting}=PostgreSql needs ConnectionStrings:{ConnectionStringName}, e.g. \"Host=db.example;Database=alexnet;Username=alexnet;Password=...\".");
-        }
-
-        if (role != HostRole.Serve && backend == StorageBackend.Sqlite)
-        {
-            throw new HostRefusedToStartException(
-                $"{RoleSetting}={role.ToString().ToLowerInvariant()} shares jobs and results with other processes, which SQLite files do not: set {StorageSetting}=PostgreSql.");
-        }
-
+    /// <summary>
+    /// <see cref="AlexNetSettings.From"/> has refused what cannot work: PostgreSQL without a connection string, and api or worker
+    /// processes on SQLite files, which other processes cannot share.
+    /// </summary>
+    public static HostTopology From(AlexNetSettings settings) => new(
+        settings.Role,
         // Checkpoints, features and preprocessed datasets: a folder every worker sees (e.g. a network mount).
-        string? artifactDirectory = configuration["AlexNet:ArtifactDirectory"] is { Length: > 0 } artifacts ? Path.GetFullPath(artifacts, dataDirectory) : null;
-        return new HostTopology(role, new StorageOptions(dataDirectory, backend, connectionString, artifactDirectory), ConfiguredQueues(configuration));
-    }
-
-    // AlexNet:Queues as a list (AlexNet:Queues:0=train-cpu) or one comma-separated string.
-    private static IReadOnlyList<string> ConfiguredQueues(IConfiguration configuration) =>
-        configuration.GetList("AlexNet:Queues", ',') is { Length: > 0 } queues ? queues : WorkQueues.All;
-
-    private static T Parse<T>(string? value, T fallback, string setting, string allowed)
-        where T : struct, Enum =>
-        string.IsNullOrWhiteSpace(value) ? fallback
-        : Enum.TryParse<T>(value, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) && !int.TryParse(value, out _) ? parsed
-        : throw new HostRefusedToStartException($"{setting} must be {allowed}, not '{value}'.");
+        new StorageOptions(settings.DataDirectory, settings.Storage, settings.PostgreSqlConnectionString, settings.ArtifactDirectory),
+        settings.Queues);
 }
 
 /// <summary>The worker role's stand-in for Kestrel: it serves nothing, so several workers share a machine without ports.</summary>

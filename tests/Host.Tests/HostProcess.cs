@@ -44,7 +44,10 @@ internal sealed class HostProcess : IDisposable
     /// <summary>Starts the host allowed to run only on the CPUs in <paramref name="cpuList"/> (taskset's list, e.g. "0").</summary>
     public static HostProcess StartPinned(string cpuList, params string[] args) => StartWith(["taskset", "--cpu-list", cpuList], args);
 
-    private static HostProcess StartWith(string[] launcher, string[] args)
+    /// <summary>Starts the host with <paramref name="environment"/> added to this process's environment (e.g. AlexNet__Workers=2).</summary>
+    public static HostProcess StartWithEnvironment(IReadOnlyDictionary<string, string> environment, params string[] args) => StartWith([], args, environment);
+
+    private static HostProcess StartWith(string[] launcher, string[] args, IReadOnlyDictionary<string, string>? environment = null)
     {
         // Through env --default-signal: a test run started in the background of a non-interactive shell inherits SIGINT
         // ignored, and .NET, like any Unix program, leaves an ignored SIGINT ignored, so Ctrl-C tests would see nothing.
@@ -54,6 +57,11 @@ internal sealed class HostProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add("--default-signal=INT");
         foreach (var word in launcher)
         {

@@ -1,4 +1,3 @@
-using AlexNet.Experiments.Host.Api;
 using AlexNet.Experiments.Infrastructure.Storage;
 using Microsoft.Extensions.Configuration;
 
@@ -7,7 +6,9 @@ namespace AlexNet.Experiments.Host.Tests;
 public sealed class HostTopologyTests
 {
     private static HostTopology From(params (string Key, string Value)[] settings) =>
-        HostTopology.From(new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value))).Build(), "/tmp/data");
+        HostTopology.From(AlexNetSettings.From(new ConfigurationBuilder()
+            .AddInMemoryCollection(settings.Prepend((Key: "AlexNet:DataDirectory", Value: "/tmp/data")).Select(s => KeyValuePair.Create(s.Key, (string?)s.Value)))
+            .Build()));
 
     [Fact]
     public void Without_settings_one_process_serves_everything_on_sqlite()

@@ -5,9 +5,6 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace AlexNet.Experiments.Host.Api;
 
-/// <summary>The host will not listen beyond loopback without an API key; its message is the one line the operator sees.</summary>
-public sealed class HostRefusedToStartException(string message) : Exception(message);
-
 /// <summary>
 /// One API key (<c>AlexNet:ApiKey</c>, sent as <c>X-Api-Key</c> or <c>Authorization: Bearer</c>) guards every endpoint and the
 /// dashboard once configured. There is no default key: without one the host serves loopback only.
@@ -17,7 +14,7 @@ public static class AccessControl
     public const string KeySetting = "AlexNet:ApiKey";
     public const string KeyHeader = "X-Api-Key";
 
-    /// <summary>Throws when <paramref name="urls"/> reach beyond this machine and no key is configured.</summary>
+    /// <summary>Refuses to start (exit code 1) when <paramref name="urls"/> reach beyond this machine and no key is configured.</summary>
     public static void EnsureSafeToListen(IEnumerable<string> urls, string? apiKey)
     {
         var exposed = urls.Where(url => !IsLoopback(url)).ToList();

@@ -6,8 +6,9 @@ namespace AlexNet.Experiments.Host.Cli;
 
 /// <summary>
 /// Parses the command line with System.CommandLine and runs one verb. A usage error (unknown verb or option, a bad
-/// value) ends with one line on stderr and exit code 2 before the verb starts. Ctrl-C and SIGTERM cancel the verb's
-/// token and set the exit code (see <see cref="Termination"/>).
+/// value) ends with one line on stderr and exit code 2 before the verb starts, and so does a wrong setting from any source
+/// (<see cref="AlexNetSettings"/>) when the verb builds the host. Ctrl-C and SIGTERM cancel the verb's token and set the exit
+/// code (see <see cref="Termination"/>).
 /// </summary>
 public static class CommandLineApp
 {
@@ -51,6 +52,11 @@ public static class CommandLineApp
         {
             return signalled;
         }
+        catch (HostRefusedToStartException refused)
+        {
+            await Console.Error.WriteLineAsync(refused.Message);
+            return refused.ExitCode;
+        }
         catch (Exception e) when (e is not HostAbortedException) // WebApplicationFactory ends the entry point with it
         {
             await Console.Error.WriteLineAsync(e.ToString());
@@ -71,15 +77,17 @@ public static class CommandLineApp
     }
 
     /// <summary>
-    /// Puts the default verb in front of a command line that names none, and splits `--Section:Key=value` for a declared
-    /// option: System.CommandLine splits `--name=value` at the first ':' or '=', which would cut such a name short.
+    /// Puts the default verb in front of a command line that names none, and splits `--Section:Key=value` for an option the
+    /// verb declares: System.CommandLine splits `--name=value` at the first ':' or '=', which would cut such a name short.
     /// </summary>
     private static string[] Normalise(string[] args, RootCommand root, string defaultVerb)
     {
         bool asksRoot = args.Length > 0 && (!args[0].StartsWith('-') || args[0] is "-h" or "-?" or "--help" or "--version");
         var withVerb = asksRoot ? args : [defaultVerb, .. args];
 
-        var keys = AllOptionNames(root).Where(name => name.Contains(':')).ToList();
+        // Only the invoked verb's own: a key another verb declares is forwarded as it is, so its value may start with '-'.
+        var verb = root.Subcommands.FirstOrDefault(c => c.Name == withVerb.FirstOrDefault());
+        var keys = AllOptionNames(verb ?? root).Where(name => name.Contains(':')).ToList();
         var normalised = new List<string>(withVerb.Length);
         for (int i = 0; i < withVerb.Length; i++)
         {

@@ -1,4 +1,3 @@
-using AlexNet.Experiments.Host.Api;
 using System.CommandLine;
 using Microsoft.AspNetCore.Connections;
 
@@ -24,7 +23,9 @@ public static class ServeCommand
         {
             HelpName = "minutes",
             Description = "Training time per job; a longer epoch continues in the next job [default: 20]",
-        }.Must(minutes => minutes is >= 0 and < 30 ? null : $"must be from 0 to below 30 (Hangfire hands a job out again after 30 minutes), not {minutes}.");
+        }.Must(minutes => minutes is >= 0 and < AlexNetSettings.TrainingStepMinutesLimit
+            ? null
+            : $"must be from 0 to below {AlexNetSettings.TrainingStepMinutesLimit} (Hangfire hands a job out again after {AlexNetSettings.TrainingStepMinutesLimit} minutes), not {minutes}.");
 
         // ASP.NET Core's own host settings; WebApplicationFactory passes all three.
         var environment = new Option<string>("--environment") { HelpName = "name", Description = "ASP.NET Core environment [default: Production]" };
@@ -44,17 +45,9 @@ public static class ServeCommand
 
     private static async Task<int> RunAsync(string[] configuration, CancellationToken cancellationToken)
     {
-        WebApplication app;
-        try
-        {
-            // The host logs a failed start, with the bind error's stack trace, at Error; the exception reaches us anyway.
-            app = ExperimentsHost.Create(["--Logging:LogLevel:Microsoft.Extensions.Hosting=Critical", .. configuration]);
-        }
-        catch (HostRefusedToStartException refused)
-        {
-            await Console.Error.WriteLineAsync(refused.Message);
-            return 1;
-        }
+        // The host logs a failed start, with the bind error's stack trace, at Error; the exception reaches us anyway.
+        // A refusal to start (HostRefusedToStartException) is CommandLineApp's to print.
+        var app = ExperimentsHost.Create(["--Logging:LogLevel:Microsoft.Extensions.Hosting=Critical", .. configuration]);
 
         var urls = app.Configuration["urls"] ?? ExperimentsHost.DefaultUrl;
         try
