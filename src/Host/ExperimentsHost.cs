@@ -36,6 +36,10 @@ public static class ExperimentsHost
 
         AccessControl.EnsureSafeToListen(urls, settings.ApiKey);
 
+        // Process-wide native settings, before the first libtorch call of every verb and role: nothing calls libtorch before
+        // the host is built, and the Torch backend cannot be registered without them.
+        var torchRuntime = TorchRuntime.Start();
+
         Directory.CreateDirectory(settings.DataDirectory);
         Directory.CreateDirectory(topology.Storage.ArtifactDirectory);
 
@@ -59,7 +63,7 @@ public static class ExperimentsHost
         builder.Services
             .AddApplication()
             .AddDatasetFormats(settings.ImagesPerShard)
-            .AddTorchBackend()
+            .AddTorchBackend(torchRuntime)
             .AddStorage(topology.Storage);
         builder.Services.AddSingleton<IResourceBudget>(new MachineResourceBudget(settings.MemoryBudgetBytes, settings.DiskBudgetBytes, topology.Storage.ArtifactDirectory));
         builder.Services.AddHostedService<StartupTasks>(); // before the job server, so the store is migrated first

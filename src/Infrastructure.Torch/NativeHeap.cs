@@ -11,18 +11,34 @@ internal static partial class NativeHeap
 {
     private const int TrimThreshold = -1, TopPad = -2, MmapThreshold = -3;
 
-    public static void KeepFreedMemory()
+    /// <summary>The values <see cref="KeepFreedMemory"/> sets: glibc's largest mmap threshold, no trimming, a 64 MiB top pad.</summary>
+    public static NativeHeapSettings KeepingFreedMemory { get; } = new(MmapThresholdBytes: 32 << 20, TrimThresholdBytes: int.MaxValue, TopPadBytes: 64 << 20);
+
+    /// <summary>Sets glibc's allocator to keep freed memory; null where there is no glibc (other systems, or mallopt refused).</summary>
+    public static NativeHeapSettings? KeepFreedMemory()
     {
         if (!OperatingSystem.IsLinux())
         {
-            return;
+            return null;
         }
 
-        _ = Mallopt(MmapThreshold, 32 << 20); // glibc's largest: a block up to 32 MiB comes from the heap
-        _ = Mallopt(TrimThreshold, int.MaxValue);
-        _ = Mallopt(TopPad, 64 << 20);
+        var settings = KeepingFreedMemory;
+        // mallopt answers 1 when it took the value; musl's answers 0 to everything.
+        bool applied = Mallopt(MmapThreshold, settings.MmapThresholdBytes) == 1;
+        applied &= Mallopt(TrimThreshold, settings.TrimThresholdBytes) == 1;
+        applied &= Mallopt(TopPad, settings.TopPadBytes) == 1;
+        return applied ? settings : null;
     }
 
     [LibraryImport("libc", EntryPoint = "mallopt")]
     private static partial int Mallopt(int parameter, int value);
+}
+
+/// <summary>glibc malloc's settings (mallopt), in bytes.</summary>
+public sealed record NativeHeapSettings(int MmapThresholdBytes, int TrimThresholdBytes, int TopPadBytes)
+{
+    public override string ToString() =>
+        $"malloc keeps freed memory (mmap threshold {MiB(MmapThresholdBytes)}, trim threshold {(TrimThresholdBytes == int.MaxValue ? "never" : MiB(TrimThresholdBytes))}, top pad {MiB(TopPadBytes)})";
+
+    private static string MiB(int bytes) => $"{bytes / (1 << 20)} MiB";
 }

@@ -10,9 +10,11 @@ namespace AlexNet.Experiments.Infrastructure.Torch;
 
 public static class TorchRegistration
 {
-    public static IServiceCollection AddTorchBackend(this IServiceCollection services)
+    /// <param name="runtime">What <see cref="TorchRuntime.Start"/> returned: the backend is composed only once the runtime is started.</param>
+    public static IServiceCollection AddTorchBackend(this IServiceCollection services, TorchRuntimeSetup runtime)
     {
-        NativeHeap.KeepFreedMemory();
+        ArgumentNullException.ThrowIfNull(runtime);
+        services.AddSingleton(runtime);
         services.AddSingleton<IModelInspector, TorchModelInspector>();
         services.AddSingleton<IRuntimeEnvironment, TorchRuntimeEnvironment>();
         services.AddSingleton<ITrainer, TorchTrainer>();

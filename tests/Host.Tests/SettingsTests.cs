@@ -68,6 +68,24 @@ public sealed class SettingsTests : IDisposable
     }
 
     [Fact]
+    public async Task The_host_logs_what_the_torch_runtime_chose_in_one_line_at_start_up()
+    {
+        using var host = HostProcess.Start(
+            "serve", "--urls=http://127.0.0.1:0", $"--AlexNet:DataDirectory={dataDirectory}",
+            "--Logging:Console:FormatterName=simple", "--Logging:Console:FormatterOptions:SingleLine=true");
+        await host.WaitForOutputAsync("Devices available for training", TimeSpan.FromMinutes(1));
+
+        var line = host.Output.Split('\n').Where(l => l.Contains("Torch runtime:", StringComparison.Ordinal)).ShouldHaveSingleItem();
+        line.ShouldStartWith("info: AlexNet.Experiments.Host.StartupTasks[");
+        line.ShouldContain(" intra-op threads, kernel workers up to ");
+        line.ShouldContain(Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA") is { } yours ? $"ONEDNN_MAX_CPU_ISA={yours} (yours)" : "ONEDNN_MAX_CPU_ISA=AVX2 (the default cap");
+        line.ShouldContain("malloc keeps freed memory (mmap threshold 32 MiB, trim threshold never, top pad 64 MiB)");
+
+        host.Signal(HostProcess.SIGTERM);
+        (await host.WaitForExitAsync(TimeSpan.FromSeconds(30))).ExitCode.ShouldBe(143);
+    }
+
+    [Fact]
     public void Without_settings_every_default_of_the_readme_applies()
     {
         var settings = From();

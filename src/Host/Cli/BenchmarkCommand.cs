@@ -1,5 +1,6 @@
 using System.CommandLine;
 using AlexNet.Experiments.Application.Common;
+using AlexNet.Experiments.Infrastructure.Torch;
 using AlexNet.Experiments.Infrastructure.Torch.Benchmarks;
 
 namespace AlexNet.Experiments.Host.Cli;
@@ -33,16 +34,18 @@ public static class BenchmarkCommand
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
+            // Before the benchmarks' first libtorch call; the figures depend on what it chose.
+            var runtime = TorchRuntime.Start();
+            Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
+            Console.WriteLine($"Torch runtime: {runtime}");
             if (parseResult.GetValue(retrievalOnly))
             {
-                Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
                 PrintRetrieval(cancellationToken);
                 return 0;
             }
 
             if (parseResult.GetValue(trainingOnly))
             {
-                Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
                 await PrintTrainingAsync(WorkFolder(parseResult.GetValue(dataDirectory) ?? "data"), cancellationToken);
                 return 0;
             }
@@ -82,7 +85,6 @@ public static class BenchmarkCommand
         var paper = HyperparameterPresets.All[HyperparameterPresets.Paper2012];
         var small = HyperparameterPresets.All[HyperparameterPresets.Quickstart];
 
-        Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
         Console.WriteLine($"Work folder: {work}");
 
         var (preprocessing, store256) = await benchmark.PreprocessAsync(images, 256, ct);

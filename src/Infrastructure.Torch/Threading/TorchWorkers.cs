@@ -18,11 +18,14 @@ internal static class TorchWorkers
     [ThreadStatic]
     private static bool singleThreaded;
 
+    /// <summary>One per core: the most threads any call computes on, the caller's included.</summary>
+    public static int MaxThreads => Environment.ProcessorCount;
+
     /// <summary>Runs <paramref name="work"/> on the calling thread and on up to <paramref name="threads"/> - 1 workers, and returns when all are done.</summary>
     /// <remarks><paramref name="work"/> must share its items out itself and return at once when none are left: a worker may start after the rest is done.</remarks>
     public static void RunAlongside(Action work, int threads)
     {
-        int helpers = Math.Min(threads, Environment.ProcessorCount) - 1;
+        int helpers = Math.Min(threads, MaxThreads) - 1;
         if (helpers <= 0)
         {
             work();
@@ -69,7 +72,7 @@ internal static class TorchWorkers
             }
         }
 
-        using var done = Post(Math.Min(count, Environment.ProcessorCount), Work, out var failure);
+        using var done = Post(Math.Min(count, MaxThreads), Work, out var failure);
         done.Wait();
         failure.Value?.Throw();
     }

@@ -35,7 +35,7 @@ public sealed class RealStore : IAsyncDisposable
         var dataDirectory = Path.Combine(Path.GetTempPath(), "alexnet-run-state", Guid.NewGuid().ToString("N"));
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddApplication().AddDatasetFormats().AddTorchBackend().AddSqliteStorage(dataDirectory);
+        services.AddApplication().AddDatasetFormats().AddTorchBackend(TorchRuntime.Start()).AddSqliteStorage(dataDirectory);
         services.AddSingleton(scheduler);
         services.AddSingleton<BarrierWork>();
         services.RemoveAll<IDatasetPreprocessor>();

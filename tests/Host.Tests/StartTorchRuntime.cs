@@ -1,0 +1,13 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using AlexNet.Experiments.Infrastructure.Torch;
+
+namespace AlexNet.Experiments.Host.Tests;
+
+/// <summary>Some of these tests call libtorch without a host, so they start the runtime as the host does, before any of them runs.</summary>
+internal static class StartTorchRuntime
+{
+    [ModuleInitializer]
+    [SuppressMessage("Usage", "CA2255", Justification = "The test assembly's start-up: it must precede every test's first libtorch call.")]
+    internal static void Start() => TorchRuntime.Start();
+}
