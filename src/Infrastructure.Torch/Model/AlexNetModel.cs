@@ -5,16 +5,6 @@ using static TorchSharp.torch;
 
 namespace AlexNet.Experiments.Infrastructure.Torch.Model;
 
-/// <summary>Dropout's noise for fc6's and fc7's outputs (batch x units, every tower's units in canonical order).</summary>
-public sealed record DropoutNoise(Tensor Hidden6, Tensor Hidden7)
-{
-    /// <summary>The noise of images <paramref name="start"/> .. <paramref name="start"/> + <paramref name="count"/> - 1 of the batch.</summary>
-    public DropoutNoise Rows(long start, long count) => new(Hidden6.narrow(0, start, count), Hidden7.narrow(0, start, count));
-}
-
-/// <summary>A parameter of the paper's network as stored across towers: the shards, concatenated on dim 0, are the grouped (one-device) parameter.</summary>
-public sealed record ShardedParameter(string Name, IReadOnlyList<Parameter> Shards);
-
 /// <summary>
 /// Krizhevsky et al. (2012). With one device both towers share grouped convolutions; with two devices each tower
 /// is its own module on its own device, and activations cross devices only into conv3, fc6, fc7 and fc8.
