@@ -306,7 +306,7 @@ public sealed class AlexNetTests
         { "Two devices need two towers", new ModelHyperparameters { Towers = 1, Devices = ["cpu", "cpu"] } },
         { "Towers", new ModelHyperparameters { Towers = 3 } },
         { "too small", new ModelHyperparameters { InputSize = 40 } },
-        { "Unknown device", new ModelHyperparameters { Devices = ["tpu"] } },
+        { "is not a device name", new ModelHyperparameters { Devices = ["tpu"] } },
         { "not available", new ModelHyperparameters { Devices = ["cuda:7"] } },
     };
 
