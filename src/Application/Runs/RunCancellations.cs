@@ -1,20 +1,28 @@
-using System.Collections.Concurrent;
-
 namespace AlexNet.Experiments.Application.Runs;
 
 /// <summary>
-/// The cancellation sources of the run steps executing in this process. Cancelling a run trips its step's token, which the
-/// trainer checks at every batch boundary; the run's Cancelled status in the store is what keeps it stopped.
+/// The cancellation sources of the run steps executing in this process (several at once for a run's preprocessing shards).
+/// Cancelling a run trips every one of its steps' tokens, which the trainer checks at every batch boundary; the run's
+/// Cancelled status in the store is what keeps it stopped, and what a step running in another process reads.
 /// </summary>
 public sealed class RunCancellations
 {
-    private readonly ConcurrentDictionary<Guid, CancellationTokenSource> running = new();
+    private readonly Dictionary<Guid, List<CancellationTokenSource>> running = [];
 
     /// <summary>A token cancelled by <see cref="Cancel"/> until the returned scope is disposed.</summary>
     public Scope Register(Guid runId)
     {
         var source = new CancellationTokenSource();
-        running[runId] = source;
+        lock (running)
+        {
+            if (!running.TryGetValue(runId, out var sources))
+            {
+                running[runId] = sources = [];
+            }
+
+            sources.Add(source);
+        }
+
         return new Scope(this, runId, source);
     }
 
@@ -22,18 +30,45 @@ public sealed class RunCancellations
     /// True while a step of the run executes here, also after its cancellation until the step has saved its state and
     /// returned: the run's files are still being written until then.
     /// </summary>
-    public bool IsExecuting(Guid runId) => running.ContainsKey(runId);
+    public bool IsExecuting(Guid runId)
+    {
+        lock (running)
+        {
+            return running.ContainsKey(runId);
+        }
+    }
 
     /// <summary>True when a step of the run was executing here.</summary>
     public bool Cancel(Guid runId)
     {
-        if (!running.TryGetValue(runId, out var source))
+        List<CancellationTokenSource> sources;
+        lock (running)
         {
-            return false;
+            if (!running.TryGetValue(runId, out var registered))
+            {
+                return false;
+            }
+
+            sources = [.. registered];
         }
 
-        source.Cancel();
+        foreach (var source in sources)
+        {
+            source.Cancel();
+        }
+
         return true;
+    }
+
+    private void Remove(Guid runId, CancellationTokenSource source)
+    {
+        lock (running)
+        {
+            if (running.TryGetValue(runId, out var sources) && sources.Remove(source) && sources.Count == 0)
+            {
+                running.Remove(runId);
+            }
+        }
     }
 
     public sealed class Scope(RunCancellations owner, Guid runId, CancellationTokenSource source) : IDisposable
@@ -42,7 +77,7 @@ public sealed class RunCancellations
 
         public void Dispose()
         {
-            owner.running.TryRemove(KeyValuePair.Create(runId, source));
+            owner.Remove(runId, source);
             source.Dispose();
         }
     }

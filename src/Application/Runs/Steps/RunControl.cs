@@ -16,8 +16,14 @@ public sealed partial class RunControl(
     /// <summary>Watches the run until the returned scope is disposed; its token stops the step when the host stops or the run is cancelled.</summary>
     public RunWatch Watch(Guid runId, CancellationToken stopping) => new(this, runId, cancellations.Register(runId), stopping);
 
-    /// <summary>The step has ended and its figures are stored: this process keeps nothing of the run.</summary>
-    internal void Forget(Guid runId) => board.Remove(runId);
+    /// <summary>The step has ended and its figures are stored: unless another step of the run runs here, this process keeps nothing of it.</summary>
+    internal void Forget(Guid runId)
+    {
+        if (!cancellations.IsExecuting(runId))
+        {
+            board.Remove(runId);
+        }
+    }
 
     internal async Task WatchAsync(Guid runId, CancellationToken stop)
     {
