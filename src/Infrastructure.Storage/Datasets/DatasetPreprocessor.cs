@@ -31,11 +31,6 @@ public sealed class DatasetPreprocessor(TimeProvider? timeProvider = null) : IDa
     /// <summary>About 2.5 minutes of decoding at 256 px on 2 cores here (~330 images/s), far below the job store's 30 minutes.</summary>
     public const int DefaultImagesPerShard = 50_000;
 
-    private const string PlanFile = "plan.json";
-    private const string DigestsFile = "digests.bin";
-    private const string PartFile = "part.json";
-    private const string StatisticsFile = "statistics.bin";
-
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
     /// <summary>Upper bound on threads used for hashing and decoding.</summary>
@@ -90,28 +85,6 @@ public sealed class DatasetPreprocessor(TimeProvider? timeProvider = null) : IDa
 
     private sealed record Outcome(byte[]? Crop, string? Skipped, bool Changed);
 
-    /// <summary>What the shards and the merge need of the listing, so they never hash the whole source again.</summary>
-    private sealed record ShardPlan(
-        string ContentHash, PreprocessingSettings Settings, IReadOnlyList<string> ClassNames, IReadOnlyList<SkippedFile> SourceSkipped,
-        ValidationHoldOut? HoldOut, int Items, int ImagesPerShard, IReadOnlyDictionary<int, string> Unreadable)
-    {
-        public int Shards => Math.Max(1, (int)(((long)Items + ImagesPerShard - 1) / ImagesPerShard));
-
-        public (int Start, int Count) Range(int shard)
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(shard);
-            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(shard, Shards);
-            int start = (int)Math.Min((long)shard * ImagesPerShard, Items);
-            return (start, Math.Min(ImagesPerShard, Items - start));
-        }
-    }
-
-    private sealed record ShardPart(int TrainCount, int ValidationCount, IReadOnlyList<SkippedFile> Skipped);
-
-    private static string ShardsFolder(string storeRoot, string contentHash) => Path.Combine(storeRoot, $".shards-{contentHash}");
-
-    private static string PartFolder(string shardsFolder, int shard) => Path.Combine(shardsFolder, $"shard-{shard:D5}");
-
     private PreprocessingPlan Plan(
         Dataset dataset, PreprocessingSettings settings, string storeRoot, IProgress<PreprocessingProgress>? progress, CancellationToken cancellationToken)
     {
@@ -134,8 +107,8 @@ public sealed class DatasetPreprocessor(TimeProvider? timeProvider = null) : IDa
             return new PreprocessingPlan(hash, 0, existing with { DatasetId = dataset.Id });
         }
 
-        string folder = ShardsFolder(storeRoot, hash);
-        if (TryReadPlan(folder) is { } planned)
+        string folder = ShardLayout.ShardsFolder(storeRoot, hash);
+        if (ShardLayout.TryReadPlan(folder) is { } planned)
         {
             return new PreprocessingPlan(hash, planned.Shards, null);
         }
@@ -157,10 +130,10 @@ public sealed class DatasetPreprocessor(TimeProvider? timeProvider = null) : IDa
 
         var plan = new ShardPlan(hash, settings, source.ClassNames, source.Skipped, holdOut, items.Count, ImagesPerShard, unreadable);
         // Same content hash, same digests: a racing planner writes identical bytes. plan.json, written last, is the commit point.
-        WriteAtomically(Path.Combine(folder, DigestsFile), digestBytes, overwrite: true);
-        if (!WriteAtomically(Path.Combine(folder, PlanFile), JsonSerializer.SerializeToUtf8Bytes(plan, StoreFiles.Json), overwrite: false))
+        ShardLayout.WriteAtomically(Path.Combine(folder, ShardLayout.DigestsFile), digestBytes, overwrite: true);
+        if (!ShardLayout.WriteAtomically(Path.Combine(folder, ShardLayout.PlanFile), JsonSerializer.SerializeToUtf8Bytes(plan, StoreFiles.Json), overwrite: false))
         {
-            plan = TryReadPlan(folder) ?? throw new InvalidOperationException($"The shard plan of {hash} could not be read.");
+            plan = ShardLayout.TryReadPlan(folder) ?? throw new InvalidOperationException($"The shard plan of {hash} could not be read.");
         }
 
         return new PreprocessingPlan(hash, plan.Shards, null);
@@ -169,9 +142,9 @@ public sealed class DatasetPreprocessor(TimeProvider? timeProvider = null) : IDa
     private void PreprocessShard(
         Dataset dataset, string storeRoot, string contentHash, int shard, IProgress<PreprocessingProgress>? progress, bool overall, CancellationToken cancellationToken)
     {
-        string folder = ShardsFolder(storeRoot, contentHash);
-        var plan = TryReadPlan(folder) ?? throw new InvalidOperationException($"Version {contentHash} has no shard plan; plan it first.");
-        string part = PartFolder(folder, shard);
+        string folder = ShardLayout.ShardsFolder(storeRoot, contentHash);
+        var plan = ShardLayout.TryReadPlan(folder) ?? throw new InvalidOperationException($"Version {contentHash} has no shard plan; plan it first.");
+        string part = ShardLayout.PartFolder(folder, shard);
         var (start, count) = plan.Range(shard);
         if (Directory.Exists(part))
         {
@@ -187,20 +160,20 @@ public sealed class DatasetPreprocessor(TimeProvider? timeProvider = null) : IDa
         }
 
         var digests = ReadDigests(folder, plan, start, count);
-        string temporary = Path.Combine(folder, $".tmp-shard-{shard:D5}-{Guid.NewGuid():N}");
+        string temporary = ShardLayout.TemporaryPartFolder(folder, shard);
         Directory.CreateDirectory(temporary);
         try
         {
             var shardProgress = progress is null ? null : new Progress(p => progress.Report(
                 overall ? p with { Processed = start + p.Processed, Total = plan.Items } : p));
             var (partInfo, statistics) = Write(temporary, plan.Settings.ImageSize, realRoot, items.GetRange(start, count), digests, shardProgress, cancellationToken);
-            using (var stream = Create(temporary, StatisticsFile))
+            using (var stream = ShardLayout.CreateFile(temporary, ShardLayout.StatisticsFile))
             {
                 statistics.WriteTo(stream);
                 stream.Flush(flushToDisk: true);
             }
 
-            WriteAtomically(Path.Combine(temporary, PartFile), JsonSerializer.SerializeToUtf8Bytes(partInfo, StoreFiles.Json), overwrite: false);
+            ShardLayout.WriteAtomically(Path.Combine(temporary, ShardLayout.PartFile), JsonSerializer.SerializeToUtf8Bytes(partInfo, StoreFiles.Json), overwrite: false);
             try
             {
                 Directory.Move(temporary, part);
@@ -227,16 +200,16 @@ public sealed class DatasetPreprocessor(TimeProvider? timeProvider = null) : IDa
             return existing with { DatasetId = dataset.Id };
         }
 
-        string folder = ShardsFolder(storeRoot, contentHash);
-        string temporary = Path.Combine(storeRoot, $".tmp-{contentHash}-{Guid.NewGuid():N}");
+        string folder = ShardLayout.ShardsFolder(storeRoot, contentHash);
+        string temporary = ShardLayout.TemporaryStoreFolder(storeRoot, contentHash);
         try
         {
-            var plan = TryReadPlan(folder) ?? throw new InvalidOperationException($"Version {contentHash} has no shard plan; plan it first.");
+            var plan = ShardLayout.TryReadPlan(folder) ?? throw new InvalidOperationException($"Version {contentHash} has no shard plan; plan it first.");
             Directory.CreateDirectory(temporary);
             var version = Concatenate(temporary, folder, plan, dataset.Id, storePath, cancellationToken);
             File.WriteAllText(Path.Combine(temporary, StoreFiles.Version), JsonSerializer.Serialize(version, StoreFiles.Json));
             var published = Publish(temporary, storePath, version, dataset.Id);
-            TryDelete(folder);
+            ShardLayout.TryDelete(folder);
             return published;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException
@@ -247,7 +220,7 @@ public sealed class DatasetPreprocessor(TimeProvider? timeProvider = null) : IDa
         }
         finally
         {
-            TryDelete(temporary);
+            ShardLayout.TryDelete(temporary);
         }
     }
 
@@ -257,22 +230,22 @@ public sealed class DatasetPreprocessor(TimeProvider? timeProvider = null) : IDa
         var statistics = new TrainingStatistics(size);
         var skipped = new List<SkippedFile>(plan.SourceSkipped);
         int train = 0, validation = 0;
-        using (var trainImages = Create(temporary, StoreFiles.Images(DatasetSplit.Train)))
-        using (var trainLabels = Create(temporary, StoreFiles.Labels(DatasetSplit.Train)))
-        using (var validationImages = Create(temporary, StoreFiles.Images(DatasetSplit.Validation)))
-        using (var validationLabels = Create(temporary, StoreFiles.Labels(DatasetSplit.Validation)))
+        using (var trainImages = ShardLayout.CreateFile(temporary, StoreFiles.Images(DatasetSplit.Train)))
+        using (var trainLabels = ShardLayout.CreateFile(temporary, StoreFiles.Labels(DatasetSplit.Train)))
+        using (var validationImages = ShardLayout.CreateFile(temporary, StoreFiles.Images(DatasetSplit.Validation)))
+        using (var validationLabels = ShardLayout.CreateFile(temporary, StoreFiles.Labels(DatasetSplit.Validation)))
         {
             // Shard order, never completion order: the bytes and the sums are the single pass's.
             for (int shard = 0; shard < plan.Shards; shard++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                string part = PartFolder(folder, shard);
+                string part = ShardLayout.PartFolder(folder, shard);
                 if (!Directory.Exists(part))
                 {
                     throw new InvalidOperationException($"Shard {shard} of version {plan.ContentHash} has not been preprocessed.");
                 }
 
-                var info = JsonSerializer.Deserialize<ShardPart>(File.ReadAllBytes(Path.Combine(part, PartFile)), StoreFiles.Json)
+                var info = JsonSerializer.Deserialize<ShardPart>(File.ReadAllBytes(Path.Combine(part, ShardLayout.PartFile)), StoreFiles.Json)
                     ?? throw new InvalidDataException($"Shard {shard} of version {plan.ContentHash} has no part record.");
                 foreach (var (stream, name) in new[]
                          {
@@ -284,7 +257,7 @@ public sealed class DatasetPreprocessor(TimeProvider? timeProvider = null) : IDa
                     input.CopyTo(stream, 1 << 20);
                 }
 
-                using (var input = File.OpenRead(Path.Combine(part, StatisticsFile)))
+                using (var input = File.OpenRead(Path.Combine(part, ShardLayout.StatisticsFile)))
                 {
                     statistics.AddFrom(input);
                 }
@@ -299,7 +272,7 @@ public sealed class DatasetPreprocessor(TimeProvider? timeProvider = null) : IDa
                 throw new InvalidDataException("The dataset has no decodable training images.");
             }
 
-            using (var mean = Create(temporary, StoreFiles.Mean))
+            using (var mean = ShardLayout.CreateFile(temporary, StoreFiles.Mean))
             {
                 mean.Write(statistics.MeanImageBytes());
                 mean.Flush(flushToDisk: true);
@@ -321,23 +294,10 @@ public sealed class DatasetPreprocessor(TimeProvider? timeProvider = null) : IDa
     private static string RealRoot(Dataset dataset) =>
         UntrustedFiles.RealPath(dataset.SourcePath) ?? throw new DirectoryNotFoundException($"Dataset source '{dataset.SourcePath}' no longer exists.");
 
-    private static ShardPlan? TryReadPlan(string folder)
-    {
-        try
-        {
-            string path = Path.Combine(folder, PlanFile);
-            return File.Exists(path) ? JsonSerializer.Deserialize<ShardPlan>(File.ReadAllBytes(path), StoreFiles.Json) : null;
-        }
-        catch (Exception e) when (e is IOException or JsonException)
-        {
-            return null;
-        }
-    }
-
     private static Digest[] ReadDigests(string folder, ShardPlan plan, int start, int count)
     {
         var digests = new Digest[count];
-        using var file = File.OpenRead(Path.Combine(folder, DigestsFile));
+        using var file = File.OpenRead(Path.Combine(folder, ShardLayout.DigestsFile));
         file.Position = start * (long)SHA256.HashSizeInBytes;
         for (int i = 0; i < count; i++)
         {
@@ -347,46 +307,6 @@ public sealed class DatasetPreprocessor(TimeProvider? timeProvider = null) : IDa
         }
 
         return digests;
-    }
-
-    /// <summary>Writes a sibling temporary file, then renames it into place; false when the file exists and may not be replaced.</summary>
-    private static bool WriteAtomically(string path, byte[] bytes, bool overwrite)
-    {
-        string temporary = $"{path}.{Guid.NewGuid():N}.tmp";
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
-            {
-                stream.Write(bytes);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, path, overwrite);
-            return true;
-        }
-        catch (IOException) when (!overwrite && File.Exists(path))
-        {
-            return false;
-        }
-        finally
-        {
-            File.Delete(temporary);
-        }
-    }
-
-    private static void TryDelete(string folder)
-    {
-        try
-        {
-            if (Directory.Exists(folder))
-            {
-                Directory.Delete(folder, recursive: true);
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // A leftover folder of parts or temporary files costs disk space, never correctness.
-        }
     }
 
     private sealed class Progress(Action<PreprocessingProgress> report) : IProgress<PreprocessingProgress>
@@ -525,10 +445,10 @@ public sealed class DatasetPreprocessor(TimeProvider? timeProvider = null) : IDa
         var options = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = MaxDegreeOfParallelism };
         var statistics = new TrainingStatistics(size);
 
-        using var trainImages = Create(folder, StoreFiles.Images(DatasetSplit.Train));
-        using var trainLabels = Create(folder, StoreFiles.Labels(DatasetSplit.Train));
-        using var validationImages = Create(folder, StoreFiles.Images(DatasetSplit.Validation));
-        using var validationLabels = Create(folder, StoreFiles.Labels(DatasetSplit.Validation));
+        using var trainImages = ShardLayout.CreateFile(folder, StoreFiles.Images(DatasetSplit.Train));
+        using var trainLabels = ShardLayout.CreateFile(folder, StoreFiles.Labels(DatasetSplit.Train));
+        using var validationImages = ShardLayout.CreateFile(folder, StoreFiles.Images(DatasetSplit.Validation));
+        using var validationLabels = ShardLayout.CreateFile(folder, StoreFiles.Labels(DatasetSplit.Validation));
         int train = 0, validation = 0;
         var skipped = new List<SkippedFile>();
         Span<byte> label = stackalloc byte[sizeof(int)];
@@ -646,7 +566,4 @@ public sealed class DatasetPreprocessor(TimeProvider? timeProvider = null) : IDa
         using var bitmap = SkiaImaging.TryDecode(bytes, size, Limits.MaxPixels, out var reason);
         return bitmap is null ? new Outcome(null, reason, false) : new Outcome(ResizeAndCentreCrop(bitmap, size), null, false);
     }
-
-    private static FileStream Create(string folder, string name) =>
-        new(Path.Combine(folder, name), FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 20);
 }
