@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using AlexNet.Experiments.Domain.Datasets;
 using AlexNet.Experiments.Infrastructure.Storage.Datasets.Sources;
@@ -25,9 +24,6 @@ namespace AlexNet.Experiments.Infrastructure.Storage.Datasets;
 /// </summary>
 public sealed class DatasetPreprocessor(TimeProvider? timeProvider = null) : IDatasetPreprocessor
 {
-    // Bump when the decoding/resizing pipeline changes what bytes a source produces, so old stores are not reused.
-    private const string FormatTag = "alexnet-store-v2";
-
     /// <summary>About 2.5 minutes of decoding at 256 px on 2 cores here (~330 images/s), far below the job store's 30 minutes.</summary>
     public const int DefaultImagesPerShard = 50_000;
 
@@ -61,7 +57,7 @@ public sealed class DatasetPreprocessor(TimeProvider? timeProvider = null) : IDa
 
     public Task<PreprocessingPlan> PlanAsync(
         Dataset dataset, PreprocessingSettings settings, string storeRoot, IProgress<PreprocessingProgress>? progress, CancellationToken cancellationToken) =>
-        Task.Run(() => Plan(dataset, settings, storeRoot, progress, cancellationToken), cancellationToken);
+        Task.Run(() => new ShardPlanner(Limits, MaxDegreeOfParallelism, ImagesPerShard).Plan(dataset, settings, storeRoot, progress, cancellationToken), cancellationToken);
 
     public Task PreprocessShardAsync(
         Dataset dataset, string storeRoot, string contentHash, int shard, IProgress<PreprocessingProgress>? progress, CancellationToken cancellationToken) =>
@@ -78,66 +74,7 @@ public sealed class DatasetPreprocessor(TimeProvider? timeProvider = null) : IDa
         return rgb;
     }
 
-    private sealed record Item(DatasetRecord Record, DatasetSplit Split);
-
-    /// <summary>The SHA-256 of a record's bytes, or why they could not be read.</summary>
-    private sealed record Digest(byte[]? Sha256, string? Skipped);
-
     private sealed record Outcome(byte[]? Crop, string? Skipped, bool Changed);
-
-    private PreprocessingPlan Plan(
-        Dataset dataset, PreprocessingSettings settings, string storeRoot, IProgress<PreprocessingProgress>? progress, CancellationToken cancellationToken)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(settings.ImageSize);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ImagesPerShard);
-        if (settings.HoldOutFraction is not (> 0 and < 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(settings), settings.HoldOutFraction, "The hold-out fraction must lie between 0 and 1.");
-        }
-
-        string realRoot = RealRoot(dataset);
-        var source = DatasetFormatReaders.For(dataset.Format).Read(realRoot, Limits, cancellationToken);
-        var (items, holdOut) = Split(source, settings);
-
-        var digests = Hash(items, realRoot, cancellationToken);
-        string hash = ContentHash(settings, source, holdOut, items, digests);
-        if (StoreFiles.IsComplete(Path.Combine(storeRoot, hash), out var existing))
-        {
-            progress?.Report(new PreprocessingProgress(items.Count, existing.SkippedCount, items.Count));
-            return new PreprocessingPlan(hash, 0, existing with { DatasetId = dataset.Id });
-        }
-
-        string folder = ShardLayout.ShardsFolder(storeRoot, hash);
-        if (ShardLayout.TryReadPlan(folder) is { } planned)
-        {
-            return new PreprocessingPlan(hash, planned.Shards, null);
-        }
-
-        Directory.CreateDirectory(folder);
-        var digestBytes = new byte[items.Count * (long)SHA256.HashSizeInBytes];
-        var unreadable = new Dictionary<int, string>();
-        for (int i = 0; i < items.Count; i++)
-        {
-            if (digests[i].Sha256 is { } sha)
-            {
-                sha.CopyTo(digestBytes, i * (long)SHA256.HashSizeInBytes);
-            }
-            else
-            {
-                unreadable[i] = digests[i].Skipped ?? "unreadable";
-            }
-        }
-
-        var plan = new ShardPlan(hash, settings, source.ClassNames, source.Skipped, holdOut, items.Count, ImagesPerShard, unreadable);
-        // Same content hash, same digests: a racing planner writes identical bytes. plan.json, written last, is the commit point.
-        ShardLayout.WriteAtomically(Path.Combine(folder, ShardLayout.DigestsFile), digestBytes, overwrite: true);
-        if (!ShardLayout.WriteAtomically(Path.Combine(folder, ShardLayout.PlanFile), JsonSerializer.SerializeToUtf8Bytes(plan, StoreFiles.Json), overwrite: false))
-        {
-            plan = ShardLayout.TryReadPlan(folder) ?? throw new InvalidOperationException($"The shard plan of {hash} could not be read.");
-        }
-
-        return new PreprocessingPlan(hash, plan.Shards, null);
-    }
 
     private void PreprocessShard(
         Dataset dataset, string storeRoot, string contentHash, int shard, IProgress<PreprocessingProgress>? progress, bool overall, CancellationToken cancellationToken)
@@ -151,15 +88,13 @@ public sealed class DatasetPreprocessor(TimeProvider? timeProvider = null) : IDa
             return;
         }
 
-        string realRoot = RealRoot(dataset);
-        var source = DatasetFormatReaders.For(dataset.Format).Read(realRoot, Limits, cancellationToken);
-        var (items, _) = Split(source, plan.Settings);
+        var (realRoot, _, items, _) = DatasetListing.Read(dataset, plan.Settings, Limits, cancellationToken);
         if (items.Count != plan.Items)
         {
             throw new InvalidOperationException($"Dataset '{dataset.Name}' changed while it was being preprocessed ({items.Count} records, {plan.Items} planned); run it again.");
         }
 
-        var digests = ReadDigests(folder, plan, start, count);
+        var digests = ShardLayout.ReadDigests(folder, plan, start, count);
         string temporary = ShardLayout.TemporaryPartFolder(folder, shard);
         Directory.CreateDirectory(temporary);
         try
@@ -291,57 +226,9 @@ public sealed class DatasetPreprocessor(TimeProvider? timeProvider = null) : IDa
             storePath, _time.GetUtcNow());
     }
 
-    private static string RealRoot(Dataset dataset) =>
-        UntrustedFiles.RealPath(dataset.SourcePath) ?? throw new DirectoryNotFoundException($"Dataset source '{dataset.SourcePath}' no longer exists.");
-
-    private static Digest[] ReadDigests(string folder, ShardPlan plan, int start, int count)
-    {
-        var digests = new Digest[count];
-        using var file = File.OpenRead(Path.Combine(folder, ShardLayout.DigestsFile));
-        file.Position = start * (long)SHA256.HashSizeInBytes;
-        for (int i = 0; i < count; i++)
-        {
-            var sha = new byte[SHA256.HashSizeInBytes];
-            file.ReadExactly(sha);
-            digests[i] = plan.Unreadable.TryGetValue(start + i, out var reason) ? new Digest(null, reason) : new Digest(sha, null);
-        }
-
-        return digests;
-    }
-
     private sealed class Progress(Action<PreprocessingProgress> report) : IProgress<PreprocessingProgress>
     {
         public void Report(PreprocessingProgress value) => report(value);
-    }
-
-    // A source without a validation split gets one held out of train by a seeded shuffle; both keep listing order.
-    private static (List<Item> Items, ValidationHoldOut? HoldOut) Split(DatasetRecords source, PreprocessingSettings settings)
-    {
-        if (source.Validation is { } validation)
-        {
-            return ([.. source.Train.Select(r => new Item(r, DatasetSplit.Train)), .. validation.Select(r => new Item(r, DatasetSplit.Validation))], null);
-        }
-
-        int n = source.Train.Count;
-        int heldOut = n < 2 ? 0 : Math.Clamp((int)Math.Round(n * settings.HoldOutFraction), 1, n - 1);
-        var order = Enumerable.Range(0, n).ToArray();
-        var random = new Random(settings.HoldOutSeed);
-        for (int i = n - 1; i > 0; i--)
-        {
-            int j = random.Next(i + 1);
-            (order[i], order[j]) = (order[j], order[i]);
-        }
-
-        var held = new bool[n];
-        foreach (int index in order.AsSpan(0, heldOut))
-        {
-            held[index] = true;
-        }
-
-        var items = source.Train.Where((_, i) => !held[i]).Select(r => new Item(r, DatasetSplit.Train))
-            .Concat(source.Train.Where((_, i) => held[i]).Select(r => new Item(r, DatasetSplit.Validation)))
-            .ToList();
-        return (items, new ValidationHoldOut(settings.HoldOutFraction, settings.HoldOutSeed));
     }
 
     // The rename is the commit point: a crash before it leaves only a .tmp folder, never a half store under the hash.
@@ -370,74 +257,8 @@ public sealed class DatasetPreprocessor(TimeProvider? timeProvider = null) : IDa
         return version;
     }
 
-    private Digest[] Hash(List<Item> items, string realRoot, CancellationToken cancellationToken)
-    {
-        var digests = new Digest[items.Count];
-        var options = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = MaxDegreeOfParallelism };
-        Parallel.For(0, items.Count, options, i =>
-        {
-            digests[i] = items[i].Record switch
-            {
-                EncodedImageRecord file => UntrustedFiles.RunBounded(() => HashFile(file, realRoot), Limits.DecodeTimeout, cancellationToken)
-                    ?? new Digest(null, TimedOut),
-                RawImageRecord raw => new Digest(HashRaw(raw.Validated()), null),
-                var other => throw new NotSupportedException($"Unknown record type {other.GetType().Name}."),
-            };
-        });
-        return digests;
-    }
-
-    private string TimedOut => $"reading and decoding took over {Limits.DecodeTimeout.TotalSeconds:0.#} s";
-
-    private Digest HashFile(EncodedImageRecord file, string realRoot) =>
-        UntrustedFiles.TryRead(file.Path, realRoot, Limits.MaxImageFileBytes, out var reason) is { } bytes
-            ? new Digest(SHA256.HashData(bytes), null)
-            : new Digest(null, reason);
-
-    // The shape goes into the content hash beside the key (see ContentHash), so the pixels alone are hashed here.
-    private static byte[] HashRaw(RawImageRecord raw) => SHA256.HashData(raw.Pixels.Span);
-
-    private static string ContentHash(PreprocessingSettings settings, DatasetRecords source, ValidationHoldOut? holdOut, List<Item> items, Digest[] digests)
-    {
-        // Per-record digests stand in for the bytes so hashing can run in parallel; the outer hash keeps listing order.
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        Append(hash, $"{FormatTag}\nimageSize={settings.ImageSize}\n");
-        if (holdOut is not null)
-        {
-            Append(hash, FormattableString.Invariant($"holdOut={holdOut.Fraction:R},{holdOut.Seed}\n"));
-        }
-
-        // Labels are indices into the class list, so an added or removed (even empty) class is a new version.
-        Append(hash, $"classes={string.Join('\t', source.ClassNames)}\n");
-        foreach (var skipped in source.Skipped)
-        {
-            Append(hash, $"skipped\t{skipped.Path}\t{skipped.Reason}\n");
-        }
-
-        for (int i = 0; i < items.Count; i++)
-        {
-            var (record, split) = items[i];
-            string shape = record is RawImageRecord raw ? $"\t{raw.Width}x{raw.Height}x{raw.Channels}" : "";
-            Append(hash, $"{split}\t{source.ClassNames[record.Label]}\t{record.Key}{shape}\t");
-            if (digests[i].Sha256 is { } sha)
-            {
-                hash.AppendData(sha);
-            }
-            else
-            {
-                Append(hash, $"skipped: {digests[i].Skipped}");
-            }
-
-            Append(hash, "\n");
-        }
-
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
-    }
-
-    private static void Append(IncrementalHash hash, string text) => hash.AppendData(Encoding.UTF8.GetBytes(text));
-
     private (ShardPart Part, TrainingStatistics Statistics) Write(
-        string folder, int size, string realRoot, List<Item> items, Digest[] digests, IProgress<PreprocessingProgress>? progress, CancellationToken cancellationToken)
+        string folder, int size, string realRoot, List<ListedRecord> items, Digest[] digests, IProgress<PreprocessingProgress>? progress, CancellationToken cancellationToken)
     {
         // Bounded memory: a chunk of decoded crops is produced in parallel, then written in listing order.
         int chunk = Math.Max(1, MaxDegreeOfParallelism) * 16;
@@ -514,7 +335,7 @@ public sealed class DatasetPreprocessor(TimeProvider? timeProvider = null) : IDa
             case RawImageRecord raw:
             {
                 // A shard reads the source again, so it checks it still holds the pixels the plan hashed.
-                if (!HashRaw(raw.Validated()).AsSpan().SequenceEqual(digest.Sha256))
+                if (!RecordDigests.HashRaw(raw.Validated()).AsSpan().SequenceEqual(digest.Sha256))
                 {
                     return new Outcome(null, null, true);
                 }
@@ -536,7 +357,7 @@ public sealed class DatasetPreprocessor(TimeProvider? timeProvider = null) : IDa
             case EncodedImageRecord file:
                 // Its own crop buffer: an abandoned (timed-out) decode must not write into a slot reused later.
                 return UntrustedFiles.RunBounded(() => DecodeFile(file, digest.Sha256, size, realRoot), Limits.DecodeTimeout, cancellationToken)
-                    ?? new Outcome(null, TimedOut, false);
+                    ?? new Outcome(null, RecordDigests.TimedOut(Limits), false);
 
             default:
                 throw new NotSupportedException($"Unknown record type {record.GetType().Name}.");

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text.Json;
 
 namespace AlexNet.Experiments.Infrastructure.Storage.Datasets;
@@ -34,6 +35,22 @@ internal static class ShardLayout
         {
             return null;
         }
+    }
+
+    /// <summary>The digests of records [start, start + count); digests.bin holds zeros where the plan lists a record as unreadable.</summary>
+    public static Digest[] ReadDigests(string folder, ShardPlan plan, int start, int count)
+    {
+        var digests = new Digest[count];
+        using var file = File.OpenRead(Path.Combine(folder, DigestsFile));
+        file.Position = start * (long)SHA256.HashSizeInBytes;
+        for (int i = 0; i < count; i++)
+        {
+            var sha = new byte[SHA256.HashSizeInBytes];
+            file.ReadExactly(sha);
+            digests[i] = plan.Unreadable.TryGetValue(start + i, out var reason) ? new Digest(null, reason) : new Digest(sha, null);
+        }
+
+        return digests;
     }
 
     /// <summary>Writes a sibling temporary file, then renames it into place; false when the file exists and may not be replaced.</summary>
