@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 using System.Text.Json;
 using AlexNet.Experiments.Domain.Datasets;
 using AlexNet.Experiments.Infrastructure.Storage.Datasets.Sources;
@@ -66,15 +65,8 @@ public sealed class DatasetPreprocessor(TimeProvider? timeProvider = null) : IDa
     public Task<DatasetVersion> MergeAsync(Dataset dataset, string storeRoot, string contentHash, CancellationToken cancellationToken) =>
         Task.Run(() => Merge(dataset, storeRoot, contentHash, cancellationToken), cancellationToken);
 
-    /// <summary>Scales the shorter side of <paramref name="image"/> to <paramref name="size"/> and returns the centre crop as HWC RGB.</summary>
-    public static byte[] ResizeAndCentreCrop(SKBitmap image, int size)
-    {
-        var rgb = new byte[StoreFiles.ImageBytes(size)];
-        SkiaImaging.ResizeShorterSideAndCentreCrop(image, size, rgb);
-        return rgb;
-    }
-
-    private sealed record Outcome(byte[]? Crop, string? Skipped, bool Changed);
+    /// <inheritdoc cref="ImagePipeline.ResizeAndCentreCrop"/>
+    public static byte[] ResizeAndCentreCrop(SKBitmap image, int size) => ImagePipeline.ResizeAndCentreCrop(image, size);
 
     private void PreprocessShard(
         Dataset dataset, string storeRoot, string contentHash, int shard, IProgress<PreprocessingProgress>? progress, bool overall, CancellationToken cancellationToken)
@@ -262,9 +254,10 @@ public sealed class DatasetPreprocessor(TimeProvider? timeProvider = null) : IDa
     {
         // Bounded memory: a chunk of decoded crops is produced in parallel, then written in listing order.
         int chunk = Math.Max(1, MaxDegreeOfParallelism) * 16;
-        var outcomes = new Outcome[chunk];
+        var outcomes = new ImagePipeline.Outcome[chunk];
         var options = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = MaxDegreeOfParallelism };
         var statistics = new TrainingStatistics(size);
+        var pipeline = new ImagePipeline(Limits);
 
         using var trainImages = ShardLayout.CreateFile(folder, StoreFiles.Images(DatasetSplit.Train));
         using var trainLabels = ShardLayout.CreateFile(folder, StoreFiles.Labels(DatasetSplit.Train));
@@ -278,7 +271,7 @@ public sealed class DatasetPreprocessor(TimeProvider? timeProvider = null) : IDa
         {
             cancellationToken.ThrowIfCancellationRequested();
             int count = Math.Min(chunk, items.Count - start);
-            Parallel.For(0, count, options, i => outcomes[i] = Process(items[start + i].Record, digests[start + i], size, realRoot, cancellationToken));
+            Parallel.For(0, count, options, i => outcomes[i] = pipeline.Process(items[start + i].Record, digests[start + i], size, realRoot, cancellationToken));
 
             for (int i = 0; i < count; i++)
             {
@@ -321,70 +314,5 @@ public sealed class DatasetPreprocessor(TimeProvider? timeProvider = null) : IDa
         }
 
         return (new ShardPart(train, validation, skipped), statistics);
-    }
-
-    private Outcome Process(DatasetRecord record, Digest digest, int size, string realRoot, CancellationToken cancellationToken)
-    {
-        if (digest.Sha256 is null)
-        {
-            return new Outcome(null, digest.Skipped, false);
-        }
-
-        switch (record)
-        {
-            case RawImageRecord raw:
-            {
-                // A shard reads the source again, so it checks it still holds the pixels the plan hashed.
-                if (!RecordDigests.HashRaw(raw.Validated()).AsSpan().SequenceEqual(digest.Sha256))
-                {
-                    return new Outcome(null, null, true);
-                }
-
-                if ((long)raw.Width * raw.Height > Limits.MaxPixels)
-                {
-                    return new Outcome(null, $"{raw.Width}x{raw.Height} pixels, over the cap of {Limits.MaxPixels}", false);
-                }
-
-                if (raw.Width == size && raw.Height == size)
-                {
-                    return new Outcome(raw.Channels == 3 ? raw.Pixels.ToArray() : ReplicateGrey(raw.Pixels.Span), null, false);
-                }
-
-                using var bitmap = SkiaImaging.FromPixels(raw.Width, raw.Height, raw.Channels, raw.Pixels.Span);
-                return new Outcome(ResizeAndCentreCrop(bitmap, size), null, false);
-            }
-
-            case EncodedImageRecord file:
-                // Its own crop buffer: an abandoned (timed-out) decode must not write into a slot reused later.
-                return UntrustedFiles.RunBounded(() => DecodeFile(file, digest.Sha256, size, realRoot), Limits.DecodeTimeout, cancellationToken)
-                    ?? new Outcome(null, RecordDigests.TimedOut(Limits), false);
-
-            default:
-                throw new NotSupportedException($"Unknown record type {record.GetType().Name}.");
-        }
-    }
-
-    private static byte[] ReplicateGrey(ReadOnlySpan<byte> grey)
-    {
-        var rgb = new byte[grey.Length * 3];
-        for (int i = 0; i < grey.Length; i++)
-        {
-            rgb[i * 3] = rgb[i * 3 + 1] = rgb[i * 3 + 2] = grey[i];
-        }
-
-        return rgb;
-    }
-
-    private Outcome DecodeFile(EncodedImageRecord file, byte[] digest, int size, string realRoot)
-    {
-        // The hash names the store, so the bytes decoded must be the bytes hashed.
-        if (UntrustedFiles.TryRead(file.Path, realRoot, Limits.MaxImageFileBytes, out _) is not { } bytes
-            || !SHA256.HashData(bytes).AsSpan().SequenceEqual(digest))
-        {
-            return new Outcome(null, null, true);
-        }
-
-        using var bitmap = SkiaImaging.TryDecode(bytes, size, Limits.MaxPixels, out var reason);
-        return bitmap is null ? new Outcome(null, reason, false) : new Outcome(ResizeAndCentreCrop(bitmap, size), null, false);
     }
 }
