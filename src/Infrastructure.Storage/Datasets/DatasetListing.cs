@@ -12,7 +12,8 @@ internal sealed record ListedRecord(DatasetRecord Record, DatasetSplit Split);
 /// </summary>
 internal sealed record DatasetListing(string RealRoot, DatasetRecords Source, List<ListedRecord> Items, ValidationHoldOut? HoldOut)
 {
-    public static DatasetListing Read(Dataset dataset, PreprocessingSettings settings, UntrustedFileLimits limits, CancellationToken cancellationToken)
+    public static DatasetListing Read(
+        Dataset dataset, PreprocessingSettings settings, UntrustedFileLimits limits, CancellationToken cancellationToken)
     {
         string realRoot = UntrustedFiles.RealPath(dataset.SourcePath)
             ?? throw new DirectoryNotFoundException($"Dataset source '{dataset.SourcePath}' no longer exists.");
@@ -26,7 +27,9 @@ internal sealed record DatasetListing(string RealRoot, DatasetRecords Source, Li
     {
         if (source.Validation is { } validation)
         {
-            return ([.. source.Train.Select(r => new ListedRecord(r, DatasetSplit.Train)), .. validation.Select(r => new ListedRecord(r, DatasetSplit.Validation))], null);
+            return (
+                [.. source.Train.Select(r => new ListedRecord(r, DatasetSplit.Train)), .. validation.Select(r => new ListedRecord(r, DatasetSplit.Validation))],
+                null);
         }
 
         int n = source.Train.Count;

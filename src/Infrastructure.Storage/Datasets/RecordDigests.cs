@@ -12,7 +12,8 @@ internal sealed record Digest(byte[]? Sha256, string? Skipped);
 /// </summary>
 internal static class RecordDigests
 {
-    public static Digest[] Hash(List<ListedRecord> items, string realRoot, UntrustedFileLimits limits, int maxDegreeOfParallelism, CancellationToken cancellationToken)
+    public static Digest[] Hash(
+        List<ListedRecord> items, string realRoot, UntrustedFileLimits limits, int maxDegreeOfParallelism, CancellationToken cancellationToken)
     {
         var digests = new Digest[items.Count];
         var options = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = maxDegreeOfParallelism };

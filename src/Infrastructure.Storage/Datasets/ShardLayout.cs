@@ -20,9 +20,11 @@ internal static class ShardLayout
 
     public static string PartFolder(string shardsFolder, int shard) => Path.Combine(shardsFolder, $"shard-{shard:D5}");
 
-    public static string TemporaryPartFolder(string shardsFolder, int shard) => Path.Combine(shardsFolder, $".tmp-shard-{shard:D5}-{Guid.NewGuid():N}");
+    public static string TemporaryPartFolder(string shardsFolder, int shard) =>
+        Path.Combine(shardsFolder, $".tmp-shard-{shard:D5}-{Guid.NewGuid():N}");
 
-    public static string TemporaryStoreFolder(string storeRoot, string contentHash) => Path.Combine(storeRoot, $".tmp-{contentHash}-{Guid.NewGuid():N}");
+    public static string TemporaryStoreFolder(string storeRoot, string contentHash) =>
+        Path.Combine(storeRoot, $".tmp-{contentHash}-{Guid.NewGuid():N}");
 
     public static ShardPlan? TryReadPlan(string folder)
     {

@@ -57,9 +57,10 @@ internal sealed class ShardPlanner(UntrustedFileLimits limits, int maxDegreeOfPa
         }
 
         var plan = new ShardPlan(hash, settings, source.ClassNames, source.Skipped, holdOut, items.Count, imagesPerShard, unreadable);
+        byte[] planJson = JsonSerializer.SerializeToUtf8Bytes(plan, StoreFiles.Json);
         // Same content hash, same digests: a racing planner writes identical bytes. plan.json, written last, is the commit point.
         ShardLayout.WriteAtomically(Path.Combine(folder, ShardLayout.DigestsFile), digestBytes, overwrite: true);
-        if (!ShardLayout.WriteAtomically(Path.Combine(folder, ShardLayout.PlanFile), JsonSerializer.SerializeToUtf8Bytes(plan, StoreFiles.Json), overwrite: false))
+        if (!ShardLayout.WriteAtomically(Path.Combine(folder, ShardLayout.PlanFile), planJson, overwrite: false))
         {
             plan = ShardLayout.TryReadPlan(folder) ?? throw new InvalidOperationException($"The shard plan of {hash} could not be read.");
         }
@@ -67,7 +68,8 @@ internal sealed class ShardPlanner(UntrustedFileLimits limits, int maxDegreeOfPa
         return new PreprocessingPlan(hash, plan.Shards, null);
     }
 
-    private static string ContentHash(PreprocessingSettings settings, DatasetRecords source, ValidationHoldOut? holdOut, List<ListedRecord> items, Digest[] digests)
+    private static string ContentHash(
+        PreprocessingSettings settings, DatasetRecords source, ValidationHoldOut? holdOut, List<ListedRecord> items, Digest[] digests)
     {
         // Per-record digests stand in for the bytes so hashing can run in parallel; the outer hash keeps listing order.
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
