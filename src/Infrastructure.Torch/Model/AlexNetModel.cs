@@ -249,32 +249,10 @@ public sealed class AlexNetModel : nn.Module<Tensor, Tensor>
         {
             long[] shape = CanonicalShape(parameter.Shards);
             var values = parameter.Name.EndsWith(".weight", StringComparison.Ordinal)
-                ? empty(shape).normal_(0, WeightStd(init, pixelScale, parameter.Name, shape), generator)
+                ? empty(shape).normal_(0, InitialWeights.Std(init, pixelScale, parameter.Name, shape), generator)
                 : full(shape, init.OneBiasInHiddenLayers && oneBias.Contains(parameter.Name) ? 1f : 0f);
             Scatter(values, parameter.Shards);
         }
-    }
-
-    /// <summary>
-    /// Fan-in is the weight's size per output unit, [out, in / groups, k, k] or [out, in], so grouping and towers keep it.
-    /// Pixels reach conv1 as (0..255 value - mean) x pixelScale, so its std is divided by 255 x pixelScale: the network
-    /// the scheme would give [0, 1] inputs.
-    /// </summary>
-    private static double WeightStd(InitHyperparameters init, double pixelScale, string name, long[] shape)
-    {
-        double gain = init.Scheme switch
-        {
-            InitScheme.LeCun => 1,
-            InitScheme.He => 2,
-            _ => 0,
-        };
-        if (gain == 0)
-        {
-            return init.WeightStd;
-        }
-
-        double std = Math.Sqrt(gain / shape.Skip(1).Aggregate(1L, (a, b) => a * b));
-        return name == "conv1.weight" ? std / (255 * pixelScale) : std;
     }
 
     private static long[] CanonicalShape(IReadOnlyList<Parameter> shards)
