@@ -14,8 +14,7 @@ public sealed class MergePreprocessingStep(
     {
         var run = claim.Run;
         var dataset = await datasets.DatasetOfAsync(run, cancellationToken);
-        var preprocessing = await coordination.GetPreprocessingAsync(run.Id, cancellationToken)
-            ?? throw new InvalidOperationException($"Run {run.Id} waits for no preprocessing shards.");
+        var preprocessing = await coordination.VersionAwaitedByAsync(run.Id, cancellationToken);
         var version = await preprocessor.MergeAsync(dataset, datasets.StoreRoot, preprocessing.ContentHash, cancellationToken);
         await datasets.PublishAsync(version, cancellationToken);
         await waiters.WakeAsync(run.Id, version.ContentHash, cancellationToken);

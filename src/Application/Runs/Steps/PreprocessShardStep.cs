@@ -14,8 +14,7 @@ public sealed class PreprocessShardStep(
     {
         var run = claim.Run;
         var dataset = await datasets.DatasetOfAsync(run, cancellationToken);
-        var preprocessing = await coordination.GetPreprocessingAsync(run.Id, cancellationToken)
-            ?? throw new InvalidOperationException($"Run {run.Id} waits for no preprocessing shards.");
+        var preprocessing = await coordination.VersionAwaitedByAsync(run.Id, cancellationToken);
         if (preprocessing.Shards.FirstOrDefault(s => s.Index == step.Shard) is not { } row)
         {
             throw new InvalidOperationException($"Version {preprocessing.ContentHash} has no shard {step.Shard}.");
