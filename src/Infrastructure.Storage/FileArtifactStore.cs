@@ -17,7 +17,18 @@ public sealed class FileArtifactStore(string artifactDirectory) : IArtifactStore
     public string GetRunDirectory(Guid runId) =>
         Directory.CreateDirectory(Path.Combine(DataDirectory, RunsFolder, runId.ToString("D"))).FullName;
 
-    public void Delete(Artifact artifact) => File.Delete(Path.GetFullPath(artifact.Path, DataDirectory));
+    public void Delete(Artifact artifact)
+    {
+        var path = Path.GetFullPath(artifact.Path, DataDirectory);
+        File.Delete(path);
+        if (Path.GetDirectoryName(path) is { } folder && Directory.Exists(folder))
+        {
+            foreach (var sidecar in Directory.EnumerateFiles(folder, Path.GetFileNameWithoutExtension(path) + ".*"))
+            {
+                File.Delete(sidecar);
+            }
+        }
+    }
 
     public void DeleteRunFiles(Guid runId)
     {

@@ -168,8 +168,8 @@ public sealed class ResultsApiTests(ResultsApiTests.TwoRuns runs) : IClassFixtur
         int best = metrics.MinBy(m => m!["validationTop1Error"]!.GetValue<double>())!["epoch"]!.GetValue<int>();
         var artifacts = run["artifacts"]!.AsArray();
         artifacts.Select(a => a!["name"]!.GetValue<string>()).ShouldBe(new[] { $"epoch-{best:D3}.ckpt", "epoch-002.ckpt" }.Distinct(), ignoreOrder: true);
-        Directory.GetFiles(Path.Combine(runs.Factory.DataDirectory, "runs", runs.WithLrn), "*.ckpt").Select(Path.GetFileName)
-            .ShouldBe(artifacts.Select(a => a!["name"]!.GetValue<string>()), ignoreOrder: true);
+        Directory.GetFiles(Path.Combine(runs.Factory.DataDirectory, "runs", runs.WithLrn)).Select(Path.GetFileName)
+            .ShouldBe(artifacts.Select(a => a!["name"]!.GetValue<string>()).SelectMany(n => new[] { n, Path.ChangeExtension(n, ".metrics.json") }), ignoreOrder: true);
         foreach (var artifact in artifacts)
         {
             var download = await Client.GetAsync(artifact!["downloadUrl"]!.GetValue<string>());

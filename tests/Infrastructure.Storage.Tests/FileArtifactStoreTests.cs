@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using AlexNet.Experiments.Domain.Training;
 
 namespace AlexNet.Experiments.Infrastructure.Storage.Tests;
 
@@ -19,6 +20,22 @@ public sealed class FileArtifactStoreTests : IDisposable
         directory.ShouldBe(Path.Combine(dataDirectory, "runs", runId.ToString()));
         Directory.Exists(directory).ShouldBeTrue();
         store.GetRunDirectory(runId).ShouldBe(directory);
+    }
+
+    [Fact]
+    public void Deleting_an_artifact_removes_its_sidecars_and_nothing_else()
+    {
+        var runId = Guid.NewGuid();
+        var folder = store.GetRunDirectory(runId);
+        string[] files = ["epoch-001.ckpt", "epoch-001.metrics.json", "epoch-002.ckpt", "epoch-002.metrics.json", "epoch-0011.ckpt"];
+        foreach (var file in files)
+        {
+            File.WriteAllText(Path.Combine(folder, file), file);
+        }
+
+        store.Delete(new Artifact(runId, Artifact.CheckpointKind, Path.Combine(folder, "epoch-001.ckpt"), "", 0, DateTimeOffset.UnixEpoch));
+
+        Directory.GetFiles(folder).Select(Path.GetFileName).ShouldBe(["epoch-0011.ckpt", "epoch-002.ckpt", "epoch-002.metrics.json"], ignoreOrder: true);
     }
 
     [Fact]

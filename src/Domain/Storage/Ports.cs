@@ -148,6 +148,9 @@ public interface IArtifactStore
     /// <summary>Removes the run's folder and everything in it; nothing happens if it does not exist.</summary>
     void DeleteRunFiles(Guid runId);
 
-    /// <summary>Removes one artifact's file (e.g. a checkpoint the retention setting no longer keeps).</summary>
+    /// <summary>
+    /// Removes one artifact's file (e.g. a checkpoint the retention setting no longer keeps) and its sidecars: the files beside it
+    /// named as it is but for the extension, such as a checkpoint's <c>.metrics.json</c>.
+    /// </summary>
     void Delete(Artifact artifact);
 }
