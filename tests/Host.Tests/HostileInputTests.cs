@@ -208,6 +208,18 @@ public sealed class HostileInputTests(HostileInputTests.Host host) : IClassFixtu
         yield return new("unknown run metrics", "GET", $"/api/runs/{Guid.NewGuid()}/metrics", null, 404, null);
         yield return new("unknown experiment", "GET", $"/api/experiments/{Guid.NewGuid()}", null, 404, null);
         yield return new("non-guid experiment", "GET", "/api/experiments/..%2F..%2Fetc", null, 404, null);
+
+        // numbers in query parameters (issue 25): never NaN, an infinity or beyond the parameter's type
+        yield return new("filter hyperparameter = NaN", "GET", "/api/runs?filter=epochs=NaN", null, 400, "filter[0]");
+        yield return new("filter metric < NaN", "GET", "/api/runs?filter=validationTop1Error%3CNaN", null, 400, "filter[0]");
+        yield return new("filter hyperparameter = 1e309", "GET", "/api/runs?filter=epochs=1e309", null, 400, "filter[0]");
+        yield return new("filter metric >= -Infinity", "GET", "/api/runs?filter=validationLoss%3E%3D-Infinity", null, 400, "filter[0]");
+        yield return new("csv filter metric = -1e309", "GET", "/api/runs.csv?filter=trainLoss=-1e309", null, 400, "filter[0]");
+        yield return new("page beyond int", "GET", "/api/runs?page=99999999999", null, 400, "page");
+        yield return new("limit not a whole number", "GET", "/api/runs.csv?limit=1e3", null, 400, "limit");
+        yield return new("experimentId not a guid", "GET", "/api/runs?experimentId=x", null, 400, "experimentId");
+        yield return new("study trainErrorTarget NaN", "GET", $"/api/studies/{Guid.NewGuid()}?trainErrorTarget=NaN", null, 400, "trainErrorTarget");
+        yield return new("study csv trainErrorTarget 1e309", "GET", $"/api/studies/{Guid.NewGuid()}.csv?trainErrorTarget=1e309", null, 400, "trainErrorTarget");
     }
 
     /// <summary>Cases by name, so each is its own test in the runner's list.</summary>

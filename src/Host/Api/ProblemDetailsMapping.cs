@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using AlexNet.Experiments.Application.Common;
 using FluentValidation;
 using Microsoft.AspNetCore.Diagnostics;
@@ -36,6 +37,12 @@ public sealed partial class ProblemDetailsMapping(IProblemDetailsService problem
                 Title = "The request body is not valid JSON for this endpoint.",
                 Status = StatusCodes.Status400BadRequest,
             },
+            BadHttpRequestException bad when UnboundParameter(bad) is (var name, var expected) => new HttpValidationProblemDetails(
+                new Dictionary<string, string[]> { [FieldName(name)] = [expected] })
+            {
+                Title = "The request is invalid.",
+                Status = StatusCodes.Status400BadRequest,
+            },
             BadHttpRequestException bad => new ProblemDetails { Title = "Bad request.", Detail = Describe(bad), Status = bad.StatusCode },
             ConflictException conflict => new ProblemDetails { Title = "Conflict.", Detail = conflict.Message, Status = StatusCodes.Status409Conflict },
             NotFoundException notFound => new ProblemDetails { Title = $"{notFound.Resource} not found.", Detail = notFound.Message, Status = StatusCodes.Status404NotFound },
@@ -62,6 +69,29 @@ public sealed partial class ProblemDetailsMapping(IProblemDetailsService problem
         _ when bad.Message.Contains("was not provided", StringComparison.Ordinal) => "The request needs a JSON body.",
         _ => "The request could not be read.",
     };
+
+    /// <summary>
+    /// A query or route value the parameter's type cannot hold (page=99999999999, limit=1e3). ASP.NET Core's message names the
+    /// parameter and its C# type (Failed to bind parameter "Nullable&lt;int&gt; Page" from "1e3".); the answer names the parameter
+    /// as the client wrote it and says what it takes, without the type.
+    /// </summary>
+    private static (string Name, string Expected)? UnboundParameter(BadHttpRequestException bad) =>
+        bad.StatusCode == StatusCodes.Status400BadRequest && BindingFailure().Match(bad.Message) is { Success: true } match
+            ? (match.Groups["name"].Value, Expected(match.Groups["type"].Value))
+            : null;
+
+    private static string Expected(string typeName) => typeName.Replace("Nullable<", "", StringComparison.Ordinal).TrimEnd('?', '>') switch
+    {
+        "int" or "short" or "byte" or "sbyte" or "ushort" => "Expected a whole number (at most 2147483647).",
+        "long" or "uint" or "ulong" => "Expected a whole number.",
+        "double" or "float" or "decimal" => "Expected a finite number.",
+        "bool" => "Expected true or false.",
+        "Guid" => "Expected a GUID such as 3f2504e0-4f89-11d3-9a0c-0305e82c3301.",
+        _ => "Not a valid value for this parameter.",
+    };
+
+    [GeneratedRegex("""^Failed to bind parameter "(?<type>[^" ]+) (?<name>\w+)" from """, RegexOptions.CultureInvariant)]
+    private static partial Regex BindingFailure();
 
     [LoggerMessage(LogLevel.Error, "Unhandled exception for {Method} {Path}")]
     private partial void LogUnhandled(Exception exception, string method, string path);

@@ -43,9 +43,8 @@ public sealed record RunFilter(HyperparameterCondition? Hyperparameter, MetricCo
 
         if (ParseField(name) is { } field && Metrics.Contains(field))
         {
-            return double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
-                ? (new RunFilter(null, new MetricCondition(field, comparison, number)), null)
-                : (null, $"'{value}' is not a number for {name}.");
+            var (number, error) = ParseNumber(value, name);
+            return error is null ? (new RunFilter(null, new MetricCondition(field, comparison, number)), null) : (null, error);
         }
 
         if (ResolvePath(name) is not var (path, type))
@@ -76,10 +75,18 @@ public sealed record RunFilter(HyperparameterCondition? Hyperparameter, MetricCo
                 : (new RunFilter(new HyperparameterCondition(path, comparison, null, value), null), null);
         }
 
-        return double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed)
-            ? (new RunFilter(new HyperparameterCondition(path, comparison, parsed, null), null), null)
-            : (null, $"'{value}' is not a number for {name}.");
+        var (parsed, notNumber) = ParseNumber(value, name);
+        return notNumber is null ? (new RunFilter(new HyperparameterCondition(path, comparison, parsed, null), null), null) : (null, notNumber);
     }
+
+    /// <summary>
+    /// A finite number, or why not. double.TryParse takes "NaN" and "Infinity", and reads 1e309 as infinity: neither the stores
+    /// (SQLite cannot bind NaN) nor any hyperparameter or metric has such a value, so they are refused rather than compared.
+    /// </summary>
+    private static (double Number, string? Error) ParseNumber(string value, string name) =>
+        !double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) ? (0, $"'{value}' is not a number for {name}.")
+        : !double.IsFinite(number) ? (0, $"'{value}' is not a finite number for {name}.")
+        : (number, null);
 
     /// <summary>"model.LRN.enabled" -> ("$.model.lrn.enabled", bool); null unless it names a single value of <see cref="Hyperparameters"/>.</summary>
     private static (string Path, Type Type)? ResolvePath(string name)
