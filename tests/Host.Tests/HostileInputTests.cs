@@ -215,6 +215,8 @@ public sealed class HostileInputTests(HostileInputTests.Host host) : IClassFixtu
         yield return new("filter hyperparameter = 1e309", "GET", "/api/runs?filter=epochs=1e309", null, 400, "filter[0]");
         yield return new("filter metric >= -Infinity", "GET", "/api/runs?filter=validationLoss%3E%3D-Infinity", null, 400, "filter[0]");
         yield return new("csv filter metric = -1e309", "GET", "/api/runs.csv?filter=trainLoss=-1e309", null, 400, "filter[0]");
+        yield return new("page whose offset wraps around", "GET", "/api/runs?page=2147483647&limit=500", null, 400, "page");
+        yield return new("page beyond ten million runs", "GET", "/api/runs.csv?page=20002&limit=500", null, 400, "page");
         yield return new("page beyond int", "GET", "/api/runs?page=99999999999", null, 400, "page");
         yield return new("limit not a whole number", "GET", "/api/runs.csv?limit=1e3", null, 400, "limit");
         yield return new("experimentId not a guid", "GET", "/api/runs?experimentId=x", null, 400, "experimentId");

@@ -61,6 +61,12 @@ public sealed class SearchRunsValidator : AbstractValidator<SearchRunsQuery>
 {
     public const int MaxLimit = 500;
 
+    /// <summary>
+    /// The most runs a search may skip: far more than any store here holds, and small enough that (page - 1) × limit never
+    /// wraps around an int (page 2147483647 at limit 500 once became a negative offset, and the store answered with every run).
+    /// </summary>
+    public const long MaxOffset = 10_000_000;
+
     public SearchRunsValidator()
     {
         RuleForEach(q => q.Status)
@@ -81,8 +87,15 @@ public sealed class SearchRunsValidator : AbstractValidator<SearchRunsQuery>
             .Must(d => d is null || d.Equals("asc", StringComparison.OrdinalIgnoreCase) || d.Equals("desc", StringComparison.OrdinalIgnoreCase))
             .WithMessage("Direction is asc or desc.");
         RuleFor(q => q.Page).GreaterThanOrEqualTo(1);
+        RuleFor(q => q.Page)
+            .Must((q, page) => Offset(page, q.Limit) <= MaxOffset)
+            .When(q => q.Page >= 1 && q.Limit is >= 1 and <= MaxLimit)
+            .WithMessage(q => $"Page {q.Page} of {q.Limit} runs starts beyond run 10,000,000; no search reaches that far.");
         RuleFor(q => q.Limit).InclusiveBetween(1, MaxLimit);
     }
+
+    /// <summary>Runs before the page, in 64 bits so that no page number wraps around.</summary>
+    public static long Offset(int page, int limit) => ((long)page - 1) * limit;
 }
 
 public sealed class SearchRunsHandler(IRunStore runStore) : IQueryHandler<SearchRunsQuery, RunList>
@@ -103,7 +116,7 @@ public sealed class SearchRunsHandler(IRunStore runStore) : IQueryHandler<Search
             Text = query.Q,
             OrderBy = orderBy,
             Descending = query.Direction is { } direction ? direction.Equals("desc", StringComparison.OrdinalIgnoreCase) : byTime,
-            Offset = (query.Page - 1) * query.Limit,
+            Offset = checked((int)SearchRunsValidator.Offset(query.Page, query.Limit)),
             Limit = query.Limit,
         };
 
