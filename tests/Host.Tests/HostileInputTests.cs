@@ -186,6 +186,8 @@ public sealed class HostileInputTests(HostileInputTests.Host host) : IClassFixtu
         yield return new("reproduce a non-guid", "POST", "/api/runs/not-a-guid/reproduce", null, 404, null);
         yield return new("reproduce over 1 MB", "POST", $"/api/runs/{Guid.NewGuid()}/reproduce", new string(' ', 1_100_000), 413, null);
         yield return new("unknown run", "GET", $"/api/runs/{Guid.NewGuid()}", null, 404, null);
+        yield return new("annotation [null] tags", "PATCH", $"/api/runs/{Guid.NewGuid()}", """{ "tags": [null] }""", 400, "tags[0]");
+        yield return new("annotation null among tags", "PATCH", $"/api/runs/{Guid.NewGuid()}", """{ "tags": ["a", null] }""", 400, "tags[1]");
 
         // retrieval (issue 9.5): fields are checked before the run is looked up
         yield return new("neighbours of an unknown run", "GET", $"/api/runs/{Guid.NewGuid()}/neighbours?image=val:1", null, 404, null);

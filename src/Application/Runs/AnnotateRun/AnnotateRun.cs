@@ -13,7 +13,10 @@ public sealed class AnnotateRunValidator : AbstractValidator<AnnotateRunCommand>
     public AnnotateRunValidator()
     {
         RuleFor(c => c.Tags).Must(t => t is null || t.Count <= 32).WithMessage("At most 32 tags.");
-        RuleForEach(c => c.Tags).NotEmpty().MaximumLength(64).Must(t => t.Trim() == t).WithMessage("A tag has no leading or trailing spaces.");
+        // Stop at a tag's first fault: the later rules read the tag, and a JSON null in the list ([null]) is not one.
+        RuleForEach(c => c.Tags).Cascade(CascadeMode.Stop)
+            .NotNull().WithMessage("A tag is text, not null.")
+            .NotEmpty().MaximumLength(64).Must(t => t.Trim() == t).WithMessage("A tag has no leading or trailing spaces.");
         RuleFor(c => c.Note).MaximumLength(10_000);
     }
 }
