@@ -90,6 +90,7 @@ public static class ExperimentsHost
             options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
             options.SerializerOptions.AllowDuplicateProperties = false;
             options.SerializerOptions.MaxDepth = JsonErrors.MaxDepth;
+            RequestBodyAttribute.RefuseNullFields(options.SerializerOptions);
         });
         builder.Services.AddAntiforgery(); // Hangfire's dashboard then requires an anti-forgery token on every POST
         builder.Services.AddOpenApi();

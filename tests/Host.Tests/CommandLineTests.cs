@@ -57,10 +57,12 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("study --file STUDY --dataset /tmp --format jpeg", "--format: 'jpeg' is not a format; use one of ImageFolder, Ilsvrc, Idx, Cifar10, Cifar100.")]
     [InlineData("study --file STUDY --dataset /tmp --train-error-target 2", "--train-error-target: must be from 0 to 1, not 2.")]
     [InlineData("study --file BAD --dataset /tmp", "--file: grid: Duplicate field.")]
+    [InlineData("study --file NULLS --dataset /tmp", "--file: preset: Must not be null; leave the field out to use its default.")]
     public void A_usage_error_is_one_line_on_stderr_and_exit_code_2_before_any_work(string commandLine, string expected)
     {
         var (exitCode, output, error) = Run([.. commandLine.Replace("STUDY", StudyFile("""{ "name": "s", "grid": { "model.dropout": [0.1] } }"""), StringComparison.Ordinal)
             .Replace("BAD", StudyFile("""{ "name": "s", "grid": { "model.dropout": [0.1] }, "grid": [] }"""), StringComparison.Ordinal)
+            .Replace("NULLS", StudyFile("""{ "name": "s", "preset": null }"""), StringComparison.Ordinal)
             .Split(' '), $"--AlexNet:DataDirectory={dataDirectory}"]);
 
         exitCode.ShouldBe(2, error);

@@ -68,6 +68,23 @@ public sealed class HostileInputTests(HostileInputTests.Host host) : IClassFixtu
         yield return Experiment("null epochs", """{ "epochs": null }""", "hyperparameters.epochs");
         yield return Experiment("null lrn.size", """{ "model": { "lrn": { "size": null } } }""", "hyperparameters.model.lrn.size");
 
+        // null in a request's own fields (issue 25): never read as "left out"
+        yield return new("null preset", "POST", Submit, """{ "name": "x", "datasetId": "DATASET", "preset": null }""", 400, "preset");
+        yield return new("null hyperparameters", "POST", Submit, """{ "name": "x", "datasetId": "DATASET", "hyperparameters": null }""", 400, "hyperparameters");
+        yield return new("null experiment name", "POST", Submit, """{ "name": null, "datasetId": "DATASET" }""", 400, "name");
+        yield return new("null datasetId", "POST", Submit, """{ "name": "x", "datasetId": null }""", 400, "datasetId");
+        yield return new("study null preset", "POST", Studies, """{ "name": "x", "datasetId": "DATASET", "preset": null, "grid": { "model.dropout": [0.1] } }""", 400, "preset");
+        yield return Study("study null seeds", """ "seeds": null """, "seeds");
+        yield return Study("study null grid", """ "grid": null """, "grid");
+        yield return Study("study null hyperparameters", """ "hyperparameters": null """, "hyperparameters");
+        yield return Described("summary null preset", """{ "preset": null }""", "preset");
+        yield return Described("summary null hyperparameters", """{ "hyperparameters": null }""", "hyperparameters");
+        yield return Described("summary null classCount", """{ "classCount": null }""", "classCount");
+        yield return Registration("null sourcePath", """{ "name": "x", "sourcePath": null }""", "sourcePath");
+        yield return Registration("null format", """{ "name": "x", "sourcePath": "/tmp", "format": null }""", "format");
+        yield return new("annotation null note", "PATCH", $"/api/runs/{Guid.NewGuid()}", """{ "note": null }""", 400, "note");
+        yield return new("annotation null tags", "PATCH", $"/api/runs/{Guid.NewGuid()}", """{ "tags": null, "note": "x" }""", 400, "tags");
+
         // duplicate keys at every depth
         yield return Experiment("duplicate epochs", """{ "epochs": 1, "epochs": 2 }""", "hyperparameters.epochs");
         yield return Experiment("duplicate epochs, other case", """{ "epochs": 1, "Epochs": 2 }""", "hyperparameters.epochs");
@@ -281,6 +298,18 @@ public sealed class HostileInputTests(HostileInputTests.Host host) : IClassFixtu
         }
 
         CountRows().ShouldBe(before);
+    }
+
+    [Fact]
+    public async Task A_null_field_is_refused_for_what_it_is_and_a_field_left_out_takes_its_default()
+    {
+        var (refused, problem) = await host.Client.PostAsync(Summary, """{ "preset": null }""");
+        refused.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        problem!["errors"]!["preset"]![0]!.GetValue<string>().ShouldBe("Must not be null; leave the field out to use its default.");
+
+        var (described, summary) = await host.Client.PostAsync(Summary, "{}");
+        described.StatusCode.ShouldBe(HttpStatusCode.OK, summary?.ToJsonString());
+        summary!["totalParameters"]!.GetValue<long>().ShouldBe(60_965_224);
     }
 
     /// <summary>Rows in every table of results.db, read straight from SQLite.</summary>

@@ -21,6 +21,12 @@ public static partial class JsonErrors
             return "Unknown field.";
         }
 
+        // System.Text.Json's "The constructor parameter 'Preset' on type '…' doesn't allow null values."
+        if (message.Contains("allow null values", StringComparison.Ordinal) || message.Contains("allow setting null values", StringComparison.Ordinal))
+        {
+            return "Must not be null; leave the field out to use its default.";
+        }
+
         if (message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase))
         {
             return "Duplicate field.";

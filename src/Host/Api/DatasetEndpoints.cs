@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AlexNet.Experiments.Host.Api;
 
+[RequestBody]
 public sealed record RegisterDatasetRequest(string? Name, string? SourcePath, DatasetFormat Format = DatasetFormat.ImageFolder);
 
 public static class DatasetEndpoints

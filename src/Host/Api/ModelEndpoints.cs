@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AlexNet.Experiments.Host.Api;
 
+[RequestBody]
 public sealed record DescribeModelRequest(string? Preset, JsonObject? Hyperparameters, int? ClassCount);
 
 public static class ModelEndpoints

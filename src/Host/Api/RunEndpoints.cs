@@ -46,6 +46,7 @@ public sealed record SearchRunsRequest(
 
 /// <param name="Tags">Replaces the run's tags; omit to keep them.</param>
 /// <param name="Note">Replaces the run's note; omit to keep it.</param>
+[RequestBody]
 public sealed record AnnotateRunRequest(string[]? Tags, string? Note);
 
 public sealed record CancelledRun(Guid RunId, RunStatus Status);

@@ -23,14 +23,20 @@ namespace AlexNet.Experiments.Host.Cli;
 public static class StudyCommand
 {
     // The API's reading rules: unknown or repeated fields are errors, numbers are numbers.
-    private static readonly JsonSerializerOptions FileOptions = new(JsonSerializerDefaults.Web)
+    private static readonly JsonSerializerOptions FileOptions = RequestBodyOptions(new(JsonSerializerDefaults.Web)
     {
         Converters = { new JsonStringEnumConverter(allowIntegerValues: false), new StrictJsonObjectConverter() },
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         NumberHandling = JsonNumberHandling.Strict,
         AllowDuplicateProperties = false,
         MaxDepth = JsonErrors.MaxDepth,
-    };
+    });
+
+    private static JsonSerializerOptions RequestBodyOptions(JsonSerializerOptions options)
+    {
+        RequestBodyAttribute.RefuseNullFields(options);
+        return options;
+    }
 
     public static Command Create()
     {
