@@ -52,6 +52,9 @@ public sealed class HostileInputTests(HostileInputTests.Host host) : IClassFixtu
 
     private static Hostile Registration(string name, string body, string? field, int status = 400) => new(name, "POST", Datasets, body, status, field);
 
+    /// <summary>120,000 distinct seeds, about 840 kB of JSON: the count is over the cap long before any seed is compared.</summary>
+    private static readonly string ManySeeds = $$""" "seeds": [{{string.Join(",", Enumerable.Range(100_000, 120_000))}}] """;
+
     private static IEnumerable<Hostile> Cases()
     {
         // null anywhere in the hyperparameters
@@ -174,6 +177,7 @@ public sealed class HostileInputTests(HostileInputTests.Host host) : IClassFixtu
         yield return Study("study negative seed", """ "seeds": [-1] """, "seeds[0]");
         yield return Study("study no seeds", """ "seeds": [] """, "seeds");
         yield return Study("study string seed", """ "seeds": ["1"] """, "seeds[0]");
+        yield return Study("study 120,000 seeds", ManySeeds, "seeds");
         yield return Study("study too many runs", """ "grid": { "model.dropout": [0.1, 0.2, 0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.99, 0.0] }, "seeds": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16] """, "grid");
         yield return Study("study combination fails", """ "grid": { "data.imageSize": [76, 60] } """, "grid");
         yield return Study("study shared override fails", """ "hyperparameters": { "epochs": 0 }, "grid": { "model.dropout": [0.1] } """, "hyperparameters.epochs");
@@ -298,6 +302,25 @@ public sealed class HostileInputTests(HostileInputTests.Host host) : IClassFixtu
         }
 
         CountRows().ShouldBe(before);
+    }
+
+    /// <summary>
+    /// Issue 25: the duplicate-seed check once compared every seed with every earlier one before the cap on runs was looked at,
+    /// 24 s of CPU for 120,000 seeds. The cap comes first now and the check is one pass; the bound is loose for a loaded machine.
+    /// </summary>
+    [Fact]
+    public async Task A_study_with_120000_seeds_is_refused_at_once()
+    {
+        string body = $$"""{ "name": "x", "datasetId": "{{host.DatasetId}}", {{ManySeeds}} }""";
+        await host.Client.PostAsync(Studies, """{ "name": "warm-up", "datasetId": "DATASET", "seeds": [] }""".Replace("DATASET", host.DatasetId, StringComparison.Ordinal));
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var (response, problem) = await host.Client.PostAsync(Studies, body);
+        clock.Stop();
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest, problem?.ToJsonString());
+        problem!["errors"]!["seeds"]![0]!.GetValue<string>().ShouldContain("At most 256 runs");
+        clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(2));
     }
 
     [Fact]

@@ -219,6 +219,7 @@ public sealed record StudyPlan(JsonObject Definition, IReadOnlyList<string> Path
     /// <summary>A grid value as a table cell shows it: strings without quotes, anything else as JSON.</summary>
     public static string ValueText(JsonNode? value) => value is JsonValue v && v.TryGetValue(out string? s) ? s : value?.ToJsonString() ?? "null";
 
+    /// <summary>The count first, so that a list of any length is answered at once; then each seed, in one pass.</summary>
     private static List<ValidationFailure> SeedFailures(IReadOnlyList<int> seeds)
     {
         if (seeds.Count == 0)
@@ -226,6 +227,12 @@ public sealed record StudyPlan(JsonObject Definition, IReadOnlyList<string> Path
             return [new ValidationFailure("seeds", "At least one seed; leave seeds out to use the preset's.")];
         }
 
+        if (seeds.Count > MaxRuns)
+        {
+            return [new ValidationFailure("seeds", $"At most {MaxRuns} runs per study.")];
+        }
+
+        var first = new Dictionary<int, int>(seeds.Count);
         for (int i = 0; i < seeds.Count; i++)
         {
             if (seeds[i] < 0)
@@ -233,13 +240,13 @@ public sealed record StudyPlan(JsonObject Definition, IReadOnlyList<string> Path
                 return [new ValidationFailure($"seeds[{i}]", "A seed must be 0 or more.")];
             }
 
-            if (seeds.Take(i).ToList().IndexOf(seeds[i]) is var first and >= 0)
+            if (!first.TryAdd(seeds[i], i))
             {
-                return [new ValidationFailure($"seeds[{i}]", $"Repeats seeds[{first}]; each seed runs once per cell.")];
+                return [new ValidationFailure($"seeds[{i}]", $"Repeats seeds[{first[seeds[i]]}]; each seed runs once per cell.")];
             }
         }
 
-        return seeds.Count > MaxRuns ? [new ValidationFailure("seeds", $"At most {MaxRuns} runs per study.")] : [];
+        return [];
     }
 
     /// <summary>A cell's failure on a grid axis names that axis's value; any other is the combination's.</summary>

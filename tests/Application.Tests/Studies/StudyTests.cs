@@ -160,6 +160,29 @@ public sealed class StudyTests
     }
 
     [Fact]
+    public void Too_many_seeds_are_refused_by_their_count_before_any_seed_is_read()
+    {
+        // Repeated and negative seeds past the cap: the count is the answer, found without comparing seeds (issue 25).
+        var seeds = Enumerable.Range(0, 120_000).Select(i => i % 2 == 0 ? -1 : 7).ToList();
+
+        var (plan, failures) = StudyPlan.Build("quickstart", null, null, seeds, ["cpu"]);
+
+        plan.ShouldBeNull();
+        failures.ShouldHaveSingleItem().PropertyName.ShouldBe("seeds");
+        failures[0].ErrorMessage.ShouldBe($"At most {StudyPlan.MaxRuns} runs per study.");
+    }
+
+    [Fact]
+    public void The_first_repeat_among_many_seeds_is_named_by_its_index()
+    {
+        var seeds = Enumerable.Range(0, StudyPlan.MaxRuns).ToList();
+        seeds[^1] = 100;
+
+        StudyPlan.Build("quickstart", null, null, seeds, ["cpu"]).Failures.ShouldHaveSingleItem().ErrorMessage
+            .ShouldBe("Repeats seeds[100]; each seed runs once per cell.");
+    }
+
+    [Fact]
     public void Shared_overrides_fail_as_for_an_experiment()
     {
         var (_, failures) = StudyPlan.Build("quickstart", Json("""{ "model": { "dropuot": 0.1 } }"""), Json("""{ "model.dropout": [0.1] }"""), null, ["cpu"]);
