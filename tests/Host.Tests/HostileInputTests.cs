@@ -126,6 +126,22 @@ public sealed class HostileInputTests(HostileInputTests.Host host) : IClassFixtu
         yield return new("empty guid", "POST", Submit, """{ "name": "x", "datasetId": "00000000-0000-0000-0000-000000000000" }""", 400, "datasetId");
         yield return new("very long name", "POST", Submit, $$"""{ "name": "{{new string('n', 5000)}}", "datasetId": "DATASET" }""", 400, "name");
 
+        // text that acts on a terminal or displays as other text (issue 25): no C0/C1 controls or bidirectional overrides in
+        // names and tags; a note may break lines and tab
+        yield return new("NUL in experiment name", "POST", Submit, """{ "name": "a\u0000b", "datasetId": "DATASET" }""", 400, "name");
+        yield return new("ESC in experiment name", "POST", Submit, """{ "name": "\u001b[31mred", "datasetId": "DATASET" }""", 400, "name");
+        yield return new("C1 CSI in experiment name", "POST", Submit, """{ "name": "a\u009bb", "datasetId": "DATASET" }""", 400, "name");
+        yield return new("line break in experiment name", "POST", Submit, """{ "name": "a\nb", "datasetId": "DATASET" }""", 400, "name");
+        yield return Registration("BEL in dataset name", """{ "name": "ding\u0007", "sourcePath": "/tmp" }""", "name");
+        yield return Registration("U+202E in dataset name", """{ "name": "photos\u202Egpj.exe", "sourcePath": "/tmp" }""", "name");
+        yield return new("U+202E in study name", "POST", Studies, """{ "name": "\u202Eevil", "datasetId": "DATASET" }""", 400, "name");
+        yield return Study("U+2066 in a variant name", """ "grid": { "variant": { "a\u2066b": {} } } """, "grid['variant']");
+        yield return new("ESC in a tag", "PATCH", $"/api/runs/{Guid.NewGuid()}", """{ "tags": ["ok", "\u001b]0;title\u0007"] }""", 400, "tags[1]");
+        yield return new("U+2069 in a tag", "PATCH", $"/api/runs/{Guid.NewGuid()}", """{ "tags": ["x\u2069"] }""", 400, "tags[0]");
+        yield return new("NUL in a note", "PATCH", $"/api/runs/{Guid.NewGuid()}", """{ "note": "line\n\tand\u0000" }""", 400, "note");
+        yield return new("carriage return in a note", "PATCH", $"/api/runs/{Guid.NewGuid()}", """{ "note": "a\r\nb" }""", 400, "note");
+        yield return new("U+202D in a note", "PATCH", $"/api/runs/{Guid.NewGuid()}", """{ "note": "\u202Dx" }""", 400, "note");
+
         // runs that cannot run on this machine
         yield return Experiment("lrn.size 2^31-1", """{ "model": { "lrn": { "size": 2147483647 } } }""", "hyperparameters.model.lrn.size");
         yield return Experiment("pooling 1/1 at full size", """{ "model": { "pooling": { "kernel": 1, "stride": 1 } } }""", "hyperparameters", preset: "paper-2012");

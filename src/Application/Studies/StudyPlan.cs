@@ -56,6 +56,12 @@ public sealed record StudyPlan(JsonObject Definition, IReadOnlyList<string> Path
 
                 foreach (var (name, overrides) in named)
                 {
+                    // A variant's name is a name like any other: it is stored, shown in the table and exported.
+                    if (TextRules.LineFault(name) is { } fault)
+                    {
+                        return Fail(field, $"A variant name {char.ToLowerInvariant(fault[0])}{fault[1..]}");
+                    }
+
                     try
                     {
                         HyperparameterJson.Merge(baseline, overrides!.AsObject());

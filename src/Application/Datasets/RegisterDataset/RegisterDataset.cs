@@ -1,3 +1,4 @@
+using AlexNet.Experiments.Application.Common;
 using AlexNet.Experiments.Domain.Datasets;
 using AlexNet.Experiments.Domain.Storage;
 using FluentValidation;
@@ -19,7 +20,7 @@ public sealed class RegisterDatasetValidator : AbstractValidator<RegisterDataset
 {
     public RegisterDatasetValidator()
     {
-        RuleFor(c => c.Name).NotEmpty().MaximumLength(200);
+        RuleFor(c => c.Name).NotEmpty().MaximumLength(200).PlainLine();
         RuleFor(c => c.SourcePath).NotEmpty().MaximumLength(4096);
         RuleFor(c => c.Format).IsInEnum();
     }

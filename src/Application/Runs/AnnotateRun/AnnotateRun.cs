@@ -16,8 +16,9 @@ public sealed class AnnotateRunValidator : AbstractValidator<AnnotateRunCommand>
         // Stop at a tag's first fault: the later rules read the tag, and a JSON null in the list ([null]) is not one.
         RuleForEach(c => c.Tags).Cascade(CascadeMode.Stop)
             .NotNull().WithMessage("A tag is text, not null.")
-            .NotEmpty().MaximumLength(64).Must(t => t.Trim() == t).WithMessage("A tag has no leading or trailing spaces.");
-        RuleFor(c => c.Note).MaximumLength(10_000);
+            .NotEmpty().MaximumLength(64).Must(t => t.Trim() == t).WithMessage("A tag has no leading or trailing spaces.")
+            .PlainLine();
+        RuleFor(c => c.Note).MaximumLength(10_000).PlainText();
     }
 }
 

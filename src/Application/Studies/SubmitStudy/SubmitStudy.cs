@@ -30,7 +30,7 @@ public sealed class SubmitStudyValidator : AbstractValidator<SubmitStudyCommand>
 {
     public SubmitStudyValidator(IDatasetStore datasetStore, IRuntimeEnvironment runtime, IDatasetSources sources, IResourceBudget budget)
     {
-        RuleFor(c => c.Name).NotEmpty().MaximumLength(200);
+        RuleFor(c => c.Name).NotEmpty().MaximumLength(200).PlainLine();
         RuleFor(c => c.DatasetId).Cascade(CascadeMode.Stop)
             .NotEmpty()
             .MustAsync(async (id, ct) => await datasetStore.GetDatasetAsync(id, ct) is not null)
