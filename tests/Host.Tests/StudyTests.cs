@@ -139,6 +139,22 @@ public sealed class StudyTests(StudyTests.Host host) : IClassFixture<StudyTests.
         lines.Count(l => l.Contains(",Tanh,Succeeded,", StringComparison.Ordinal)).ShouldBe(2);
     }
 
+    /// <summary>Issue 25: a variant named like a formula exports as text; a grid's numbers stay numbers.</summary>
+    [Fact]
+    public async Task The_csv_makes_text_that_begins_like_a_formula_inert()
+    {
+        var (response, submitted) = await Client.PostAsync("/api/studies", $$"""
+            { "name": "=formula study", "datasetId": "{{host.DatasetId}}",
+              "grid": { "variant": { "=cmd|' /C calc'!A0": {}, "plain": {} }, "model.dropout": [0.25] } }
+            """);
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted, submitted?.ToJsonString());
+
+        var rows = await Client.ReadCsvWithPythonAsync($"/api/studies/{submitted!["studyId"]}.csv", host.Factory.DataDirectory);
+
+        rows.Select(r => r["variant"]).ShouldBe(["'=cmd|' /C calc'!A0", "plain"]);
+        rows.ShouldAllBe(r => r["model.dropout"] == "0.25");
+    }
+
     [Theory]
     [InlineData("svg")]
     [InlineData("png")]

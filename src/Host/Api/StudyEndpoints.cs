@@ -58,7 +58,7 @@ public static class StudyEndpoints
         }
 
         var columns = new List<(string, Func<StudyRow, object?>)> { ("runId", r => r.RunId), ("cell", r => r.Cell), ("seed", r => r.Seed) };
-        columns.AddRange(study.Varied.Select(path => (path, (Func<StudyRow, object?>)(r => StudyPlan.ValueText(r.Values[path])))));
+        columns.AddRange(study.Varied.Select(path => (path, (Func<StudyRow, object?>)(r => CsvValue(r.Values[path])))));
         columns.AddRange(
         [
             ("status", r => r.Deleted ? "Deleted" : r.Status), ("epochsCompleted", r => r.EpochsCompleted), ("evaluationCrops", r => r.EvaluationCrops),
@@ -67,6 +67,10 @@ public static class StudyEndpoints
         ]);
         return Api.Csv.File(study.Rows, $"study-{studyId}.csv", [.. columns]);
     }
+
+    /// <summary>A grid value as a CSV cell: a number as a number, anything else (an enum name, a variant's name) as text.</summary>
+    private static object CsvValue(JsonNode? value) =>
+        value is JsonValue number && number.GetValueKind() == System.Text.Json.JsonValueKind.Number ? number.GetValue<double>() : StudyPlan.ValueText(value);
 
     private static async Task<Results<FileContentHttpResult, NotFound>> Plot(Guid studyId, string format, IMediator mediator, CancellationToken cancellationToken)
     {
