@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 
 namespace AlexNet.Experiments.Host.Tests;
 
-/// <summary>Small HTTP helpers shared by the API tests: post JSON, read JSON, wait for a run to finish.</summary>
+/// <summary>Small HTTP helpers shared by the API tests: post JSON, read JSON, wait for a run to finish or reach a state.</summary>
 public static class Api
 {
     public static async Task<(HttpResponseMessage Response, JsonNode? Body)> PostAsync(this HttpClient client, string url, string json)
@@ -41,4 +41,30 @@ public static class Api
             await Task.Delay(250);
         }
     }
+
+    /// <summary>Polls the run (the "run" object of GET /api/runs/{id}) until <paramref name="condition"/> holds.</summary>
+    public static async Task<JsonNode> WaitForRunStateAsync(this HttpClient client, string runId, Func<JsonNode, bool> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var run = (await client.GetJsonAsync($"/api/runs/{runId}"))["run"]!;
+            if (condition(run))
+            {
+                return run;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Run {runId} did not reach the awaited state within {timeout}: {run.ToJsonString()}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>True once the run's stored progress shows a training batch done and images of the epoch still to come.</summary>
+    public static bool IsMidEpoch(JsonNode run) =>
+        run["progress"] is { } progress && progress["phase"]?.GetValue<string>() == "training"
+        && progress["imagesDone"]!.GetValue<int>() > 0 && progress["imagesDone"]!.GetValue<int>() < progress["imagesTotal"]!.GetValue<int>();
 }

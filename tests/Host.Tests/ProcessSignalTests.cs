@@ -28,7 +28,7 @@ public sealed class ProcessSignalTests : IDisposable
     {
         using var host = HostProcess.Start("quickstart", "--epochs", "2", $"--AlexNet:DataDirectory={dataDirectory}");
         await host.WaitForOutputAsync("] Training", TimeSpan.FromMinutes(4));
-        await Task.Delay(TimeSpan.FromSeconds(2)); // into the epoch's batches
+        await WaitUntilMidEpochAsync(TimeSpan.FromMinutes(1));
 
         host.Signal(HostProcess.SIGTERM);
         var (exitCode, elapsed) = await host.WaitForExitAsync(StopBound);
@@ -70,6 +70,31 @@ public sealed class ProcessSignalTests : IDisposable
         host.Error.TrimEnd().ShouldBe($"http://127.0.0.1:{port} is already in use (another server is listening there); pass --urls=http://localhost:<free port>.");
         host.Output.ShouldNotContain(" at ");
         host.Output.ShouldNotContain("info:", customMessage: "the forwarded log level applies");
+    }
+
+    /// <summary>The quickstart serves no HTTP, so the run's stored progress is read from its results database.</summary>
+    private async Task WaitUntilMidEpochAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            await using (var db = new SqliteConnection($"Data Source={Path.Combine(dataDirectory, "results.db")};Mode=ReadOnly"))
+            {
+                await db.OpenAsync();
+                await using var command = db.CreateCommand();
+                command.CommandText = "SELECT LastProgress FROM Runs";
+                // The store keeps progress as PascalCase JSON.
+                if (await command.ExecuteScalarAsync() is string json && System.Text.Json.Nodes.JsonNode.Parse(json) is { } progress
+                    && progress["Phase"]!.GetValue<string>() == "training"
+                    && progress["ImagesDone"]!.GetValue<int>() is > 0 and var done && done < progress["ImagesTotal"]!.GetValue<int>())
+                {
+                    return;
+                }
+            }
+
+            DateTime.UtcNow.ShouldBeLessThan(deadline, "no stored progress showed a batch of the first epoch done");
+            await Task.Delay(100);
+        }
     }
 
     private async Task<List<string>> RunStatusesAsync()

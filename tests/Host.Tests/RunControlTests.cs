@@ -34,21 +34,8 @@ public sealed class RunControlTests : IAsyncLifetime
         return (body!["experimentId"]!.GetValue<string>(), body["runId"]!.GetValue<string>());
     }
 
-    private async Task<System.Text.Json.Nodes.JsonNode> WaitUntilAsync(string runId, Func<System.Text.Json.Nodes.JsonNode, bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
-        while (true)
-        {
-            var run = (await client.GetJsonAsync($"/api/runs/{runId}"))["run"]!;
-            if (condition(run))
-            {
-                return run;
-            }
-
-            DateTime.UtcNow.ShouldBeLessThan(deadline, run.ToJsonString());
-            await Task.Delay(100);
-        }
-    }
+    private Task<System.Text.Json.Nodes.JsonNode> WaitUntilAsync(string runId, Func<System.Text.Json.Nodes.JsonNode, bool> condition) =>
+        client.WaitForRunStateAsync(runId, condition, TimeSpan.FromMinutes(2));
 
     [Fact]
     public async Task A_cancelled_run_stops_a_deleted_job_is_reconciled_and_deletion_removes_rows_and_files()

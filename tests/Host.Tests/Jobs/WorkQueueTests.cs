@@ -60,6 +60,29 @@ public sealed class WorkQueueTests : IAsyncDisposable
         return submitted!["runId"]!.GetValue<string>();
     }
 
+    /// <summary>
+    /// Proof that the server has polled its queues since now: a marker job enqueued on one of them has run. A fetch reads every
+    /// queue the server serves in one query, so a job left enqueued elsewhere was passed over, not yet to be seen.
+    /// </summary>
+    private static async Task ServerFetchedSinceAsync(JobStorage storage, IBackgroundJobClient jobs, string servedQueue)
+    {
+        var marker = jobs.Create(Hangfire.Common.Job.FromExpression(() => QueueMarker.Touch()), new EnqueuedState(servedQueue));
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (true)
+        {
+            using (var connection = storage.GetConnection())
+            {
+                if (connection.GetStateData(marker).Name == SucceededState.StateName)
+                {
+                    return;
+                }
+            }
+
+            DateTime.UtcNow.ShouldBeLessThan(deadline, $"the marker job on '{servedQueue}' never ran");
+            await Task.Delay(50);
+        }
+    }
+
     [Fact]
     public async Task A_host_without_the_training_queue_leaves_training_enqueued_there_and_a_host_with_every_queue_finishes_the_run()
     {
@@ -78,7 +101,7 @@ public sealed class WorkQueueTests : IAsyncDisposable
             }
 
             jobId = storage.GetMonitoringApi().EnqueuedJobs("train-cpu-1", 0, 10).Single().Key;
-            await Task.Delay(TimeSpan.FromSeconds(3)); // six polls of the job store
+            await ServerFetchedSinceAsync(storage, host.Services.GetRequiredService<IBackgroundJobClient>(), "evaluate");
             using (var connection = storage.GetConnection())
             {
                 var state = connection.GetStateData(jobId);
@@ -173,5 +196,13 @@ public sealed class WorkQueueTests : IAsyncDisposable
             EvaluatedAfterEpochs[request.RunId] = trained.Count;
             return Task.FromResult(new EvaluationResult(request.RunId, EvaluationCrops.Centre, 2, 0.5, 0.5, 0, [0.5, 0.5], [[1, 0], [1, 0]], DateTimeOffset.UtcNow));
         }
+    }
+}
+
+/// <summary>A job that does nothing: its running proves a worker fetched from its queue.</summary>
+public static class QueueMarker
+{
+    public static void Touch()
+    {
     }
 }

@@ -118,7 +118,7 @@ public sealed class CrashRecoveryTests(ReferenceRun reference) : IClassFixture<R
         await using (var host = await ChildHost.StartAsync(data))
         {
             await ResumedAsync(host, $"PreprocessShard 0 of run {runId} started");
-            await host.WaitForLogAsync($"Run {runId} epoch 1: training from image 0", TimeSpan.FromSeconds(90));
+            await host.Client.WaitForRunStateAsync(runId, Api.IsMidEpoch, TimeSpan.FromSeconds(90));
             host.Terminate();
             (await host.WaitForExitAsync(TimeSpan.FromSeconds(30))).ShouldBeLessThan(TimeSpan.FromSeconds(30));
             host.Log.ShouldContain("because it was asked to stop");
