@@ -19,11 +19,7 @@ public sealed class ApiTests(ApiTests.Host host) : IClassFixture<ApiTests.Host>
         public async Task InitializeAsync()
         {
             Client = Factory.CreateClient();
-            var source = Path.Combine(Factory.SourcesDirectory, "layout");
-            Directory.CreateDirectory(Path.Combine(source, "train", "a"));
-            Directory.CreateDirectory(Path.Combine(source, "val", "a"));
-            var (_, dataset) = await Client.PostAsync("/api/datasets", $$"""{ "name": "layout only", "sourcePath": "{{source}}" }""");
-            DatasetId = dataset!["id"]!.GetValue<string>();
+            DatasetId = await Factory.RegisterOneImageDatasetAsync(Client);
         }
 
         public async Task DisposeAsync() => await Factory.DisposeAsync();
@@ -96,13 +92,13 @@ public sealed class ApiTests(ApiTests.Host host) : IClassFixture<ApiTests.Host>
     [Fact]
     public async Task Registering_the_same_folder_again_by_any_path_returns_the_existing_dataset()
     {
-        var (again, dataset) = await Client.PostAsync("/api/datasets", """{ "name": "again", "sourcePath": "sources/layout" }""");
+        var (again, dataset) = await Client.PostAsync("/api/datasets", """{ "name": "again", "sourcePath": "sources/one-image" }""");
         again.StatusCode.ShouldBe(HttpStatusCode.OK, dataset?.ToJsonString());
         dataset!["id"]!.GetValue<string>().ShouldBe(host.DatasetId);
         dataset["format"]!.GetValue<string>().ShouldBe("ImageFolder");
 
         var details = await Client.GetJsonAsync($"/api/datasets/{host.DatasetId}");
-        details["dataset"]!["name"]!.GetValue<string>().ShouldBe("layout only");
+        details["dataset"]!["name"]!.GetValue<string>().ShouldBe("one image");
         details["versions"]!.AsArray().ShouldBeEmpty();
         (await Client.GetAsync($"/api/datasets/{Guid.NewGuid()}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
     }
@@ -120,12 +116,12 @@ public sealed class ApiTests(ApiTests.Host host) : IClassFixture<ApiTests.Host>
         wrongFormat.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         problem!["errors"]!["sourcePath"]![0]!.GetValue<string>().ShouldContain("batches.meta.txt");
 
-        var (unknownFormat, unknown) = await Client.PostAsync("/api/datasets", """{ "name": "x", "sourcePath": "sources/layout", "format": "tiff" }""");
+        var (unknownFormat, unknown) = await Client.PostAsync("/api/datasets", """{ "name": "x", "sourcePath": "sources/one-image", "format": "tiff" }""");
         unknownFormat.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         unknown!["errors"]!.AsObject().Select(e => e.Key).ShouldContain("format");
 
         // Left out, the format is ImageFolder; null is not a format.
-        var (nullFormat, nulled) = await Client.PostAsync("/api/datasets", """{ "name": "x", "sourcePath": "sources/layout", "format": null }""");
+        var (nullFormat, nulled) = await Client.PostAsync("/api/datasets", """{ "name": "x", "sourcePath": "sources/one-image", "format": null }""");
         nullFormat.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         nulled!["errors"]!.AsObject().Select(e => e.Key).ShouldContain("format");
     }

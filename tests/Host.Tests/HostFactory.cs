@@ -27,6 +27,27 @@ public sealed class HostFactory : WebApplicationFactory<Program>
     /// <summary>The default dataset root (AlexNet:DatasetRoots): register test sources under it, or pass other roots in settings.</summary>
     public string SourcesDirectory => Path.Combine(DataDirectory, "sources");
 
+    /// <summary>
+    /// Registers the smallest dataset registration accepts: one class, one decodable 4x4 PNG in each split. Enough for requests
+    /// that must be refused, or accepted, before anything trains.
+    /// </summary>
+    public async Task<string> RegisterOneImageDatasetAsync(HttpClient client)
+    {
+        var source = Path.Combine(SourcesDirectory, "one-image");
+        foreach (var split in new[] { "train", "val" })
+        {
+            Directory.CreateDirectory(Path.Combine(source, split, "a"));
+            using var bitmap = new SkiaSharp.SKBitmap(4, 4);
+            bitmap.Erase(SkiaSharp.SKColors.Teal);
+            using var png = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+            await File.WriteAllBytesAsync(Path.Combine(source, split, "a", "0.png"), png.ToArray());
+        }
+
+        var (response, dataset) = await client.PostAsync("/api/datasets", $$"""{ "name": "one image", "sourcePath": "{{source}}" }""");
+        response.EnsureSuccessStatusCode();
+        return dataset!["id"]!.GetValue<string>();
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("AlexNet:DataDirectory", DataDirectory);

@@ -21,11 +21,17 @@ public sealed class HostileInputTests(HostileInputTests.Host host) : IClassFixtu
         public async Task InitializeAsync()
         {
             Client = Factory.CreateClient();
-            var source = Path.Combine(Factory.DataDirectory, "sources", "layout");
-            Directory.CreateDirectory(Path.Combine(source, "train", "a"));
-            Directory.CreateDirectory(Path.Combine(source, "val", "a"));
-            var (_, dataset) = await Client.PostAsync("/api/datasets", $$"""{ "name": "layout only", "sourcePath": "{{source}}" }""");
-            DatasetId = dataset!["id"]!.GetValue<string>();
+            DatasetId = await Factory.RegisterOneImageDatasetAsync(Client);
+            // Issue 25: 2,000 empty .jpg files registered (201), and runs on them failed a second later.
+            var emptyFiles = Path.Combine(Factory.SourcesDirectory, "empty-jpgs");
+            foreach (var split in new[] { "train", "val" })
+            {
+                Directory.CreateDirectory(Path.Combine(emptyFiles, split, "a"));
+                for (int i = 0; i < 1000; i++)
+                {
+                    await File.WriteAllBytesAsync(Path.Combine(emptyFiles, split, "a", $"{i:D4}.jpg"), []);
+                }
+            }
         }
 
         public async Task DisposeAsync() => await Factory.DisposeAsync();
@@ -172,6 +178,7 @@ public sealed class HostileInputTests(HostileInputTests.Host host) : IClassFixtu
         yield return Registration("unknown registration field", """{ "name": "x", "sourcePath": "/tmp", "colour": "rgb" }""", "colour");
         yield return Registration("missing folder", """{ "name": "x", "sourcePath": "/no/such/folder" }""", "sourcePath");
         yield return Registration("NUL in path", """{ "name": "x", "sourcePath": "/tmp/\u0000x" }""", "sourcePath");
+        yield return Registration("no decodable image", """{ "name": "x", "sourcePath": "sources/empty-jpgs" }""", "sourcePath");
         yield return Registration("array registration", "[1, 2]", null);
         yield return Registration("deep registration", new string('[', 5000) + new string(']', 5000), null);
         yield return Registration("registration over 1 MB", $$"""{ "name": "{{new string('n', 2_000_000)}}" }""", null, status: 413);

@@ -18,11 +18,7 @@ public sealed class StudyTests(StudyTests.Host host) : IClassFixture<StudyTests.
         public async Task InitializeAsync()
         {
             Client = Factory.CreateClient();
-            var source = Path.Combine(Factory.DataDirectory, "sources", "layout");
-            Directory.CreateDirectory(Path.Combine(source, "train", "a"));
-            Directory.CreateDirectory(Path.Combine(source, "val", "a"));
-            var (_, dataset) = await Client.PostAsync("/api/datasets", $$"""{ "name": "layout only", "sourcePath": "{{source}}" }""");
-            DatasetId = dataset!["id"]!.GetValue<string>();
+            DatasetId = await Factory.RegisterOneImageDatasetAsync(Client);
             Finished = await FinishedStudy.SeedAsync(Factory.Services);
         }
 

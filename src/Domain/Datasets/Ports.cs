@@ -5,7 +5,7 @@ public interface IDatasetSources
 {
     /// <summary>
     /// Resolves <paramref name="requestedPath"/> (relative paths against the data directory) and checks that it lies
-    /// under a configured dataset root and holds a source in <paramref name="format"/>.
+    /// under a configured dataset root and holds a source in <paramref name="format"/> with at least one decodable training image.
     /// </summary>
     Task<DatasetSourceCheck> CheckAsync(string requestedPath, DatasetFormat format, CancellationToken cancellationToken);
 

@@ -86,7 +86,7 @@ internal sealed class ShardMerger(TimeProvider time)
 
             if (train == 0)
             {
-                throw new InvalidDataException("The dataset has no decodable training images.");
+                throw new InvalidDataException($"The dataset has no decodable training images: {skipped.Count:N0} files were skipped ({SkippedFiles.Describe(skipped)}).");
             }
 
             using (var mean = ShardLayout.CreateFile(temporary, StoreFiles.Mean))

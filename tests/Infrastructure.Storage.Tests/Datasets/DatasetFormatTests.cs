@@ -81,7 +81,9 @@ public sealed class DatasetFormatTests : IDisposable
             new PreprocessingSettings(8), root.Combine("store"), null, CancellationToken.None)
             .ContinueWith(t => t.Exception?.InnerException);
 
-        failure.ShouldBeOfType<InvalidDataException>().Message.ShouldBe("The dataset has no decodable training images.");
+        failure.ShouldBeOfType<InvalidDataException>().Message.ShouldBe(
+            "The dataset has no decodable training images: 3 files were skipped ('train-images-idx3-ubyte#0': 8x8 pixels, over the cap of 63; "
+            + "'train-images-idx3-ubyte#2': 8x8 pixels, over the cap of 63; 'train-images-idx3-ubyte#1': 8x8 pixels, over the cap of 63).");
     }
 
     [Fact]

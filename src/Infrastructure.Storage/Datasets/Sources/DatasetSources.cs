@@ -13,7 +13,7 @@ public sealed record DatasetSourceOptions(string DataDirectory, IReadOnlyList<st
 public sealed class DatasetSources(DatasetSourceOptions options) : IDatasetSources
 {
     public Task<DatasetSourceCheck> CheckAsync(string requestedPath, DatasetFormat format, CancellationToken cancellationToken) =>
-        Task.Run(() => Check(requestedPath, format), cancellationToken);
+        Task.Run(() => Check(requestedPath, format, cancellationToken), cancellationToken);
 
     public Task<DatasetSize> MeasureAsync(Dataset dataset, CancellationToken cancellationToken) =>
         Task.Run(() =>
@@ -35,7 +35,7 @@ public sealed class DatasetSources(DatasetSourceOptions options) : IDatasetSourc
             }
         }, cancellationToken);
 
-    private DatasetSourceCheck Check(string requestedPath, DatasetFormat format)
+    private DatasetSourceCheck Check(string requestedPath, DatasetFormat format, CancellationToken cancellationToken)
     {
         string notFound = $"No dataset folder '{requestedPath}' under the configured dataset roots (AlexNet:DatasetRoots).";
         string? real = Resolve(requestedPath);
@@ -50,9 +50,23 @@ public sealed class DatasetSources(DatasetSourceOptions options) : IDatasetSourc
             return DatasetSourceCheck.Invalid(notFound);
         }
 
-        return DatasetFormatReaders.For(format).CheckLayout(real) is { } problem
-            ? DatasetSourceCheck.Invalid(problem)
-            : DatasetSourceCheck.Valid(real);
+        var reader = DatasetFormatReaders.For(format);
+        if (reader.CheckLayout(real) is { } layoutProblem)
+        {
+            return DatasetSourceCheck.Invalid(layoutProblem);
+        }
+
+        try
+        {
+            var limits = new UntrustedFileLimits();
+            return DecodableImageProbe.Problem(reader.Read(real, limits, cancellationToken), real, limits, cancellationToken) is { } problem
+                ? DatasetSourceCheck.Invalid(problem)
+                : DatasetSourceCheck.Valid(real);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            return DatasetSourceCheck.Invalid(e.Message);
+        }
     }
 
     private string? Resolve(string path)
