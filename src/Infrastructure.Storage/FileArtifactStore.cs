@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using AlexNet.Experiments.Domain.Storage;
 using AlexNet.Experiments.Domain.Training;
+using AlexNet.Experiments.Infrastructure.Storage.Datasets;
 
 namespace AlexNet.Experiments.Infrastructure.Storage;
 
@@ -34,6 +35,14 @@ public sealed class FileArtifactStore(string artifactDirectory) : IArtifactStore
     {
         var folder = Path.Combine(DataDirectory, RunsFolder, runId.ToString("D"));
         if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    public void DeleteDatasetVersionFiles(string contentHash)
+    {
+        foreach (var folder in ShardLayout.FoldersOf(Path.Combine(DataDirectory, DatasetsFolder), contentHash).Where(Directory.Exists))
         {
             Directory.Delete(folder, recursive: true);
         }

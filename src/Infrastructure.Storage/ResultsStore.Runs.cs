@@ -83,25 +83,6 @@ public sealed partial class ResultsStore
     public Task DeleteExperimentAsync(Guid experimentId, CancellationToken cancellationToken) =>
         WriteAsync(db => db.Experiments.Where(e => e.Id == experimentId).ExecuteDeleteAsync(cancellationToken), cancellationToken);
 
-    public async Task<bool> TryDeleteDatasetAsync(Guid datasetId, CancellationToken cancellationToken)
-    {
-        bool deleted = false;
-        await WriteAsync(async db =>
-        {
-            if (await db.Experiments.AnyAsync(e => e.DatasetId == datasetId, cancellationToken))
-            {
-                return;
-            }
-
-            // Its shard rows go too: a version preprocessed again later must be planned afresh, not found merged.
-            var hashes = db.DatasetVersions.Where(v => v.DatasetId == datasetId).Select(v => v.ContentHash);
-            await db.PreprocessShards.Where(s => hashes.Contains(s.ContentHash)).ExecuteDeleteAsync(cancellationToken);
-            await db.DatasetVersions.Where(v => v.DatasetId == datasetId).ExecuteDeleteAsync(cancellationToken);
-            deleted = await db.Datasets.Where(d => d.Id == datasetId).ExecuteDeleteAsync(cancellationToken) == 1;
-        }, cancellationToken);
-        return deleted;
-    }
-
     /// <summary>A run with its experiment's name and dataset, the shape every search condition reads.</summary>
     private sealed class RunInExperiment
     {

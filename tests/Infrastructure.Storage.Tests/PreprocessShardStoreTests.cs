@@ -1,4 +1,6 @@
 using AlexNet.Experiments.Domain.Datasets;
+using AlexNet.Experiments.Domain.Experiments;
+using AlexNet.Experiments.Tests.Shared;
 
 namespace AlexNet.Experiments.Infrastructure.Storage.Tests;
 
@@ -71,9 +73,31 @@ public abstract class PreprocessShardStoreTests : StorageTest
         await Store.StartPreprocessingAsync(waiting, Hash, 2, Ct);
         await Store.StartPreprocessingAsync(waiting, "other", 1, Ct);
 
-        (await Store.TryDeleteDatasetAsync(dataset.Id, Ct)).ShouldBeTrue();
+        (await Store.TryDeleteDatasetAsync(dataset.Id, Ct))!.ForgottenVersions.ShouldBe([Hash]);
 
         (await Store.StartPreprocessingAsync(Guid.NewGuid(), Hash, 4, Ct)).ShouldBeTrue("planned afresh");
         (await Store.StartPreprocessingAsync(Guid.NewGuid(), "other", 1, Ct)).ShouldBeFalse("another version's shards stay");
+    }
+
+    [Fact]
+    public async Task A_deleted_dataset_s_version_that_another_dataset_s_run_trained_on_passes_to_that_dataset()
+    {
+        var seeded = await Samples.SeedAsync(Store);
+        await Store.DeleteRunAsync(seeded.Run.Id, Ct);
+        await Store.DeleteExperimentAsync(seeded.Experiment.Id, Ct);
+        // The same content registered from another folder: its run trains on the version the first dataset preprocessed.
+        var copy = Samples.Dataset(name: "copy") with { SourcePath = "/data/copy" };
+        await Store.AddDatasetAsync(copy, Ct);
+        var experiment = Samples.Experiment(copy.Id);
+        var run = Samples.Run(experiment.Id).With(status: RunStatus.Training, datasetVersionHash: seeded.Version.ContentHash);
+        await Store.AddExperimentAsync(experiment, run, Ct);
+
+        (await Store.TryDeleteDatasetAsync(seeded.Dataset.Id, Ct))!.ForgottenVersions.ShouldBeEmpty();
+        (await Store.ListDatasetVersionsAsync(copy.Id, Ct)).Select(v => v.ContentHash).ShouldBe([seeded.Version.ContentHash]);
+
+        await Store.DeleteRunAsync(run.Id, Ct);
+        await Store.DeleteExperimentAsync(experiment.Id, Ct);
+        (await Store.TryDeleteDatasetAsync(copy.Id, Ct))!.ForgottenVersions.ShouldBe([seeded.Version.ContentHash]);
+        (await Store.GetDatasetVersionAsync(seeded.Version.ContentHash, Ct)).ShouldBeNull();
     }
 }

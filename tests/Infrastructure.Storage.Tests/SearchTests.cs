@@ -194,10 +194,10 @@ public abstract class SearchTests(SearchTests.ManyRuns many)
         await store.AddArtifactAsync(Samples.Artifact(runId, "/x/epoch-001.pt"), Ct);
         await store.AnnotateRunAsync(runId, ["t"], "n", Ct);
 
-        (await store.TryDeleteDatasetAsync(seeded.Dataset.Id, Ct)).ShouldBeFalse();
+        (await store.TryDeleteDatasetAsync(seeded.Dataset.Id, Ct)).ShouldBeNull();
         await store.DeleteRunAsync(runId, Ct);
         await store.DeleteExperimentAsync(seeded.Experiment.Id, Ct);
-        (await store.TryDeleteDatasetAsync(seeded.Dataset.Id, Ct)).ShouldBeTrue();
+        (await store.TryDeleteDatasetAsync(seeded.Dataset.Id, Ct)).ShouldNotBeNull();
 
         (await store.GetRunAsync(runId, Ct)).ShouldBeNull();
         (await store.GetEpochMetricsAsync(runId, Ct)).ShouldBeEmpty();

@@ -22,9 +22,15 @@ public interface IDatasetStore
     /// <summary>Idempotent: a version with the same hash is left as it is.</summary>
     Task AddDatasetVersionAsync(DatasetVersion version, CancellationToken cancellationToken);
 
-    /// <summary>Removes the dataset and its versions unless an experiment uses it; false (and nothing removed) if one does.</summary>
-    Task<bool> TryDeleteDatasetAsync(Guid datasetId, CancellationToken cancellationToken);
+    /// <summary>
+    /// Removes the dataset and its versions unless an experiment uses it (null, and nothing removed). A version another dataset's
+    /// runs trained on (the same content in another folder) passes to that dataset instead.
+    /// </summary>
+    Task<DatasetDeletion?> TryDeleteDatasetAsync(Guid datasetId, CancellationToken cancellationToken);
 }
+
+/// <summary>The content hashes whose preprocessed files are no longer any dataset's: the caller deletes them from disk.</summary>
+public sealed record DatasetDeletion(IReadOnlyList<string> ForgottenVersions);
 
 /// <summary>Which runs wait for which dataset version, and its shards and merge: the coordination of sharded preprocessing.</summary>
 public interface IPreprocessingCoordination
@@ -147,6 +153,9 @@ public interface IArtifactStore
 
     /// <summary>Removes the run's folder and everything in it; nothing happens if it does not exist.</summary>
     void DeleteRunFiles(Guid runId);
+
+    /// <summary>Removes a preprocessed version's folder and any shard or temporary folders of its content hash.</summary>
+    void DeleteDatasetVersionFiles(string contentHash);
 
     /// <summary>
     /// Removes one artifact's file (e.g. a checkpoint the retention setting no longer keeps) and its sidecars: the files beside it

@@ -26,6 +26,12 @@ internal static class ShardLayout
     public static string TemporaryStoreFolder(string storeRoot, string contentHash) =>
         Path.Combine(storeRoot, $".tmp-{contentHash}-{Guid.NewGuid():N}");
 
+    /// <summary>Every folder a version of <paramref name="contentHash"/> may have under the store root: published, shards, temporary.</summary>
+    public static IEnumerable<string> FoldersOf(string storeRoot, string contentHash) =>
+        Directory.Exists(storeRoot)
+            ? [Path.Combine(storeRoot, contentHash), ShardsFolder(storeRoot, contentHash), .. Directory.EnumerateDirectories(storeRoot, $".tmp-{contentHash}-*")]
+            : [];
+
     public static ShardPlan? TryReadPlan(string folder)
     {
         try

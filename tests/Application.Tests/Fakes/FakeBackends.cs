@@ -186,6 +186,8 @@ public sealed class FakeArtifactStore : IArtifactStore
     public void Delete(Artifact artifact) => Deleted.Add(artifact.Path);
 
     public void DeleteRunFiles(Guid runId) => Deleted.Add(GetRunDirectory(runId));
+
+    public void DeleteDatasetVersionFiles(string contentHash) => Deleted.Add(Path.Combine(DatasetStoreRoot, contentHash));
 }
 
 public sealed class FakeRuntime : IRuntimeEnvironment

@@ -215,8 +215,10 @@ public sealed class InMemoryResultsStore
 
     public Task DeleteExperimentAsync(Guid experimentId, CancellationToken cancellationToken) => Done(Experiments.TryRemove(experimentId, out _));
 
-    public Task<bool> TryDeleteDatasetAsync(Guid datasetId, CancellationToken cancellationToken) =>
-        Task.FromResult(!Experiments.Values.Any(e => e.DatasetId == datasetId) && Datasets.TryRemove(datasetId, out _));
+    public Task<DatasetDeletion?> TryDeleteDatasetAsync(Guid datasetId, CancellationToken cancellationToken) =>
+        Task.FromResult(!Experiments.Values.Any(e => e.DatasetId == datasetId) && Datasets.TryRemove(datasetId, out _)
+            ? new DatasetDeletion([.. Versions.Values.Where(v => v.DatasetId == datasetId).Select(v => v.ContentHash)])
+            : null);
 
     public Task RemoveArtifactAsync(Guid runId, string path, CancellationToken cancellationToken) => Done(Artifacts.TryRemove((runId, path), out _));
 
