@@ -28,6 +28,7 @@ public class ResultsDbContext : DbContext
     internal DbSet<RunTagRow> RunTags => Set<RunTagRow>();
     internal DbSet<HyperparameterRecordRow> HyperparameterRecords => Set<HyperparameterRecordRow>();
     internal DbSet<EpochMetricsRow> EpochMetrics => Set<EpochMetricsRow>();
+    internal DbSet<StepMetricsRow> StepMetrics => Set<StepMetricsRow>();
     internal DbSet<EvaluationResultRow> EvaluationResults => Set<EvaluationResultRow>();
     internal DbSet<ArtifactRow> Artifacts => Set<ArtifactRow>();
     internal DbSet<StudyRow> Studies => Set<StudyRow>();
@@ -108,6 +109,13 @@ public class ResultsDbContext : DbContext
             metrics.ToTable("EpochMetrics");
             metrics.HasKey(m => new { m.RunId, m.Epoch }); // unique (run, epoch)
             Restrict(metrics.HasOne<RunRow>().WithMany().HasForeignKey(m => m.RunId));
+        });
+
+        modelBuilder.Entity<StepMetricsRow>(step =>
+        {
+            step.ToTable("StepMetrics");
+            step.HasKey(s => new { s.RunId, s.Epoch, s.Batch }); // unique (run, epoch, batch)
+            Restrict(step.HasOne<RunRow>().WithMany().HasForeignKey(s => s.RunId));
         });
 
         modelBuilder.Entity<EvaluationResultRow>(evaluation =>

@@ -75,6 +75,7 @@ public sealed partial class ResultsStore
             await db.Artifacts.Where(a => a.RunId == runId).ExecuteDeleteAsync(cancellationToken);
             await db.EvaluationResults.Where(e => e.RunId == runId).ExecuteDeleteAsync(cancellationToken);
             await db.EpochMetrics.Where(m => m.RunId == runId).ExecuteDeleteAsync(cancellationToken);
+            await db.StepMetrics.Where(s => s.RunId == runId).ExecuteDeleteAsync(cancellationToken);
             await db.HyperparameterRecords.Where(h => h.RunId == runId).ExecuteDeleteAsync(cancellationToken);
             await db.PreprocessingRuns.Where(w => w.RunId == runId).ExecuteDeleteAsync(cancellationToken);
             await db.Runs.Where(r => r.Id == runId).ExecuteDeleteAsync(cancellationToken);

@@ -10,7 +10,7 @@ namespace AlexNet.Experiments.Infrastructure.Storage;
 
 /// <summary>
 /// The store ports (datasets, preprocessing, experiments, runs, progress, metrics, artifacts, studies) on EF Core, SQLite or PostgreSQL. Each call uses its own context, so one instance serves concurrent workers and requests.
-/// Lists: datasets and experiments newest first; runs, unfinished runs and artifacts oldest first; epoch metrics by epoch.
+/// Lists: datasets and experiments newest first; runs, unfinished runs and artifacts oldest first; epoch metrics by epoch, step points by epoch and batch.
 /// </summary>
 public sealed partial class ResultsStore(IDbContextFactory<ResultsDbContext> contextFactory, ArtifactPaths paths)
     : IDatasetStore, IPreprocessingCoordination, IExperimentStore, IRunStore, IRunProgressStore, IRunMetricsStore, IArtifactIndex
@@ -166,6 +166,29 @@ public sealed partial class ResultsStore(IDbContextFactory<ResultsDbContext> con
         ReadAsync<IReadOnlyList<EpochMetrics>>(async db =>
             (await db.EpochMetrics.Where(m => m.RunId == runId).OrderBy(m => m.Epoch).ToListAsync(cancellationToken))
             .Select(m => m.ToDomain()).ToList(), cancellationToken);
+
+    /// <remarks>One existence query for the epochs the points span, then the inserts of the new ones, in one transaction.</remarks>
+    public Task AddStepMetricsAsync(IReadOnlyList<StepMetrics> points, CancellationToken cancellationToken) =>
+        points.Count == 0 ? Task.CompletedTask : WriteAsync(async db =>
+        {
+            var runIds = points.Select(p => p.RunId).Distinct().ToList();
+            var epochs = points.Select(p => p.Epoch).Distinct().ToList();
+            var stored = (await db.StepMetrics
+                    .Where(s => runIds.Contains(s.RunId) && epochs.Contains(s.Epoch))
+                    .Select(s => new { s.RunId, s.Epoch, s.Batch })
+                    .ToListAsync(cancellationToken))
+                .Select(s => (s.RunId, s.Epoch, s.Batch))
+                .ToHashSet();
+            db.StepMetrics.AddRange(points
+                .DistinctBy(p => (p.RunId, p.Epoch, p.Batch))
+                .Where(p => !stored.Contains((p.RunId, p.Epoch, p.Batch)))
+                .Select(StepMetricsRow.From));
+        }, cancellationToken);
+
+    public Task<IReadOnlyList<StepMetrics>> GetStepMetricsAsync(Guid runId, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<StepMetrics>>(async db =>
+            (await db.StepMetrics.Where(s => s.RunId == runId).OrderBy(s => s.Epoch).ThenBy(s => s.Batch).ToListAsync(cancellationToken))
+            .Select(s => s.ToDomain()).ToList(), cancellationToken);
 
     public Task SaveEvaluationAsync(EvaluationResult result, CancellationToken cancellationToken) =>
         AddOnceAsync(db => db.EvaluationResults, e => e.RunId == result.RunId, () => EvaluationResultRow.From(result), cancellationToken);

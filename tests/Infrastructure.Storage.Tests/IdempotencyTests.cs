@@ -64,6 +64,21 @@ public abstract class IdempotencyTests : StorageTest
     }
 
     [Fact]
+    public async Task Step_points_already_recorded_are_left_as_they_are_and_the_new_ones_of_the_same_call_are_added()
+    {
+        var seeded = await Samples.SeedAsync(Store);
+        var epoch1 = Samples.Steps(seeded.Run.Id, 1);
+        var epoch2 = Samples.Steps(seeded.Run.Id, 2);
+        await Store.AddStepMetricsAsync(epoch1.Take(2).ToList(), Ct);
+
+        // A resumed epoch reports its earlier points again, changed here only to show which copy is kept; duplicates within a call count once.
+        await Store.AddStepMetricsAsync([.. epoch1.Select(p => p with { TrainLoss = 0.5 }), .. epoch2, epoch2[0]], Ct);
+        await Store.AddStepMetricsAsync([], Ct);
+
+        (await Store.GetStepMetricsAsync(seeded.Run.Id, Ct)).ShouldBe([.. epoch1.Take(2), .. epoch1.Skip(2).Select(p => p with { TrainLoss = 0.5 }), .. epoch2]);
+    }
+
+    [Fact]
     public async Task An_evaluation_already_saved_is_left_as_it_is()
     {
         var seeded = await Samples.SeedAsync(Store);
@@ -102,12 +117,14 @@ public abstract class IdempotencyTests : StorageTest
         {
             await Store.SaveHyperparameterRecordAsync(record, Ct);
             await Store.AddEpochMetricsAsync(metrics, Ct);
+            await Store.AddStepMetricsAsync(Samples.Steps(seeded.Run.Id, 1), Ct);
             await Store.AddArtifactAsync(artifact, Ct);
             await Store.SaveEvaluationAsync(evaluation, Ct);
             await Store.AddDatasetVersionAsync(seeded.Version, Ct);
         })));
 
         (await Store.GetEpochMetricsAsync(seeded.Run.Id, Ct)).ShouldBe([metrics]);
+        (await Store.GetStepMetricsAsync(seeded.Run.Id, Ct)).ShouldBe(Samples.Steps(seeded.Run.Id, 1));
         (await Store.ListArtifactsAsync(seeded.Run.Id, Ct)).ShouldBe([artifact]);
         (await Store.GetHyperparameterRecordAsync(seeded.Run.Id, Ct)).ShouldBe(record);
     }

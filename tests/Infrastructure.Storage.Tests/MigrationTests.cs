@@ -11,7 +11,7 @@ public sealed class MigrationTests
 {
     private static readonly string[] ExpectedTables =
     [
-        "Artifacts", "DatasetVersions", "Datasets", "EpochMetrics", "EvaluationResults", "Experiments", "HyperparameterRecords", "PreprocessShards", "PreprocessingRuns", "RunTags", "Runs", "Studies", "StudyRuns",
+        "Artifacts", "DatasetVersions", "Datasets", "EpochMetrics", "EvaluationResults", "Experiments", "HyperparameterRecords", "PreprocessShards", "PreprocessingRuns", "RunTags", "Runs", "StepMetrics", "Studies", "StudyRuns",
     ];
 
     [Fact]
@@ -27,7 +27,7 @@ public sealed class MigrationTests
             using var connection = storage.OpenRawConnection();
             var tables = Query(connection, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
             tables.ShouldBe([.. ExpectedTables, "__EFMigrationsHistory", "__EFMigrationsLock"], ignoreOrder: true);
-            Query(connection, "SELECT MigrationId FROM __EFMigrationsHistory ORDER BY MigrationId").Select(id => id[(id.IndexOf('_') + 1)..]).ShouldBe(["Initial", "Datasets", "ResultsApi", "RunState", "Studies", "PreprocessShards"]);
+            Query(connection, "SELECT MigrationId FROM __EFMigrationsHistory ORDER BY MigrationId").Select(id => id[(id.IndexOf('_') + 1)..]).ShouldBe(["Initial", "Datasets", "ResultsApi", "RunState", "Studies", "PreprocessShards", "StepMetrics"]);
         }
         finally
         {
@@ -167,7 +167,7 @@ public sealed class MigrationTests
         {
             Query(connection, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")
                 .ShouldBe([.. ExpectedTables, "__EFMigrationsHistory"], ignoreOrder: true);
-            Query(connection, "SELECT \"MigrationId\" FROM \"__EFMigrationsHistory\"").Select(id => id[(id.IndexOf('_') + 1)..]).ShouldBe(["PostgreSql", "PreprocessShards"]);
+            Query(connection, "SELECT \"MigrationId\" FROM \"__EFMigrationsHistory\"").Select(id => id[(id.IndexOf('_') + 1)..]).ShouldBe(["PostgreSql", "PreprocessShards", "StepMetrics"]);
             Query(connection, """SELECT CAST(alexnet_json_number('{"a":{"b":0.5,"c":true,"d":"x"}}', p) AS text) FROM unnest(ARRAY['$.a.b', '$.a.c', '$.a.d', '$.z']) AS p""")
                 .ShouldBe(["0.5", "1", "", ""]);
             Query(connection, """SELECT alexnet_json_text('{"a":{"b":0.5,"d":"x"}}', p) FROM unnest(ARRAY['$.a.d', '$.a.b']) AS p""").ShouldBe(["x", ""]);

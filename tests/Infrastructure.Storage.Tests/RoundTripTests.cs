@@ -191,6 +191,24 @@ public abstract class RoundTripTests : StorageTest
         (await Store.GetEpochMetricsAsync(seeded.Run.Id, Ct)).ShouldHaveSingleItem().ShouldBe(diverged);
     }
 
+    [Fact]
+    public async Task Step_points_of_several_runs_round_trip_to_the_last_bit_in_epoch_and_batch_order()
+    {
+        var seeded = await Samples.SeedAsync(Store);
+        var other = Samples.Run(seeded.Experiment.Id);
+        await Store.AddRunAsync(other, Ct);
+        var points = Samples.Steps(seeded.Run.Id, 2).Concat(Samples.Steps(seeded.Run.Id, 1)).ToList();
+        points[0] = points[0] with { TrainLoss = double.NaN, TrainTop1Error = 1.0 / 3, ImagesSeen = 3_000_000_000 }; // past an int
+
+        await Store.AddStepMetricsAsync([.. points, .. Samples.Steps(other.Id, 1)], Ct);
+
+        var stored = await Store.GetStepMetricsAsync(seeded.Run.Id, Ct);
+        stored.ShouldBe(points.OrderBy(p => p.Epoch).ThenBy(p => p.Batch));
+        BitConverter.DoubleToInt64Bits(stored[5].TrainTop1Error).ShouldBe(BitConverter.DoubleToInt64Bits(1.0 / 3));
+        (await Store.GetStepMetricsAsync(other.Id, Ct)).ShouldBe(Samples.Steps(other.Id, 1));
+        (await Store.GetStepMetricsAsync(Guid.NewGuid(), Ct)).ShouldBeEmpty();
+    }
+
     [Theory]
     [InlineData(EvaluationCrops.Centre)]
     [InlineData(EvaluationCrops.TenCrop)]

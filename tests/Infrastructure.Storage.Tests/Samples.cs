@@ -69,6 +69,14 @@ internal static class Samples
         ImagesPerSecond: 1234.5,
         T0.AddHours(epoch));
 
+    /// <summary>The points of one epoch of 90 batches of 128 images, taken every 20 batches: 20, 40, 60, 80, 90.</summary>
+    public static IReadOnlyList<StepMetrics> Steps(Guid runId, int epoch) =>
+    [
+        .. new[] { 20, 40, 60, 80, 90 }.Select(batch => new StepMetrics(
+            runId, epoch, batch, ((epoch - 1) * 11_500L) + Math.Min(batch * 128, 11_500), TrainLoss: 6.9 - batch / 1000.0, TrainTop1Error: 1 - batch / 3000.0,
+            TrainTop5Error: 0.9 - batch / 7000.0, WallSeconds: (epoch * 100.5) + batch / 3.0)),
+    ];
+
     public static EvaluationResult Evaluation(Guid runId, EvaluationCrops crops = EvaluationCrops.TenCrop) => new(
         runId,
         crops,

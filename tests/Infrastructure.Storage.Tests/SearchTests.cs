@@ -191,6 +191,7 @@ public abstract class SearchTests(SearchTests.ManyRuns many)
         var seeded = await Samples.SeedAsync(store);
         var runId = seeded.Run.Id;
         await store.AddEpochMetricsAsync(Samples.Metrics(runId, 1), Ct);
+        await store.AddStepMetricsAsync(Samples.Steps(runId, 1), Ct);
         await store.AddArtifactAsync(Samples.Artifact(runId, "/x/epoch-001.pt"), Ct);
         await store.AnnotateRunAsync(runId, ["t"], "n", Ct);
 
@@ -201,6 +202,7 @@ public abstract class SearchTests(SearchTests.ManyRuns many)
 
         (await store.GetRunAsync(runId, Ct)).ShouldBeNull();
         (await store.GetEpochMetricsAsync(runId, Ct)).ShouldBeEmpty();
+        (await store.GetStepMetricsAsync(runId, Ct)).ShouldBeEmpty();
         (await store.ListArtifactsAsync(runId, Ct)).ShouldBeEmpty();
         (await store.GetDatasetAsync(seeded.Dataset.Id, Ct)).ShouldBeNull();
     }

@@ -117,12 +117,21 @@ public interface IRunProgressStore
     Task<RunProgressFigures?> GetRunProgressAsync(Guid runId, CancellationToken cancellationToken);
 }
 
-/// <summary>What a run measured: each epoch's figures and the final evaluation.</summary>
+/// <summary>What a run measured: each epoch's figures, the step-level points within epochs, and the final evaluation.</summary>
 public interface IRunMetricsStore
 {
     /// <summary>Idempotent per (run, epoch): an epoch already recorded is left as it is.</summary>
     Task AddEpochMetricsAsync(EpochMetrics metrics, CancellationToken cancellationToken);
     Task<IReadOnlyList<EpochMetrics>> GetEpochMetricsAsync(Guid runId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Idempotent per (run, epoch, batch): a point already recorded is left as it is. The points may belong to several runs; they
+    /// are written in one transaction.
+    /// </summary>
+    Task AddStepMetricsAsync(IReadOnlyList<StepMetrics> points, CancellationToken cancellationToken);
+
+    /// <summary>The run's step-level points by epoch and batch.</summary>
+    Task<IReadOnlyList<StepMetrics>> GetStepMetricsAsync(Guid runId, CancellationToken cancellationToken);
 
     /// <summary>Idempotent per run.</summary>
     Task SaveEvaluationAsync(EvaluationResult result, CancellationToken cancellationToken);

@@ -20,6 +20,22 @@ public sealed record TrainingRequest(
     /// store's timeout; null trains the whole epoch. Where an epoch is split does not change its result.
     /// </summary>
     public TimeSpan? TimeBudget { get; init; }
+
+    /// <summary>How often the trainer takes a step-level point, and where it reports them.</summary>
+    public StepRecording Steps { get; init; } = new(StepRecording.DefaultBatches);
+}
+
+/// <summary>
+/// The step-level curves: a <see cref="StepMetrics"/> point every <paramref name="Batches"/> training batches and after the epoch's
+/// last. Each call of the trainer reports to <see cref="Points"/> every point of the epoch up to where it stops, those an earlier
+/// call took first, so points a crash kept from the store reach it again. Where the points are taken changes nothing in training.
+/// </summary>
+/// <param name="SecondsBefore">The run's training seconds before this epoch, where the epoch's wall seconds start.</param>
+public sealed record StepRecording(int Batches, double SecondsBefore = 0)
+{
+    public const int DefaultBatches = 20;
+
+    public IProgress<StepMetrics>? Points { get; init; }
 }
 
 /// <summary><paramref name="RunningLoss"/> is the mean training loss over the epoch's images so far.</summary>
@@ -54,6 +70,16 @@ public interface ITrainer
     /// Throws <see cref="TrainingDivergedException"/> at the first batch whose loss is not finite; nothing is saved for that epoch.
     /// </summary>
     Task<EpochOutcome?> TrainEpochAsync(TrainingRequest request, CancellationToken cancellationToken);
+}
+
+/// <summary>A run's step-level curves in a format other tools read (TensorBoard event files in the run's folder).</summary>
+public interface IStepCurveExport
+{
+    /// <summary>
+    /// Writes those of the run's stored points (<paramref name="stored"/>, as the store holds them, in order) past the last one it
+    /// wrote before: each point once, however often it is called.
+    /// </summary>
+    Task ExportAsync(Guid runId, IReadOnlyList<StepMetrics> stored, CancellationToken cancellationToken);
 }
 
 public sealed record EvaluationRequest(Guid RunId, Hyperparameters Hyperparameters, DatasetVersion Dataset, string CheckpointPath);

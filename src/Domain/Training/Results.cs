@@ -21,6 +21,19 @@ public sealed record EpochMetrics(
     public double? TrainSeconds { get; init; }
 }
 
+/// <summary>
+/// One point of a run's step-level curves, taken every few training batches (a setting) and after each epoch's last batch: the
+/// training loss and errors over the batches since the epoch's previous point. Keyed by (run, epoch, batch).
+/// </summary>
+/// <param name="Batch">The batch of the epoch (1-based) the point was taken after.</param>
+/// <param name="ImagesSeen">Training images the run has seen up to this point, earlier epochs included.</param>
+/// <param name="WallSeconds">
+/// Seconds the run has spent training up to this point, on the clock of <see cref="EpochMetrics.TrainSeconds"/>: summed over its jobs,
+/// validation and checkpointing excluded.
+/// </param>
+public sealed record StepMetrics(
+    Guid RunId, int Epoch, int Batch, long ImagesSeen, double TrainLoss, double TrainTop1Error, double TrainTop5Error, double WallSeconds);
+
 public enum EvaluationCrops { Centre, TenCrop }
 
 public sealed record EvaluationResult(

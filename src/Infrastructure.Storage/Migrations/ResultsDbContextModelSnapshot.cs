@@ -411,6 +411,37 @@ namespace AlexNet.Experiments.Infrastructure.Storage.Migrations
                     b.ToTable("RunTags", (string)null);
                 });
 
+            modelBuilder.Entity("AlexNet.Experiments.Infrastructure.Storage.StepMetricsRow", b =>
+                {
+                    b.Property<string>("RunId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Epoch")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Batch")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ImagesSeen")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double?>("TrainLoss")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("TrainTop1Error")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("TrainTop5Error")
+                        .HasColumnType("REAL");
+
+                    b.Property<double>("WallSeconds")
+                        .HasColumnType("REAL");
+
+                    b.HasKey("RunId", "Epoch", "Batch");
+
+                    b.ToTable("StepMetrics", (string)null);
+                });
+
             modelBuilder.Entity("AlexNet.Experiments.Infrastructure.Storage.StudyRow", b =>
                 {
                     b.Property<string>("Id")
@@ -547,6 +578,15 @@ namespace AlexNet.Experiments.Infrastructure.Storage.Migrations
                 });
 
             modelBuilder.Entity("AlexNet.Experiments.Infrastructure.Storage.RunTagRow", b =>
+                {
+                    b.HasOne("AlexNet.Experiments.Infrastructure.Storage.RunRow", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("AlexNet.Experiments.Infrastructure.Storage.StepMetricsRow", b =>
                 {
                     b.HasOne("AlexNet.Experiments.Infrastructure.Storage.RunRow", null)
                         .WithMany()

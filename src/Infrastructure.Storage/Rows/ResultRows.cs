@@ -56,6 +56,33 @@ internal sealed class EpochMetricsRow
     };
 }
 
+internal sealed class StepMetricsRow
+{
+    public required Guid RunId { get; set; }
+    public required int Epoch { get; set; }
+    public required int Batch { get; set; }
+    public required long ImagesSeen { get; set; }
+    public double? TrainLoss { get; set; }
+    public double? TrainTop1Error { get; set; }
+    public double? TrainTop5Error { get; set; }
+    public required double WallSeconds { get; set; }
+
+    public static StepMetricsRow From(StepMetrics point) => new()
+    {
+        RunId = point.RunId,
+        Epoch = point.Epoch,
+        Batch = point.Batch,
+        ImagesSeen = point.ImagesSeen,
+        TrainLoss = Real.ToColumn(point.TrainLoss),
+        TrainTop1Error = Real.ToColumn(point.TrainTop1Error),
+        TrainTop5Error = Real.ToColumn(point.TrainTop5Error),
+        WallSeconds = point.WallSeconds,
+    };
+
+    public StepMetrics ToDomain() => new(
+        RunId, Epoch, Batch, ImagesSeen, Real.FromColumn(TrainLoss), Real.FromColumn(TrainTop1Error), Real.FromColumn(TrainTop5Error), WallSeconds);
+}
+
 internal sealed class EvaluationResultRow
 {
     public required Guid RunId { get; set; }

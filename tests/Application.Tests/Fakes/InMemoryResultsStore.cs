@@ -17,6 +17,12 @@ public sealed class InMemoryResultsStore
     public ConcurrentDictionary<Guid, HyperparameterRecord> Records { get; } = new();
     public ConcurrentDictionary<(Guid, int), EpochMetrics> Metrics { get; } = new();
     public ConcurrentDictionary<Guid, EvaluationResult> Evaluations { get; } = new();
+    public ConcurrentDictionary<(Guid, int, int), StepMetrics> Steps { get; } = new();
+
+    /// <summary>How many times points were written, each call one round trip of the real store.</summary>
+    public int StepWrites => stepWrites;
+
+    private int stepWrites;
     public ConcurrentDictionary<(Guid, string), Artifact> Artifacts { get; } = new();
 
     public Task AddDatasetAsync(Dataset dataset, CancellationToken cancellationToken) => Done(Datasets[dataset.Id] = dataset);
@@ -178,6 +184,19 @@ public sealed class InMemoryResultsStore
     public Task AddEpochMetricsAsync(EpochMetrics metrics, CancellationToken cancellationToken) => Done(Metrics.TryAdd((metrics.RunId, metrics.Epoch), metrics));
     public Task<IReadOnlyList<EpochMetrics>> GetEpochMetricsAsync(Guid runId, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<EpochMetrics>>(Metrics.Values.Where(m => m.RunId == runId).OrderBy(m => m.Epoch).ToList());
+    public Task AddStepMetricsAsync(IReadOnlyList<StepMetrics> points, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref stepWrites);
+        foreach (var point in points)
+        {
+            Steps.TryAdd((point.RunId, point.Epoch, point.Batch), point);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<StepMetrics>> GetStepMetricsAsync(Guid runId, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<StepMetrics>>(Steps.Values.Where(p => p.RunId == runId).OrderBy(p => p.Epoch).ThenBy(p => p.Batch).ToList());
     public Task SaveEvaluationAsync(EvaluationResult result, CancellationToken cancellationToken) => Done(Evaluations.TryAdd(result.RunId, result));
     public Task<EvaluationResult?> GetEvaluationAsync(Guid runId, CancellationToken cancellationToken) => Task.FromResult(Evaluations.GetValueOrDefault(runId));
     public Task AddArtifactAsync(Artifact artifact, CancellationToken cancellationToken) => Done(Artifacts.TryAdd((artifact.RunId, artifact.Path), artifact));

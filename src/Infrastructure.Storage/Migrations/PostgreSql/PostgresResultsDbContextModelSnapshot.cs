@@ -416,6 +416,37 @@ namespace AlexNet.Experiments.Infrastructure.Storage.Migrations.PostgreSql
                     b.ToTable("RunTags", (string)null);
                 });
 
+            modelBuilder.Entity("AlexNet.Experiments.Infrastructure.Storage.StepMetricsRow", b =>
+                {
+                    b.Property<string>("RunId")
+                        .HasColumnType("text");
+
+                    b.Property<int>("Epoch")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Batch")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("ImagesSeen")
+                        .HasColumnType("bigint");
+
+                    b.Property<double?>("TrainLoss")
+                        .HasColumnType("double precision");
+
+                    b.Property<double?>("TrainTop1Error")
+                        .HasColumnType("double precision");
+
+                    b.Property<double?>("TrainTop5Error")
+                        .HasColumnType("double precision");
+
+                    b.Property<double>("WallSeconds")
+                        .HasColumnType("double precision");
+
+                    b.HasKey("RunId", "Epoch", "Batch");
+
+                    b.ToTable("StepMetrics", (string)null);
+                });
+
             modelBuilder.Entity("AlexNet.Experiments.Infrastructure.Storage.StudyRow", b =>
                 {
                     b.Property<string>("Id")
@@ -552,6 +583,15 @@ namespace AlexNet.Experiments.Infrastructure.Storage.Migrations.PostgreSql
                 });
 
             modelBuilder.Entity("AlexNet.Experiments.Infrastructure.Storage.RunTagRow", b =>
+                {
+                    b.HasOne("AlexNet.Experiments.Infrastructure.Storage.RunRow", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("AlexNet.Experiments.Infrastructure.Storage.StepMetricsRow", b =>
                 {
                     b.HasOne("AlexNet.Experiments.Infrastructure.Storage.RunRow", null)
                         .WithMany()
