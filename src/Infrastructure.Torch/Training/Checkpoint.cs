@@ -6,8 +6,9 @@ using AlexNet.Experiments.Infrastructure.Torch.Model;
 namespace AlexNet.Experiments.Infrastructure.Torch.Training;
 
 /// <summary>
-/// Model weights and optimiser velocities of one finished epoch, plus its metrics. Both files are written to a temporary
-/// name of its own, flushed and renamed, so a crash leaves either a whole epoch or none; an unreadable metrics file counts as none.
+/// Model weights and optimiser velocities of one finished epoch, plus its step points and its metrics. Each file is written to a
+/// temporary name of its own, flushed and renamed, so a crash leaves either a whole epoch or none; an unreadable metrics file
+/// counts as none.
 /// </summary>
 public static class Checkpoint
 {
@@ -19,8 +20,11 @@ public static class Checkpoint
     /// <summary>Where an epoch interrupted by its time budget keeps its state until it is finished.</summary>
     public static string PartialPathFor(string directory, int epoch) => Path.Combine(directory, $"epoch-{epoch:D3}.partial.ckpt");
 
-    /// <summary>Everything a split epoch needs to continue exactly as if it had not stopped, including the session's dropout generator.</summary>
-    public static void SavePartial(string path, TrainingSession session, EpochTotals totals, double seconds) =>
+    /// <summary>
+    /// Everything a split epoch needs to continue exactly as if it had not stopped, including the session's dropout generator and
+    /// the step points taken so far.
+    /// </summary>
+    public static void SavePartial(string path, TrainingSession session, EpochTotals totals, StepCurve steps, double seconds) =>
         WriteAtomically(path, stream =>
         {
             using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
@@ -36,10 +40,14 @@ public static class Checkpoint
 
             session.Model.save(writer);
             session.Optimizer.Save(writer);
+            steps.Save(writer);
         });
 
-    /// <summary>Restores a split epoch into <paramref name="session"/>'s model, optimiser and dropout generator; null if there is none.</summary>
-    public static (EpochTotals Totals, double Seconds)? TryLoadPartial(string path, TrainingSession session)
+    /// <summary>
+    /// Restores a split epoch into <paramref name="session"/>'s model, optimiser and dropout generator and its points into
+    /// <paramref name="steps"/>; null if there is none.
+    /// </summary>
+    public static (EpochTotals Totals, double Seconds)? TryLoadPartial(string path, TrainingSession session, StepCurve steps)
     {
         if (!File.Exists(path))
         {
@@ -56,6 +64,7 @@ public static class Checkpoint
 
         session.Model.load(reader);
         session.Optimizer.Load(reader);
+        steps.Load(reader, totals);
         return (totals, seconds);
     }
 
@@ -67,7 +76,15 @@ public static class Checkpoint
             optimizer.Save(writer);
         });
 
-    /// <summary>Written after the checkpoint: its presence marks the epoch finished.</summary>
+    /// <summary>Written before the metrics, so a finished epoch has them.</summary>
+    public static void SaveSteps(string path, IReadOnlyList<StepMetrics> points) =>
+        WriteAtomically(StepsPathFor(path), stream => JsonSerializer.Serialize(stream, points, MetricsJson));
+
+    /// <summary>The step points of a finished epoch; none for an epoch finished before they were taken.</summary>
+    public static IReadOnlyList<StepMetrics> ReadSteps(string path) =>
+        File.Exists(StepsPathFor(path)) ? JsonSerializer.Deserialize<List<StepMetrics>>(File.ReadAllText(StepsPathFor(path)), MetricsJson) ?? [] : [];
+
+    /// <summary>Written after the checkpoint and its step points: its presence marks the epoch finished.</summary>
     public static void SaveMetrics(string path, EpochMetrics metrics) =>
         WriteAtomically(MetricsPathFor(path), stream => JsonSerializer.Serialize(stream, metrics, MetricsJson));
 
@@ -98,6 +115,8 @@ public static class Checkpoint
     }
 
     private static string MetricsPathFor(string checkpointPath) => Path.ChangeExtension(checkpointPath, ".metrics.json");
+
+    private static string StepsPathFor(string checkpointPath) => Path.ChangeExtension(checkpointPath, ".steps.json");
 
     private static void WriteAtomically(string path, Action<Stream> write)
     {

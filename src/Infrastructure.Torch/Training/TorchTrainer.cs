@@ -12,8 +12,8 @@ namespace AlexNet.Experiments.Infrastructure.Torch.Training;
 /// Trains one epoch from the previous epoch's checkpoint. Shuffling, augmentation and dropout draw only from generators
 /// of the run's own, seeded from (seed, epoch), so re-running an epoch reproduces it even while other runs train in the
 /// same process; an epoch whose checkpoint exists is not trained again.
-/// An epoch stopped by its time budget saves a partial checkpoint (weights, velocities, totals, generator state) and
-/// the next call continues from it, with the same result as an unbroken epoch. A cancelled token takes the same path at the next
+/// An epoch stopped by its time budget saves a partial checkpoint (weights, velocities, totals, generator state, step points) and
+/// the next call continues from it, with the same result and the same step points as an unbroken epoch. A cancelled token takes the same path at the next
 /// batch boundary, then throws <see cref="OperationCanceledException"/>. A non-finite loss throws <see cref="TrainingDivergedException"/>.
 /// </summary>
 public sealed partial class TorchTrainer : ITrainer
@@ -42,6 +42,11 @@ public sealed partial class TorchTrainer : ITrainer
         var checkpointPath = Checkpoint.PathFor(request.CheckpointDirectory, request.Epoch);
         if (Checkpoint.TryReadFinished(checkpointPath) is { } finished)
         {
+            foreach (var point in Checkpoint.ReadSteps(checkpointPath))
+            {
+                request.Steps.Points?.Report(point);
+            }
+
             return new EpochOutcome(finished, checkpointPath);
         }
 
@@ -51,7 +56,8 @@ public sealed partial class TorchTrainer : ITrainer
         var partialPath = Checkpoint.PartialPathFor(request.CheckpointDirectory, request.Epoch);
 
         using var session = new TrainingSession(hp, dataset.ClassNames.Count, epochSeed);
-        var resumed = Checkpoint.TryLoadPartial(partialPath, session);
+        var steps = new StepCurve(request);
+        var resumed = Checkpoint.TryLoadPartial(partialPath, session, steps);
         if (resumed is null && request.Epoch > 1)
         {
             Checkpoint.Load(Checkpoint.PathFor(request.CheckpointDirectory, request.Epoch - 1), session.Model, session.Optimizer);
@@ -63,6 +69,7 @@ public sealed partial class TorchTrainer : ITrainer
         var totals = resumed?.Totals ?? new EpochTotals();
         LogTraining(request.RunId, request.Epoch, totals.Images, order.Length);
         double secondsBefore = resumed?.Seconds ?? 0;
+        steps.ReportEarlierPoints();
         var clock = Stopwatch.StartNew();
         // The loader gets no token: a stop request is honoured between batches below, where the state can be saved.
         using (var loader = TrainingSession.TrainingBatches(
@@ -80,11 +87,12 @@ public sealed partial class TorchTrainer : ITrainer
                     throw new TrainingDivergedException(request.Epoch, batch, loss);
                 }
 
+                steps.AfterBatch(batch, totals, order.Length, secondsBefore + clock.Elapsed.TotalSeconds);
                 request.Progress?.Report(new TrainingProgress((int)totals.Images, order.Length, totals.LossSum / totals.Images));
                 bool budgetSpent = request.TimeBudget is { } budget && clock.Elapsed >= budget;
                 if ((budgetSpent || cancellationToken.IsCancellationRequested) && totals.Images < order.Length)
                 {
-                    Checkpoint.SavePartial(partialPath, session, totals, secondsBefore + clock.Elapsed.TotalSeconds);
+                    Checkpoint.SavePartial(partialPath, session, totals, steps, secondsBefore + clock.Elapsed.TotalSeconds);
                     LogPaused(request.RunId, request.Epoch, totals.Images, order.Length, budgetSpent ? "its time budget is used" : "it was asked to stop");
                     cancellationToken.ThrowIfCancellationRequested();
                     return null;
@@ -104,6 +112,7 @@ public sealed partial class TorchTrainer : ITrainer
         };
 
         Checkpoint.Save(checkpointPath, session.Model, session.Optimizer);
+        Checkpoint.SaveSteps(checkpointPath, steps.Points);
         Checkpoint.SaveMetrics(checkpointPath, metrics);
         File.Delete(partialPath);
         LogEpoch(request.RunId, request.Epoch, metrics.TrainLoss, metrics.ValidationTop1Error, metrics.ValidationTop5Error, imagesPerSecond);

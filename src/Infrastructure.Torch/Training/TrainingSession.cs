@@ -30,6 +30,8 @@ public sealed class EpochTotals
     public long Top5Correct { get; private set; }
     public long Images { get; private set; }
 
+    public EpochTotals Copy() => new(LossSum, Top1Correct, Top5Correct, Images);
+
     public void Add(double meanLoss, long top1, long top5, int images)
     {
         LossSum += meanLoss * images;

@@ -71,11 +71,14 @@ public sealed class TorchTrainerTests(TrainedRunFixture fixture)
         var written = File.GetLastWriteTimeUtc(fixture.Epoch2.CheckpointPath);
         var bytes = File.ReadAllBytes(fixture.Epoch2.CheckpointPath);
 
+        var reported = new ListProgress<StepMetrics>();
+
         // The factory throws if asked for augmentation, i.e. if the epoch were trained again.
         var outcome = await TrainedRunFixture.CreateTrainer(new ThrowingAugmentationFactory())
-            .TrainWholeEpochAsync(fixture.Request(2, fixture.RunDirectory));
+            .TrainWholeEpochAsync(fixture.Request(2, fixture.RunDirectory) with { Steps = new StepRecording(TrainedRunFixture.StepBatches) { Points = reported } });
 
         outcome.ShouldBe(fixture.Epoch2);
+        reported.Values.ShouldBe(fixture.Points.Where(p => p.Epoch == 2), "a crash may have kept the points from the store");
         File.GetLastWriteTimeUtc(fixture.Epoch2.CheckpointPath).ShouldBe(written);
         File.ReadAllBytes(fixture.Epoch2.CheckpointPath).ShouldBe(bytes);
     }
@@ -105,13 +108,16 @@ public sealed class TorchTrainerTests(TrainedRunFixture fixture)
 
         int calls = 0;
         EpochOutcome? outcome = null;
+        var reported = new ListProgress<StepMetrics>();
         while (outcome is null)
         {
             calls++;
             // Another job in between reseeds and draws from the global generator; training must draw nothing from it.
             manual_seed(Random.Shared.NextInt64());
             rand(Random.Shared.Next(1, 1000)).Dispose();
-            outcome = await TrainedRunFixture.CreateTrainer().TrainEpochAsync(request, CancellationToken.None);
+            reported.Values.Clear();
+            outcome = await TrainedRunFixture.CreateTrainer().TrainEpochAsync(
+                request with { Steps = request.Steps with { Points = reported } }, CancellationToken.None);
             if (outcome is null)
             {
                 File.Exists(partial).ShouldBeTrue();
@@ -120,6 +126,8 @@ public sealed class TorchTrainerTests(TrainedRunFixture fixture)
 
         calls.ShouldBe((TrainedRunFixture.Classes * TrainedRunFixture.TrainPerClass + 7) / 8); // one batch per call
         File.Exists(partial).ShouldBeFalse();
+        // The last call reports every point of the epoch, the earlier calls' again, each as the unbroken epoch took it.
+        reported.Values.Select(WithoutTime).ShouldBe(fixture.Points.Where(p => p.Epoch == 1).Select(WithoutTime));
         Reproducible(outcome.Metrics).ShouldBe(Reproducible(fixture.Epoch1.Metrics));
         File.ReadAllBytes(outcome.CheckpointPath).ShouldBe(File.ReadAllBytes(fixture.Epoch1.CheckpointPath));
     }
@@ -244,6 +252,8 @@ public sealed class TorchTrainerTests(TrainedRunFixture fixture)
     }
 
     private static string Sha256(string path) => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)));
+
+    private static StepMetrics WithoutTime(StepMetrics point) => point with { WallSeconds = 0 };
 
     /// <summary>Throughput and wall-clock time are the only fields allowed to differ between identical runs.</summary>
     private static EpochMetrics Reproducible(EpochMetrics metrics) => metrics with { ImagesPerSecond = 0, RecordedAt = default, TrainSeconds = null };

@@ -25,6 +25,9 @@ public sealed class TrainedRunFixture : IAsyncLifetime
     public const int Classes = 3, TrainPerClass = 12, ValidationPerClass = 4, StoredSize = 72;
     public const double Epoch1Rate = 0.01, Epoch2Rate = 0.005;
 
+    /// <summary>36 images in batches of 8 make 5 batches an epoch: points after batches 2, 4 and 5.</summary>
+    public const int StepBatches = 2;
+
     private readonly TempDirectory _root = new();
 
     public Guid RunId { get; } = Guid.NewGuid();
@@ -36,6 +39,11 @@ public sealed class TrainedRunFixture : IAsyncLifetime
     public EpochOutcome Epoch1 { get; private set; } = null!;
 
     public EpochOutcome Epoch2 { get; private set; } = null!;
+
+    /// <summary>The step points run A's two epochs reported, in order.</summary>
+    public IReadOnlyList<StepMetrics> Points => points;
+
+    private readonly List<StepMetrics> points = [];
 
     public Hyperparameters Hyperparameters { get; } = Tiny(seed: 1);
 
@@ -56,7 +64,10 @@ public sealed class TrainedRunFixture : IAsyncLifetime
         new(augmentations ?? new TorchAugmentationFactory(), NullLogger<TorchTrainer>.Instance);
 
     public TrainingRequest Request(int epoch, string directory, Hyperparameters? hyperparameters = null) =>
-        new(RunId, hyperparameters ?? Hyperparameters, Dataset, epoch, epoch == 1 ? Epoch1Rate : Epoch2Rate, directory);
+        new(RunId, hyperparameters ?? Hyperparameters, Dataset, epoch, epoch == 1 ? Epoch1Rate : Epoch2Rate, directory)
+        {
+            Steps = new StepRecording(StepBatches),
+        };
 
     public async Task InitializeAsync()
     {
@@ -67,8 +78,9 @@ public sealed class TrainedRunFixture : IAsyncLifetime
         Dataset = await new DatasetPreprocessor().PreprocessAsync(
             dataset, new PreprocessingSettings(StoredSize), _root.Combine("store"), null, CancellationToken.None);
 
-        Epoch1 = await CreateTrainer().TrainWholeEpochAsync(Request(1, RunDirectory));
-        Epoch2 = await CreateTrainer().TrainWholeEpochAsync(Request(2, RunDirectory));
+        var recording = new StepRecording(StepBatches) { Points = new ListProgress<StepMetrics>(points) };
+        Epoch1 = await CreateTrainer().TrainWholeEpochAsync(Request(1, RunDirectory) with { Steps = recording });
+        Epoch2 = await CreateTrainer().TrainWholeEpochAsync(Request(2, RunDirectory) with { Steps = recording });
     }
 
     public Task DisposeAsync()
@@ -76,6 +88,19 @@ public sealed class TrainedRunFixture : IAsyncLifetime
         _root.Dispose();
         return Task.CompletedTask;
     }
+}
+
+/// <summary>Keeps every report, in order, on the reporting thread.</summary>
+public sealed class ListProgress<T>(List<T> values) : IProgress<T>
+{
+    public ListProgress()
+        : this([])
+    {
+    }
+
+    public List<T> Values => values;
+
+    public void Report(T value) => values.Add(value);
 }
 
 public static class TrainerExtensions
