@@ -20,6 +20,7 @@ public static class TorchRegistration
         services.AddSingleton<ITrainer, TorchTrainer>();
         services.AddSingleton<IEvaluator, TorchEvaluator>();
         services.AddSingleton<ICheckpointReader, TorchCheckpointReader>();
+        services.AddSingleton<IStepCurveExport, TensorBoardCurveExport>();
         services.AddSingleton<IFeatureExtractor, TorchFeatureExtractor>();
         services.AddSingleton<INeighbourIndex, ExactNeighbourIndex>();
         return services;
