@@ -21,6 +21,7 @@ public static class ApplicationRegistration
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<RunProgressBoard>();
         services.AddSingleton<RunCancellations>();
+        services.AddSingleton<StepCurves>();
         services.AddSingleton<Retrieval.FeatureExtractionBoard>();
         services.TryAddSingleton(RunStepOptions.Default);
         services.AddScoped<RunStepQueue>();
@@ -34,6 +35,7 @@ public static class ApplicationRegistration
     {
         services.AddScoped<RunClaims>();
         services.AddScoped<RunControl>();
+        services.AddScoped<LiveFigures>();
         services.AddScoped<RunDatasets>();
         services.AddScoped<RunCheckpoints>();
         services.AddScoped<StepProgress>();

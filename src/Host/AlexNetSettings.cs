@@ -1,6 +1,7 @@
 using System.Text;
 using AlexNet.Experiments.Application.Runs;
 using AlexNet.Experiments.Domain.Jobs;
+using AlexNet.Experiments.Domain.Training;
 using AlexNet.Experiments.Infrastructure.Storage;
 using AlexNet.Experiments.Infrastructure.Storage.Datasets;
 
@@ -55,6 +56,9 @@ public sealed record AlexNetSettings
 
     public CheckpointRetention CheckpointRetention { get; init; } = CheckpointRetention.LastAndBest;
 
+    /// <summary>Training batches between two step-level points, at least 1.</summary>
+    public int StepMetricsBatches { get; init; } = StepRecording.DefaultBatches;
+
     public string? ApiKey { get; init; }
 
     /// <summary>Null: 3/4 of this machine's memory (see <see cref="MachineResourceBudget"/>).</summary>
@@ -86,6 +90,7 @@ public sealed record AlexNetSettings
                 $"a number of minutes from 0 to below {TrainingStepMinutesLimit} (the job store hands a job still running after {TrainingStepMinutesLimit} minutes out again)"),
             ImagesPerShard = read.WholeNumber(nameof(ImagesPerShard), DatasetPreprocessor.DefaultImagesPerShard, minimum: 1),
             CheckpointRetention = read.OneOf(nameof(CheckpointRetention), CheckpointRetention.LastAndBest),
+            StepMetricsBatches = read.WholeNumber(nameof(StepMetricsBatches), StepRecording.DefaultBatches, minimum: 1),
             ApiKey = read.Text(nameof(ApiKey)),
             MemoryBudgetBytes = read.OptionalNumber(nameof(MemoryBudgetBytes), bytes => bytes > 0, "a number of bytes above 0 (e.g. 8e9)"),
             DiskBudgetBytes = read.OptionalNumber(nameof(DiskBudgetBytes), bytes => bytes > 0, "a number of bytes above 0 (e.g. 100e9)"),
@@ -113,6 +118,7 @@ public sealed record AlexNetSettings
         builder.Append($"DataDirectory = {DataDirectory}, Role = {Role}, Storage = {Storage}, ArtifactDirectory = {ArtifactDirectory}, ");
         builder.Append($"DatasetRoots = [{string.Join(", ", DatasetRoots)}], Workers = {Workers}, Queues = [{string.Join(", ", Queues)}], ");
         builder.Append($"TrainingStepMinutes = {TrainingStepMinutes}, ImagesPerShard = {ImagesPerShard}, CheckpointRetention = {CheckpointRetention}, ");
+        builder.Append($"StepMetricsBatches = {StepMetricsBatches}, ");
         builder.Append($"ApiKey = {(ApiKey is null ? "none" : "set")}, PostgreSqlConnectionString = {(PostgreSqlConnectionString is null ? "none" : "set")}, ");
         builder.Append($"MemoryBudgetBytes = {MemoryBudgetBytes}, DiskBudgetBytes = {DiskBudgetBytes}");
         return true;

@@ -58,6 +58,7 @@ public static class ExperimentsHost
         builder.Services.AddSingleton(new RunStepOptions(TimeSpan.FromMinutes(settings.TrainingStepMinutes))
         {
             CheckpointRetention = settings.CheckpointRetention,
+            StepMetricsBatches = settings.StepMetricsBatches,
         });
         builder.Services.AddSingleton(topology);
         builder.Services

@@ -30,6 +30,7 @@ public sealed class SettingsTests : IDisposable
     [InlineData("quickstart --AlexNet:TrainingStepMinutes=45", "AlexNet:TrainingStepMinutes must be a number of minutes from 0 to below 30 (the job store hands a job still running after 30 minutes out again), not '45'.")]
     [InlineData("quickstart --AlexNet:TrainingStepMinutes=NaN", "AlexNet:TrainingStepMinutes must be a number of minutes from 0 to below 30 (the job store hands a job still running after 30 minutes out again), not 'NaN'.")]
     [InlineData("quickstart --AlexNet:ImagesPerShard=0", "AlexNet:ImagesPerShard must be a whole number of at least 1, not '0'.")]
+    [InlineData("quickstart --AlexNet:StepMetricsBatches=0", "AlexNet:StepMetricsBatches must be a whole number of at least 1, not '0'.")]
     [InlineData("quickstart --AlexNet:CheckpointRetention=Some", "AlexNet:CheckpointRetention must be LastAndBest or All, not 'Some'.")]
     [InlineData("quickstart --AlexNet:CheckpointRetention=1", "AlexNet:CheckpointRetention must be LastAndBest or All, not '1'.")]
     [InlineData("quickstart --AlexNet:Role=boss", "AlexNet:Role must be serve, api or worker, not 'boss'.")]
@@ -95,6 +96,7 @@ public sealed class SettingsTests : IDisposable
         settings.DatasetRoots.ShouldBe(["sources"]);
         settings.Queues.ShouldBe(WorkQueues.All);
         (settings.Workers, settings.TrainingStepMinutes, settings.ImagesPerShard, settings.CheckpointRetention).ShouldBe((1, 20.0, 50_000, CheckpointRetention.LastAndBest));
+        settings.StepMetricsBatches.ShouldBe(20);
         (settings.ApiKey, settings.MemoryBudgetBytes, settings.DiskBudgetBytes).ShouldBe((null, null, null));
     }
 
@@ -104,12 +106,13 @@ public sealed class SettingsTests : IDisposable
         var settings = From(
             ("AlexNet:DataDirectory", "/srv/alexnet"), ("AlexNet:ArtifactDirectory", "artifacts"), ("AlexNet:Role", "Worker"), ("AlexNet:Storage", "postgresql"),
             ("ConnectionStrings:AlexNet", "Host=db"), ("AlexNet:Workers", " 4 "), ("AlexNet:TrainingStepMinutes", "0.003"), ("AlexNet:ImagesPerShard", ""),
-            ("AlexNet:CheckpointRetention", "all"), ("AlexNet:MemoryBudgetBytes", "8e9"), ("AlexNet:Queues", " "));
+            ("AlexNet:CheckpointRetention", "all"), ("AlexNet:MemoryBudgetBytes", "8e9"), ("AlexNet:Queues", " "), ("AlexNet:StepMetricsBatches", "5"));
 
         (settings.DataDirectory, settings.ArtifactDirectory).ShouldBe(("/srv/alexnet", "/srv/alexnet/artifacts"));
         (settings.Role, settings.Storage, settings.PostgreSqlConnectionString).ShouldBe((HostRole.Worker, StorageBackend.PostgreSql, "Host=db"));
         (settings.Workers, settings.TrainingStepMinutes, settings.ImagesPerShard, settings.CheckpointRetention).ShouldBe((4, 0.003, 50_000, CheckpointRetention.All));
         settings.MemoryBudgetBytes.ShouldBe(8e9);
+        settings.StepMetricsBatches.ShouldBe(5);
         settings.Queues.ShouldBe(WorkQueues.All);
     }
 

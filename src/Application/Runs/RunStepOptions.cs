@@ -1,3 +1,5 @@
+using AlexNet.Experiments.Domain.Training;
+
 namespace AlexNet.Experiments.Application.Runs;
 
 /// <summary>Which epoch checkpoints a run keeps (about 0.5 GB each at the paper's size).</summary>
@@ -21,6 +23,12 @@ public sealed record RunStepOptions(TimeSpan TrainingStepBudget)
     /// process sees the progress and can stop the step.
     /// </summary>
     public TimeSpan ControlInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// A training step takes a step-level point every this many batches (and after each epoch's last). What is recorded, not how
+    /// the run trains, so it is no hyperparameter: a run reproduced under another setting trains to the same bits.
+    /// </summary>
+    public int StepMetricsBatches { get; init; } = StepRecording.DefaultBatches;
 
     public static RunStepOptions Default { get; } = new(TimeSpan.FromMinutes(20));
 }

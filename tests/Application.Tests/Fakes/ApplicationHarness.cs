@@ -1,3 +1,4 @@
+using AlexNet.Experiments.Application.Runs;
 using AlexNet.Experiments.Application.Runs.Steps;
 using AlexNet.Experiments.Domain.Datasets;
 using AlexNet.Experiments.Domain.Experiments;
@@ -16,9 +17,14 @@ public sealed class ApplicationHarness : IDisposable
 {
     private readonly ServiceProvider provider;
 
-    public ApplicationHarness(FakeRuntime? runtime = null)
+    public ApplicationHarness(FakeRuntime? runtime = null, RunStepOptions? options = null)
     {
         var services = new ServiceCollection();
+        if (options is not null)
+        {
+            services.AddSingleton(options);
+        }
+
         services.AddApplication();
         services.AddSingleton(typeof(ILogger<>), typeof(NullLogger<>));
         services.AddSingleton<IDatasetStore>(Store);
@@ -35,6 +41,7 @@ public sealed class ApplicationHarness : IDisposable
         services.AddSingleton<ITrainer>(Trainer);
         services.AddSingleton<IEvaluator>(Evaluator);
         services.AddSingleton<IArtifactStore>(Artifacts);
+        services.AddSingleton<IStepCurveExport>(Export = new FakeStepCurveExport(Store));
         services.AddSingleton<IRuntimeEnvironment>(runtime ?? new FakeRuntime());
         services.AddSingleton<IModelInspector>(new FakeModelInspector());
         services.AddSingleton<IResourceBudget>(Budget);
@@ -49,6 +56,7 @@ public sealed class ApplicationHarness : IDisposable
     public FakeTrainer Trainer { get; } = new();
     public FakeEvaluator Evaluator { get; } = new();
     public FakeResourceBudget Budget { get; } = new();
+    public FakeStepCurveExport Export { get; }
 
     public async Task<TResponse> SendAsync<TResponse>(IRequest<TResponse> request)
     {

@@ -120,9 +120,18 @@ public sealed class FakeSyntheticDatasetGenerator : ISyntheticDatasetGenerator
     public bool CanWriteTo(string outputPath, SyntheticDatasetSpec spec) => true;
 }
 
-/// <summary>Validation error falls by a fixed amount per epoch, so schedules and results are predictable.</summary>
+/// <summary>
+/// Validation error falls by a fixed amount per epoch, so schedules and results are predictable. An epoch is five batches of ten
+/// images; a paused call stops after one more batch than the call before, and every call reports the epoch's step points up to
+/// where it stops, as the real trainer does.
+/// </summary>
 public sealed class FakeTrainer : ITrainer
 {
+    public const int BatchesPerEpoch = 5, ImagesPerBatch = 10;
+
+    /// <summary>The training seconds each finished epoch reports.</summary>
+    public const double EpochSeconds = 7;
+
     public List<TrainingRequest> Requests { get; } = [];
     public Func<TrainingRequest, Exception?> Failure { get; set; } = _ => null;
 
@@ -142,9 +151,11 @@ public sealed class FakeTrainer : ITrainer
             await whileTraining(request);
         }
 
-        if (Pauses.Count(p => p.Epoch == request.Epoch) < PausesPerEpoch)
+        int paused = Pauses.Count(p => p.Epoch == request.Epoch);
+        if (paused < PausesPerEpoch)
         {
             Pauses.Add(request);
+            ReportPoints(request, lastBatch: paused + 1);
             return null;
         }
 
@@ -153,11 +164,44 @@ public sealed class FakeTrainer : ITrainer
             throw failure;
         }
 
+        ReportPoints(request, BatchesPerEpoch);
+
         Requests.Add(request);
         double error = Math.Max(0.1, 0.9 - 0.1 * request.Epoch);
         var metrics = new EpochMetrics(request.RunId, request.Epoch, 2.0 / request.Epoch, error, error / 2, 2.0 / request.Epoch, error, error / 2,
-            request.LearningRate, 1000, DateTimeOffset.UnixEpoch);
+            request.LearningRate, 1000, DateTimeOffset.UnixEpoch)
+        {
+            TrainSeconds = EpochSeconds,
+        };
         return new EpochOutcome(metrics, Path.Combine(request.CheckpointDirectory, $"epoch-{request.Epoch:D3}.ckpt"));
+    }
+
+    /// <summary>The point after <paramref name="batch"/>: its loss is 2 / epoch plus the batch in hundredths.</summary>
+    public static StepMetrics Point(TrainingRequest request, int batch) => new(
+        request.RunId, request.Epoch, batch, ((long)((request.Epoch - 1) * BatchesPerEpoch) + batch) * ImagesPerBatch,
+        (2.0 / request.Epoch) + (batch / 100.0), 0.5, 0.25, request.Steps.SecondsBefore + batch);
+
+    private static void ReportPoints(TrainingRequest request, int lastBatch)
+    {
+        for (int batch = 1; batch <= lastBatch; batch++)
+        {
+            if (batch % request.Steps.Batches == 0 || batch == BatchesPerEpoch)
+            {
+                request.Steps.Points?.Report(Point(request, batch));
+            }
+        }
+    }
+}
+
+/// <summary>Keeps each export: the run, the points given, and how many epochs the store had recorded at that moment.</summary>
+public sealed class FakeStepCurveExport(InMemoryResultsStore store) : IStepCurveExport
+{
+    public List<(Guid RunId, IReadOnlyList<StepMetrics> Points, int EpochsRecorded)> Exports { get; } = [];
+
+    public Task ExportAsync(Guid runId, IReadOnlyList<StepMetrics> stored, CancellationToken cancellationToken)
+    {
+        Exports.Add((runId, stored, store.Metrics.Keys.Count(k => k.Item1 == runId)));
+        return Task.CompletedTask;
     }
 }
 

@@ -7,11 +7,12 @@ namespace AlexNet.Experiments.Application.Runs.Steps;
 
 /// <summary>
 /// Control and observation of an executing step across processes, through the store: every
-/// <see cref="RunStepOptions.ControlInterval"/> the step's latest progress is written where any process reads it, and the run is
-/// read back; a run Cancelled by any process trips the step's token, which the trainer checks at every batch boundary.
+/// <see cref="RunStepOptions.ControlInterval"/> the step's latest progress and step-level points are written where any process
+/// reads them (<see cref="LiveFigures"/>), and the run is read back; a run Cancelled by any process trips the step's token,
+/// which the trainer checks at every batch boundary.
 /// </summary>
 public sealed partial class RunControl(
-    IRunStore runs, IRunProgressStore progressStore, RunProgressBoard board, RunCancellations cancellations, RunStepOptions options, TimeProvider clock, ILogger<RunControl> logger)
+    IRunStore runs, LiveFigures figures, RunCancellations cancellations, RunStepOptions options, TimeProvider clock, ILogger<RunControl> logger)
 {
     /// <summary>Watches the run until the returned scope is disposed; its token stops the step when the host stops or the run is cancelled.</summary>
     public RunWatch Watch(Guid runId, CancellationToken stopping) => new(this, runId, cancellations.Register(runId), stopping);
@@ -21,7 +22,7 @@ public sealed partial class RunControl(
     {
         if (!cancellations.IsExecuting(runId))
         {
-            board.Remove(runId);
+            figures.Forget(runId);
         }
     }
 
@@ -33,11 +34,7 @@ public sealed partial class RunControl(
         {
             try
             {
-                if (board.Get(runId) is { } figures && figures != written)
-                {
-                    await progressStore.SaveRunProgressAsync(runId, figures, stop);
-                    written = figures;
-                }
+                written = await figures.WriteAsync(runId, written, stop);
 
                 if (await runs.GetRunAsync(runId, stop) is null or { Status: RunStatus.Cancelled })
                 {
@@ -52,7 +49,7 @@ public sealed partial class RunControl(
         }
     }
 
-    [LoggerMessage(LogLevel.Warning, "Run {RunId}: could not write progress or read the run's state; trying again")]
+    [LoggerMessage(LogLevel.Warning, "Run {RunId}: could not write progress and step points or read the run's state; trying again")]
     private partial void LogWatchFailed(Exception exception, Guid runId);
 }
 

@@ -6,10 +6,12 @@ namespace AlexNet.Experiments.Application.Runs.Steps;
 
 /// <summary>
 /// Trains one epoch, or as much of it as <see cref="RunStepOptions.TrainingStepBudget"/> allows (the trainer saves the epoch's
-/// state and the same step continues in a new job), then records its metrics and checkpoint and completes the epoch.
+/// state and the same step continues in a new job), then records its metrics and checkpoint and completes the epoch. However the
+/// trainer's call ends, the step points it reported are stored and exported first, so an epoch recorded has all its points.
 /// </summary>
 public sealed class TrainEpochStep(
-    ITrainer trainer, RunDatasets datasets, IRunMetricsStore metrics, RunCheckpoints checkpoints, StepProgress progress, RunStepOptions options) : IRunStepExecutor
+    ITrainer trainer, RunDatasets datasets, IRunMetricsStore metrics, RunCheckpoints checkpoints, StepProgress progress, StepCurves curves,
+    RunStepOptions options) : IRunStepExecutor
 {
     public RunStepKind Kind => RunStepKind.TrainEpoch;
 
@@ -20,13 +22,24 @@ public sealed class TrainEpochStep(
         var version = await datasets.VersionOfAsync(run, cancellationToken);
         var history = await metrics.GetEpochMetricsAsync(run.Id, cancellationToken);
         var learningRate = LearningRateSchedule.For(run.Hyperparameters, epoch, history);
-        var outcome = await trainer.TrainEpochAsync(
-            new TrainingRequest(run.Id, run.Hyperparameters, version, epoch, learningRate, checkpoints.DirectoryOf(run.Id))
-            {
-                Progress = progress.Training(run, epoch),
-                TimeBudget = options.TrainingStepBudget,
-            },
-            cancellationToken);
+        var request = new TrainingRequest(run.Id, run.Hyperparameters, version, epoch, learningRate, checkpoints.DirectoryOf(run.Id))
+        {
+            Progress = progress.Training(run, epoch),
+            TimeBudget = options.TrainingStepBudget,
+            Steps = new StepRecording(options.StepMetricsBatches, history.Sum(m => m.TrainSeconds ?? 0)) { Points = curves.Waiting },
+        };
+        EpochOutcome? outcome;
+        try
+        {
+            outcome = await trainer.TrainEpochAsync(request, cancellationToken);
+        }
+        catch
+        {
+            await curves.TryKeepAsync(run.Id);
+            throw;
+        }
+
+        await curves.KeepAsync(run.Id, cancellationToken);
         if (outcome is null)
         {
             // The epoch continues in a new job; claiming the run lets only one execution queue it.

@@ -18,9 +18,13 @@ public sealed class RunControlTests
     private readonly RunProgressBoard board = new(TimeProvider.System);
     private readonly RunCancellations cancellations = new();
 
+    private readonly StepCurves curves;
+
+    public RunControlTests() => curves = new StepCurves(store, new FakeStepCurveExport(store), NullLogger<StepCurves>.Instance);
+
     private RunControl Control() => new(
-        store, store, board, cancellations, RunStepOptions.Default with { ControlInterval = TimeSpan.FromMilliseconds(20) }, TimeProvider.System,
-        NullLogger<RunControl>.Instance);
+        store, new LiveFigures(board, store, curves), cancellations, RunStepOptions.Default with { ControlInterval = TimeSpan.FromMilliseconds(20) },
+        TimeProvider.System, NullLogger<RunControl>.Instance);
 
     private Run StoredRun()
     {
@@ -42,6 +46,20 @@ public sealed class RunControlTests
         store.Runs[run.Id] = run.Cancel(DateTimeOffset.UtcNow); // as CancelRun in another process writes it
         await Until(() => watch.Token.IsCancellationRequested);
         watch.IsRunCancelled.ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task Step_points_the_trainer_hands_over_reach_the_store_at_the_next_tick_in_one_write()
+    {
+        var run = StoredRun();
+        var points = new[] { 20, 40 }.Select(batch => new Domain.Training.StepMetrics(run.Id, 1, batch, batch * 128, 2.5, 0.9, 0.6, batch)).ToList();
+        points.ForEach(curves.Waiting.Report);
+
+        await using var watch = Control().Watch(run.Id, CancellationToken.None);
+
+        await Until(() => store.Steps.Count == 2);
+        (await store.GetStepMetricsAsync(run.Id, CancellationToken.None)).ShouldBe(points);
+        store.StepWrites.ShouldBe(1);
     }
 
     [Fact]
