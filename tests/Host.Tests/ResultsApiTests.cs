@@ -5,14 +5,21 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace AlexNet.Experiments.Host.Tests;
 
-/// <summary>Search, compare, run control and exports over HTTP, on two tiny runs trained once for the whole class.</summary>
-public sealed class ResultsApiTests(ResultsApiTests.TwoRuns runs) : IClassFixture<ResultsApiTests.TwoRuns>
+[CollectionDefinition(ResultsApiTests.TwoRuns.Collection)]
+public sealed class TwoRunsCollection : ICollectionFixture<ResultsApiTests.TwoRuns>;
+
+/// <summary>Search, compare, run control and exports over HTTP, on two tiny runs trained once for the collection.</summary>
+[Collection(ResultsApiTests.TwoRuns.Collection)]
+public sealed class ResultsApiTests(ResultsApiTests.TwoRuns runs)
 {
+    /// <summary>48 training images in batches of 16, so three batches an epoch, and a step point after batches 2 and 3.</summary>
     public sealed class TwoRuns : IAsyncLifetime
     {
+        public const string Collection = "Two trained runs";
+
         private const string Tiny = """ "batchSize": 16, "model": { "widthMultiplier": 0.125 LRN }, "data": { "imageSize": 72 } """;
 
-        public HostFactory Factory { get; } = new();
+        public HostFactory Factory { get; } = new(settings: new Dictionary<string, string> { ["AlexNet:StepMetricsBatches"] = "2" });
         public HttpClient Client { get; private set; } = null!;
         public string DatasetId { get; private set; } = null!;
         public HttpResponseMessage Registration { get; private set; } = null!;
@@ -169,7 +176,7 @@ public sealed class ResultsApiTests(ResultsApiTests.TwoRuns runs) : IClassFixtur
         var artifacts = run["artifacts"]!.AsArray();
         artifacts.Select(a => a!["name"]!.GetValue<string>()).ShouldBe(new[] { $"epoch-{best:D3}.ckpt", "epoch-002.ckpt" }.Distinct(), ignoreOrder: true);
         Directory.GetFiles(Path.Combine(runs.Factory.DataDirectory, "runs", runs.WithLrn)).Select(Path.GetFileName)
-            .ShouldBe(artifacts.Select(a => a!["name"]!.GetValue<string>()).SelectMany(n => new[] { n, Path.ChangeExtension(n, ".metrics.json") }), ignoreOrder: true);
+            .ShouldBe(artifacts.Select(a => a!["name"]!.GetValue<string>()).SelectMany(n => new[] { n, Path.ChangeExtension(n, ".metrics.json"), Path.ChangeExtension(n, ".steps.json") }), ignoreOrder: true);
         foreach (var artifact in artifacts)
         {
             var download = await Client.GetAsync(artifact!["downloadUrl"]!.GetValue<string>());

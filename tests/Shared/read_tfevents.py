@@ -79,8 +79,8 @@ def fields(data):
 
 
 def event(data):
-    """Event: wall_time = 1 (double), step = 2 (int64), file_version = 3 (string), summary = 5 (Summary)."""
-    parsed = {"wall_time": None, "step": 0, "file_version": None, "values": []}
+    """Event: wall_time = 1 (double), step = 2 (int64), file_version = 3 (string), summary = 5 (Summary). A proto3 field left out is 0."""
+    parsed = {"wall_time": 0.0, "step": 0, "file_version": None, "values": []}
     for number, wire, value in fields(data):
         if number == 1 and wire == 1:
             parsed["wall_time"] = struct.unpack("<d", value)[0]
@@ -95,7 +95,7 @@ def event(data):
 
 def summary_value(data):
     """Summary.Value: tag = 1 (string), simple_value = 2 (float)."""
-    parsed = {"tag": None, "simple_value": None}
+    parsed = {"tag": None, "simple_value": 0.0}
     for number, wire, value in fields(data):
         if number == 1 and wire == 2:
             parsed["tag"] = value.decode("utf-8")

@@ -172,6 +172,9 @@ public sealed record DataHyperparameters
     /// <summary>Train on a subset of this many training images, drawn once from the seed (0 = all): for short studies and CI runs.</summary>
     public int TrainImages { get; init; }
 
+    /// <summary>The images each epoch trains on, of a split of <paramref name="trainCount"/>.</summary>
+    public int ImagesPerEpoch(int trainCount) => TrainImages > 0 && TrainImages < trainCount ? TrainImages : trainCount;
+
     public bool RandomCrop { get; init; } = true;
     public bool HorizontalFlip { get; init; } = true;
     public bool PcaColour { get; init; } = true;

@@ -2,6 +2,7 @@ using AlexNet.Experiments.Application.Runs.CompareRuns;
 using AlexNet.Experiments.Application.Runs.GetRun;
 using AlexNet.Experiments.Application.Runs.GetRunCheckpoint;
 using AlexNet.Experiments.Application.Runs.GetRunMetrics;
+using AlexNet.Experiments.Application.Runs.GetRunSteps;
 using AlexNet.Experiments.Domain.Training;
 using AlexNet.Experiments.Host.Plots;
 using Mediator;
@@ -15,7 +16,7 @@ public static class PlotEndpoints
     {
         var group = routes.MapGroup("/api/runs").WithTags("Plots");
         group.MapGet("/{runId:guid}/plots/{name}.{format}", RunPlot)
-            .WithSummary("A run's plot as svg or png: loss, top1, top5 (train and validation per epoch, learning-rate drops dotted), confusion, kernels (conv1, as in the paper's Figure 3)")
+            .WithSummary("A run's plot as svg or png: loss, top1, top5 (train and validation per epoch, train every few batches, learning-rate drops dotted), confusion, kernels (conv1, as in the paper's Figure 3)")
             .Produces(StatusCodes.Status200OK, contentType: "image/svg+xml", additionalContentTypes: ["image/png"])
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/compare/plots/{metric}.{format}", ComparePlot)
@@ -49,9 +50,13 @@ public static class PlotEndpoints
                 var (plot, width, height) = RunPlots.Kernels(await checkpoints.ReadFirstLayerKernelsAsync(checkpoint, cancellationToken));
                 return File(RunPlots.Render(plot, plotFormat, width, height), plotFormat);
             default:
-                return await mediator.Send(new GetRunMetricsQuery(runId), cancellationToken) is { } metrics
-                    ? File(RunPlots.Render(RunPlots.Curve(name, metrics), plotFormat), plotFormat)
-                    : TypedResults.NotFound();
+                if (await mediator.Send(new GetRunMetricsQuery(runId), cancellationToken) is not { } metrics)
+                {
+                    return TypedResults.NotFound();
+                }
+
+                var steps = await mediator.Send(new GetRunStepsQuery(runId), cancellationToken);
+                return File(RunPlots.Render(RunPlots.Curve(name, metrics, steps?.Points ?? [], steps?.ImagesPerEpoch), plotFormat), plotFormat);
         }
     }
 

@@ -5,6 +5,7 @@ using AlexNet.Experiments.Application.Runs.DeleteRun;
 using AlexNet.Experiments.Application.Runs.GetRun;
 using AlexNet.Experiments.Application.Runs.GetRunArtifact;
 using AlexNet.Experiments.Application.Runs.GetRunMetrics;
+using AlexNet.Experiments.Application.Runs.GetRunSteps;
 using AlexNet.Experiments.Application.Runs.ReproduceRun;
 using AlexNet.Experiments.Application.Runs.SearchRuns;
 using AlexNet.Experiments.Domain.Experiments;
@@ -66,6 +67,11 @@ public static class RunEndpoints
         group.MapGet("/{runId:guid}/metrics", Metrics).WithSummary("Per-epoch loss, top-1/top-5 errors, learning rate and images/s");
         group.MapGet("/{runId:guid}/metrics.csv", MetricsCsv).Produces(StatusCodes.Status200OK, contentType: "text/csv").ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Per-epoch metrics as CSV");
+        group.MapGet("/{runId:guid}/steps", Steps).ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("Step-level points: every AlexNet:StepMetricsBatches training batches and after each epoch's last, the train loss and " +
+                "top-1/top-5 error of the batches since the previous point, with images seen and wall seconds; imagesPerEpoch reads images as epochs");
+        group.MapGet("/{runId:guid}/steps.csv", StepsCsv).Produces(StatusCodes.Status200OK, contentType: "text/csv").ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("Step-level points as CSV");
         group.MapGet("/{runId:guid}/artifacts/{name}", Artifact).Produces(StatusCodes.Status200OK, contentType: "application/octet-stream")
             .ProducesProblem(StatusCodes.Status404NotFound).WithSummary("Download one of the run's artifacts by name (see the run's artifacts[].downloadUrl)");
         group.MapPost("/{runId:guid}/cancel", Cancel).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
@@ -106,6 +112,16 @@ public static class RunEndpoints
                 ("validationLoss", m => m.ValidationLoss), ("validationTop1Error", m => m.ValidationTop1Error),
                 ("validationTop5Error", m => m.ValidationTop5Error), ("learningRate", m => m.LearningRate),
                 ("imagesPerSecond", m => m.ImagesPerSecond), ("trainSeconds", m => m.TrainSeconds), ("recordedAt", m => m.RecordedAt))
+            : TypedResults.NotFound();
+
+    private static async Task<Results<Ok<RunSteps>, NotFound>> Steps(Guid runId, IMediator mediator, CancellationToken cancellationToken) =>
+        await mediator.Send(new GetRunStepsQuery(runId), cancellationToken) is { } steps ? TypedResults.Ok(steps) : TypedResults.NotFound();
+
+    private static async Task<IResult> StepsCsv(Guid runId, IMediator mediator, CancellationToken cancellationToken) =>
+        await mediator.Send(new GetRunStepsQuery(runId), cancellationToken) is { } steps
+            ? Csv.File(steps.Points, $"run-{runId}-steps.csv",
+                ("epoch", p => p.Epoch), ("batch", p => p.Batch), ("imagesSeen", p => p.ImagesSeen), ("trainLoss", p => p.TrainLoss),
+                ("trainTop1Error", p => p.TrainTop1Error), ("trainTop5Error", p => p.TrainTop5Error), ("wallSeconds", p => p.WallSeconds))
             : TypedResults.NotFound();
 
     private static async Task<Results<PhysicalFileHttpResult, NotFound>> Artifact(Guid runId, string name, IMediator mediator, CancellationToken cancellationToken) =>

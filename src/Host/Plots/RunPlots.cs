@@ -23,12 +23,32 @@ public static class RunPlots
         ["top5"] = ("Top-5 error", "top-5 error", m => m.TrainTop5Error, m => m.ValidationTop5Error),
     };
 
-    /// <summary>Train and validation per epoch, with a dotted line where the learning rate dropped.</summary>
-    public static Plot Curve(string metric, IReadOnlyList<EpochMetrics> epochs)
+    private static readonly Dictionary<string, Func<StepMetrics, double>> StepCurves = new()
+    {
+        ["loss"] = p => p.TrainLoss,
+        ["top1"] = p => p.TrainTop1Error,
+        ["top5"] = p => p.TrainTop5Error,
+    };
+
+    /// <summary>
+    /// Train and validation per epoch, with a dotted line where the learning rate dropped; under them, a thin line through the step
+    /// points, placed by their images seen in epochs (so epoch e's last point is at e, with its epoch's figures).
+    /// </summary>
+    public static Plot Curve(string metric, IReadOnlyList<EpochMetrics> epochs, IReadOnlyList<StepMetrics> steps, int? imagesPerEpoch)
     {
         var (title, axis, train, validation) = Curves[metric];
         var plot = NewPlot(title, "epoch", axis);
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+        if (steps.Count > 0 && imagesPerEpoch is { } perEpoch && perEpoch > 0)
+        {
+            double[] at = [.. steps.Select(p => p.ImagesSeen / (double)perEpoch)];
+            double[] values = [.. steps.Select(StepCurves[metric])];
+            var line = plot.Add.Scatter(at, values, Colors.C1.WithAlpha(0.5));
+            line.MarkerSize = 0;
+            line.LineWidth = 1;
+            line.LegendText = "train, every few batches";
+        }
+
         double[] xs = [.. epochs.Select(m => (double)m.Epoch)];
         AddSeries(plot, xs, [.. epochs.Select(train)], "train", Colors.C1, LinePattern.Dashed);
         AddSeries(plot, xs, [.. epochs.Select(validation)], "validation", Colors.C0, LinePattern.Solid);

@@ -28,4 +28,14 @@ public sealed class EpochOrderTests
         var otherSeed = TrainingSession.EpochOrder(1000, trainImages: 100, runSeed: 4, epochSeed: DeterministicSeed.For(3, 1));
         otherSeed.Order().ShouldNotBe(epoch1.Order());
     }
+
+    /// <summary>The results API reads images seen as epochs by the Domain's rule; the trainer's epochs must be that long.</summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(30)]
+    [InlineData(100)]
+    [InlineData(500)]
+    public void An_epoch_is_as_long_as_the_hyperparameters_say(int trainImages) =>
+        TrainingSession.EpochOrder(100, trainImages, runSeed: 1, epochSeed: 42).Length
+            .ShouldBe(new Domain.Experiments.DataHyperparameters { TrainImages = trainImages }.ImagesPerEpoch(100));
 }
