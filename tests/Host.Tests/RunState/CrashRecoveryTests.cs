@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using AlexNet.Experiments.Domain.Datasets;
 using AlexNet.Experiments.Infrastructure.Storage.Datasets;
+using AlexNet.Experiments.Tests.Shared;
 using Microsoft.Data.Sqlite;
 
 namespace AlexNet.Experiments.Host.Tests.RunState;
@@ -22,6 +23,8 @@ public sealed class ReferenceRun : IAsyncLifetime
     public string Source => Path.Combine(Root, "source");
 
     public IReadOnlyList<string> Metrics { get; private set; } = [];
+
+    public IReadOnlyList<string> Steps { get; private set; } = [];
 
     public IReadOnlyList<string> Checkpoints { get; private set; } = [];
 
@@ -45,7 +48,7 @@ public sealed class ReferenceRun : IAsyncLifetime
         var runId = await SubmitAsync(host.Client, Source);
         var run = await host.Client.WaitForRunAsync(runId, TimeSpan.FromMinutes(4));
         run["run"]!["status"]!.GetValue<string>().ShouldBe("Succeeded", host.Log);
-        (Metrics, Checkpoints, Evaluation) = await ResultsAsync(host.Client, runId);
+        (Metrics, Steps, Checkpoints, Evaluation) = await ResultsAsync(host.Client, runId);
     }
 
     public async Task DisposeAsync()
@@ -68,8 +71,12 @@ public sealed class ReferenceRun : IAsyncLifetime
         return submitted!["runId"]!.GetValue<string>();
     }
 
-    /// <summary>Everything that must be identical between runs: metrics but throughput and time, checkpoint hashes by epoch, evaluation.</summary>
-    public static async Task<(IReadOnlyList<string> Metrics, IReadOnlyList<string> Checkpoints, string Evaluation)> ResultsAsync(HttpClient client, string runId)
+    /// <summary>
+    /// Everything that must be identical between runs: metrics and step points but throughput and time, checkpoint hashes by
+    /// epoch, evaluation.
+    /// </summary>
+    public static async Task<(IReadOnlyList<string> Metrics, IReadOnlyList<string> Steps, IReadOnlyList<string> Checkpoints, string Evaluation)> ResultsAsync(
+        HttpClient client, string runId)
     {
         var metrics = (await client.GetJsonAsync($"/api/runs/{runId}/metrics")).AsArray()
             .Select(m =>
@@ -82,17 +89,27 @@ public sealed class ReferenceRun : IAsyncLifetime
                 return copy.ToJsonString();
             })
             .ToList();
+        var steps = (await client.GetJsonAsync($"/api/runs/{runId}/steps"))["points"]!.AsArray()
+            .Select(p =>
+            {
+                var copy = p!.DeepClone().AsObject();
+                copy.Remove("wallSeconds");
+                copy.Remove("runId");
+                return copy.ToJsonString();
+            })
+            .ToList();
         var run = await client.GetJsonAsync($"/api/runs/{runId}");
         var checkpoints = run["artifacts"]!.AsArray().Select(a => $"{a!["epoch"]} {a["sha256"]}").Order().ToList();
         var evaluation = run["evaluation"]!;
-        return (metrics, checkpoints, $"{evaluation["loss"]} {evaluation["top1Error"]} {evaluation["top5Error"]} {evaluation["confusionMatrix"]!.ToJsonString()}");
+        return (metrics, steps, checkpoints, $"{evaluation["loss"]} {evaluation["top1Error"]} {evaluation["top5Error"]} {evaluation["confusionMatrix"]!.ToJsonString()}");
     }
 }
 
 /// <summary>
 /// A crash costs seconds: one run of the real host is killed (SIGKILL) while it preprocesses, trains and evaluates, and stopped
 /// (SIGTERM) while it trains, each time started again on the same folder. Each time the interrupted step starts again within
-/// 60 s, and the run ends bit-identical to the reference with no duplicate rows. One sequence, because host start-up is the cost.
+/// 60 s, and the run ends bit-identical to the reference, step points included, with no duplicate rows and each point once in
+/// its TensorBoard files. One sequence, because host start-up is the cost.
 /// </summary>
 public sealed class CrashRecoveryTests(ReferenceRun reference) : IClassFixture<ReferenceRun>
 {
@@ -136,14 +153,27 @@ public sealed class CrashRecoveryTests(ReferenceRun reference) : IClassFixture<R
             await ResumedAsync(host, $"Evaluate of run {runId} started");
             var run = await host.Client.WaitForRunAsync(runId, TimeSpan.FromMinutes(2));
             run["run"]!["status"]!.GetValue<string>().ShouldBe("Succeeded", host.Log);
-            var (metrics, checkpoints, evaluation) = await ReferenceRun.ResultsAsync(host.Client, runId);
+            var (metrics, steps, checkpoints, evaluation) = await ReferenceRun.ResultsAsync(host.Client, runId);
             await reference.Finished;
             metrics.ShouldBe(reference.Metrics);
+            steps.ShouldBe(reference.Steps);
             checkpoints.ShouldBe(reference.Checkpoints);
             evaluation.ShouldBe(reference.Evaluation);
         }
 
-        AssertNoDuplicateRows(data, runId, checkpoints: reference.Checkpoints.Count);
+        // 1,500 images in batches of 16 make 94 batches an epoch: a point after every 20th and after the last, five an epoch.
+        reference.Steps.Count.ShouldBe(2 * 5);
+        AssertNoDuplicateRows(data, runId, checkpoints: reference.Checkpoints.Count, steps: reference.Steps.Count);
+        await AssertEachPointOnceInTensorBoardAsync(data, runId);
+    }
+
+    /// <summary>Every job of the run added the points past the last file's, the interrupted ones included: each point is there once.</summary>
+    private static async Task AssertEachPointOnceInTensorBoardAsync(string data, string runId)
+    {
+        var stored = Query(data, $"SELECT ImagesSeen FROM StepMetrics WHERE RunId = '{runId}' ORDER BY ImagesSeen");
+        var files = await TensorBoardEvents.ReadAsync(Path.Combine(data, "runs", runId, "tensorboard"));
+        files.SelectMany(f => f.Scalars).Where(s => s.Tag == "train/loss").Select(s => s.Step.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .ShouldBe(stored);
     }
 
     private static async Task ResumedAsync(ChildHost host, string step) =>
@@ -162,14 +192,16 @@ public sealed class CrashRecoveryTests(ReferenceRun reference) : IClassFixture<R
     private static string Status(string data, string runId) => Query(data, $"SELECT Status FROM Runs WHERE Id = '{runId}'").Single();
 
     /// <param name="checkpoints">As many as the reference kept: retention keeps the last and the best epoch.</param>
-    private static void AssertNoDuplicateRows(string data, string runId, int checkpoints)
+    /// <param name="steps">As many step points as the reference stored.</param>
+    private static void AssertNoDuplicateRows(string data, string runId, int checkpoints, int steps)
     {
         var id = runId;
         Query(data, $"""
             SELECT (SELECT COUNT(*) FROM Runs) || ' ' || (SELECT COUNT(*) FROM EpochMetrics WHERE RunId = '{id}') || ' ' ||
                    (SELECT COUNT(*) FROM Artifacts WHERE RunId = '{id}') || ' ' || (SELECT COUNT(*) FROM EvaluationResults WHERE RunId = '{id}') || ' ' ||
-                   (SELECT COUNT(*) FROM HyperparameterRecords WHERE RunId = '{id}') || ' ' || (SELECT COUNT(*) FROM DatasetVersions)
-            """).ShouldBe([$"1 2 {checkpoints} 1 1 1"]);
+                   (SELECT COUNT(*) FROM HyperparameterRecords WHERE RunId = '{id}') || ' ' || (SELECT COUNT(*) FROM DatasetVersions) || ' ' ||
+                   (SELECT COUNT(*) FROM StepMetrics WHERE RunId = '{id}')
+            """).ShouldBe([$"1 2 {checkpoints} 1 1 1 {steps}"]);
     }
 
     private static List<string> Query(string data, string sql)

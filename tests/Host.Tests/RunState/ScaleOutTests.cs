@@ -77,7 +77,7 @@ public sealed partial class ScaleOutTests : IAsyncLifetime
                 await Task.Delay(100);
             }
 
-            var results = new List<(IReadOnlyList<string> Metrics, IReadOnlyList<string> Checkpoints, string Evaluation)>();
+            var results = new List<(IReadOnlyList<string> Metrics, IReadOnlyList<string> Steps, IReadOnlyList<string> Checkpoints, string Evaluation)>();
             foreach (var runId in runIds)
             {
                 var run = await api.Client.WaitForRunAsync(runId, TimeSpan.FromMinutes(2));
@@ -91,6 +91,7 @@ public sealed partial class ScaleOutTests : IAsyncLifetime
             foreach (var result in results)
             {
                 result.Metrics.ShouldBe(reference.Metrics);
+                result.Steps.ShouldBe(reference.Steps);
                 result.Checkpoints.ShouldBe(reference.Checkpoints);
                 result.Evaluation.ShouldBe(reference.Evaluation);
             }
