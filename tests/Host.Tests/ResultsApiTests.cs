@@ -271,6 +271,8 @@ public sealed class ResultsApiTests(ResultsApiTests.TwoRuns runs)
         Codes("/api/datasets/{datasetId}", "get").ShouldBe(["200", "404"], ignoreOrder: true);
         Codes("/api/runs/{runId}/artifacts/{name}", "get").ShouldBe(["200", "404"], ignoreOrder: true);
         Codes("/api/runs/{runId}/metrics.csv", "get").ShouldBe(["200", "404"], ignoreOrder: true);
+        Codes("/api/runs/{runId}/steps", "get").ShouldBe(["200", "404"], ignoreOrder: true);
+        Codes("/api/runs/{runId}/steps.csv", "get").ShouldBe(["200", "404"], ignoreOrder: true);
     }
 
     private Task<List<Dictionary<string, string>>> ReadCsvWithPythonAsync(string url) => Client.ReadCsvWithPythonAsync(url, runs.Factory.DataDirectory);
