@@ -56,5 +56,26 @@ public sealed class StepCurveTests(TrainedRunFixture fixture)
         File.ReadAllBytes(outcome.CheckpointPath).ShouldBe(File.ReadAllBytes(fixture.Epoch1.CheckpointPath));
     }
 
+    [Fact]
+    public async Task A_partial_checkpoint_saved_before_step_points_existed_still_resumes_to_the_same_epoch()
+    {
+        string directory = fixture.NewDirectory("old-partial");
+        var request = fixture.Request(1, directory);
+        (await TrainedRunFixture.CreateTrainer().TrainEpochAsync(request with { TimeBudget = TimeSpan.Zero }, CancellationToken.None)).ShouldBeNull();
+        // After one batch no point is taken yet: the step part is its totals at the previous point (4 numbers) and a count of 0.
+        var partial = Checkpoint.PartialPathFor(directory, 1);
+        var bytes = File.ReadAllBytes(partial);
+        File.WriteAllBytes(partial, bytes[..^((4 * 8) + 4)]);
+
+        var reported = new ListProgress<StepMetrics>();
+        var outcome = await TrainedRunFixture.CreateTrainer().TrainWholeEpochAsync(request with { Steps = request.Steps with { Points = reported } });
+
+        File.ReadAllBytes(outcome.CheckpointPath).ShouldBe(File.ReadAllBytes(fixture.Epoch1.CheckpointPath));
+        reported.Values.Select(p => (p.Batch, p.ImagesSeen)).ShouldBe([(2, 16), (4, 32), (5, 36)]);
+        // Its first point covers only the batch after the resumption, so differs from the unbroken epoch's; the later ones do not.
+        reported.Values[0].TrainLoss.ShouldNotBe(fixture.Points[0].TrainLoss);
+        reported.Values.Skip(1).Select(p => p with { WallSeconds = 0 }).ShouldBe(fixture.Points.Skip(1).Take(2).Select(p => p with { WallSeconds = 0 }));
+    }
+
     private static long Bits(double value) => BitConverter.DoubleToInt64Bits(value);
 }

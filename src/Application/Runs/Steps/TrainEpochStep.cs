@@ -39,7 +39,8 @@ public sealed class TrainEpochStep(
             throw;
         }
 
-        await curves.KeepAsync(run.Id, cancellationToken);
+        // The points are taken: a stop requested now must not keep them from the store.
+        await curves.KeepAsync(run.Id, CancellationToken.None);
         if (outcome is null)
         {
             // The epoch continues in a new job; claiming the run lets only one execution queue it.
