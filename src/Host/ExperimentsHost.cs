@@ -94,7 +94,7 @@ public static class ExperimentsHost
             RequestBodyAttribute.RefuseNullFields(options.SerializerOptions);
         });
         builder.Services.AddAntiforgery(); // Hangfire's dashboard then requires an anti-forgery token on every POST
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(options => options.DescribeRequestBodies());
         builder.Services.AddRazorPages();
 
         var app = builder.Build();

@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AlexNet.Experiments.Host.Api;
 
-[RequestBody]
+[RequestBody(Required = ["name", "sourcePath"])]
 public sealed record RegisterDatasetRequest(string? Name, string? SourcePath, DatasetFormat Format = DatasetFormat.ImageFolder);
 
 public static class DatasetEndpoints

@@ -11,7 +11,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace AlexNet.Experiments.Host.Api;
 
 /// <param name="Hyperparameters">Fields to override on the preset, e.g. { "epochs": 3, "model": { "dropout": 0.3 } }.</param>
-[RequestBody]
+[RequestBody(Required = ["name", "datasetId"])]
 public sealed record SubmitExperimentRequest(string? Name, Guid? DatasetId, string? Preset, JsonObject? Hyperparameters);
 
 public static class ExperimentEndpoints

@@ -12,6 +12,9 @@ namespace AlexNet.Experiments.Host.Api;
 [AttributeUsage(AttributeTargets.Class, Inherited = false)]
 public sealed class RequestBodyAttribute : Attribute
 {
+    /// <summary>The fields, by their JSON names, that a request must carry; the OpenAPI document lists them as required.</summary>
+    public string[] Required { get; init; } = [];
+
     /// <summary>
     /// Makes <paramref name="options"/> refuse null in every field of a <see cref="RequestBodyAttribute"/> type, with a
     /// JsonException that names the field (400 with errors.preset). System.Text.Json enforces a field's nullability only

@@ -1,4 +1,3 @@
-using System.Globalization;
 using AlexNet.Experiments.Application.Retrieval;
 using AlexNet.Experiments.Application.Retrieval.ExtractFeatures;
 using AlexNet.Experiments.Application.Retrieval.FindNeighbours;
@@ -9,6 +8,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
 namespace AlexNet.Experiments.Host.Api;
+
+/// <summary>The form of an upload to POST /api/runs/{runId}/neighbours, for the OpenAPI document: one file field, image.</summary>
+public sealed record NeighbourUpload(IFormFile Image);
 
 /// <summary>The paper's Figure 4 over HTTP: extract a split's fc7 vectors, then ask for the training images nearest to an image.</summary>
 public static class RetrievalEndpoints
@@ -30,7 +32,7 @@ public static class RetrievalEndpoints
         group.MapPost("/{runId:guid}/neighbours", UploadNeighbours)
             .WithSummary($"The k nearest training images to an uploaded JPEG or PNG (multipart/form-data field image, at most {RequestBodyLimit.MaxUploadBytes / 1024 / 1024} MB)")
             .WithMetadata(new RequestBodyLimit.AcceptsUpload())
-            .Accepts<IFormFile>("multipart/form-data")
+            .Accepts<NeighbourUpload>("multipart/form-data")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         group.MapGet("/{runId:guid}/images/{split}/{index:int}.png", Image)
             .WithSummary("One preprocessed image of the run's dataset (split train or val) as PNG")
@@ -55,21 +57,14 @@ public static class RetrievalEndpoints
                 statusCode: StatusCodes.Status404NotFound);
 
     private static async Task<Ok<NeighbourList>> Neighbours(
-        Guid runId, string? image, string? k, string? excludeQuery, IMediator mediator, CancellationToken cancellationToken)
+        Guid runId, string? image, int? k, bool? excludeQuery, IMediator mediator, CancellationToken cancellationToken)
     {
-        bool exclude = false;
-        if (excludeQuery is not null && !bool.TryParse(excludeQuery, out exclude))
-        {
-            throw new FluentValidation.ValidationException(
-                [new FluentValidation.Results.ValidationFailure("excludeQuery", "'excludeQuery' must be true or false.")]);
-        }
-
-        var lists = await mediator.Send(new FindNeighboursQuery(runId, [image], ParseK(k), exclude), cancellationToken);
+        var lists = await mediator.Send(new FindNeighboursQuery(runId, [image], k ?? DefaultK, excludeQuery ?? false), cancellationToken);
         return TypedResults.Ok(lists[0]);
     }
 
     private static async Task<Ok<NeighbourList>> UploadNeighbours(
-        Guid runId, string? k, HttpRequest request, IMediator mediator, CancellationToken cancellationToken)
+        Guid runId, int? k, HttpRequest request, IMediator mediator, CancellationToken cancellationToken)
     {
         byte[] image = [];
         if (request.HasFormContentType)
@@ -92,7 +87,7 @@ public static class RetrievalEndpoints
             }
         }
 
-        return TypedResults.Ok(await mediator.Send(new FindUploadNeighboursQuery(runId, image, ParseK(k)), cancellationToken));
+        return TypedResults.Ok(await mediator.Send(new FindUploadNeighboursQuery(runId, image, k ?? DefaultK), cancellationToken));
     }
 
     private static async Task<Results<FileContentHttpResult, NotFound>> Image(
@@ -100,8 +95,4 @@ public static class RetrievalEndpoints
         await mediator.Send(new GetRunImageQuery(runId, split, index), cancellationToken) is { } png
             ? TypedResults.File(png, "image/png")
             : TypedResults.NotFound();
-
-    /// <summary>Absent is the default; anything that is not a whole number becomes 0, which the validator refuses naming k.</summary>
-    private static int ParseK(string? k) =>
-        k is null ? DefaultK : int.TryParse(k, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int value) ? value : 0;
 }

@@ -13,7 +13,7 @@ namespace AlexNet.Experiments.Host.Api;
 /// <param name="Hyperparameters">Overrides shared by every run, as for an experiment.</param>
 /// <param name="Grid">Hyperparameter path -> values to try, e.g. { "model.activation": ["ReLU", "Tanh"], "model.lrn.enabled": [true, false] }.</param>
 /// <param name="Seeds">Each cell runs once per seed; omitted, the preset's (or the overrides') seed.</param>
-[RequestBody]
+[RequestBody(Required = ["name", "datasetId"])]
 public sealed record SubmitStudyRequest(string? Name, Guid? DatasetId, string? Preset, JsonObject? Hyperparameters, JsonObject? Grid, int[]? Seeds)
 {
     public SubmitStudyCommand ToCommand(Guid? datasetId = null) =>
