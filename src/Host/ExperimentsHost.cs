@@ -35,6 +35,7 @@ public static class ExperimentsHost
         }
 
         AccessControl.EnsureSafeToListen(urls, settings.ApiKey);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestLineSize = UrlLimit.MaxRequestLineBytes);
 
         // Process-wide native settings, before the first libtorch call of every verb and role: nothing calls libtorch before
         // the host is built, and the Torch backend cannot be registered without them.
@@ -101,6 +102,7 @@ public static class ExperimentsHost
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseApiKey(settings.ApiKey);
+        app.UseUrlLimit();
         app.UseRequestBodyLimit();
         app.MapOpenApi();
         // AppPath is the dashboard's "Back to site" link: the results pages.

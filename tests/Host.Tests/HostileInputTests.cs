@@ -169,6 +169,7 @@ public sealed class HostileInputTests(HostileInputTests.Host host) : IClassFixtu
         yield return new("NaN literal", "POST", Submit, """{ "name": "x", "datasetId": "DATASET", "hyperparameters": { "epochs": NaN } }""", 400, null);
         yield return new("text/plain", "POST", Submit, """{ "name": "x" }""", 415, null, "text/plain");
         yield return new("wrong method", "DELETE", Submit, null, 405, null);
+        yield return new("URL over 8 KB", "GET", $"/api/runs/{Guid.NewGuid()}/artifacts/{new string('a', 9000)}", null, 414, null);
 
         // datasets
         yield return Registration("empty registration", "{}", "name");

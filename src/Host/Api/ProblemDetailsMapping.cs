@@ -65,6 +65,7 @@ public sealed partial class ProblemDetailsMapping(IProblemDetailsService problem
     {
         StatusCodes.Status413PayloadTooLarge when bad.Message.StartsWith("The request body is larger than", StringComparison.Ordinal) => bad.Message,
         StatusCodes.Status413PayloadTooLarge => $"The request body is larger than {RequestBodyLimit.MaxBytes / 1024 / 1024} MB.",
+        StatusCodes.Status414UriTooLong => bad.Message,
         StatusCodes.Status415UnsupportedMediaType => "Send the body as JSON with Content-Type: application/json.",
         _ when bad.Message.Contains("was not provided", StringComparison.Ordinal) => "The request needs a JSON body.",
         _ => "The request could not be read.",
