@@ -266,6 +266,8 @@ public sealed class HostileInputTests(HostileInputTests.Host host) : IClassFixtu
         yield return new("page beyond ten million runs", "GET", "/api/runs.csv?page=20002&limit=500", null, 400, "page");
         yield return new("page beyond int", "GET", "/api/runs?page=99999999999", null, 400, "page");
         yield return new("limit not a whole number", "GET", "/api/runs.csv?limit=1e3", null, 400, "limit");
+        yield return new("21 tags", "GET", "/api/runs?" + string.Join('&', Enumerable.Range(0, 21).Select(i => $"tag=t{i}")), null, 400, "tag");
+        yield return new("300 filters", "GET", "/api/runs.csv?" + string.Join('&', Enumerable.Range(0, 300).Select(i => $"filter=epochs={i}")), null, 400, "filter");
         yield return new("experimentId not a guid", "GET", "/api/runs?experimentId=x", null, 400, "experimentId");
         yield return new("study trainErrorTarget NaN", "GET", $"/api/studies/{Guid.NewGuid()}?trainErrorTarget=NaN", null, 400, "trainErrorTarget");
         yield return new("study csv trainErrorTarget 1e309", "GET", $"/api/studies/{Guid.NewGuid()}.csv?trainErrorTarget=1e309", null, 400, "trainErrorTarget");
