@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
-using Microsoft.Data.Sqlite;
 
 namespace AlexNet.Experiments.Host.Tests;
 
@@ -361,28 +360,5 @@ public sealed class HostileInputTests(HostileInputTests.Host host) : IClassFixtu
         summary!["totalParameters"]!.GetValue<long>().ShouldBe(60_965_224);
     }
 
-    /// <summary>Rows in every table of results.db, read straight from SQLite.</summary>
-    private Dictionary<string, long> CountRows()
-    {
-        using var connection = new SqliteConnection($"Data Source={host.Factory.ResultsDatabasePath};Mode=ReadOnly;Pooling=False");
-        connection.Open();
-        var tables = new List<string>();
-        using (var list = connection.CreateCommand())
-        {
-            list.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'";
-            using var reader = list.ExecuteReader();
-            while (reader.Read())
-            {
-                tables.Add(reader.GetString(0));
-            }
-        }
-
-        tables.Count.ShouldBeGreaterThan(3);
-        return tables.ToDictionary(t => t, t =>
-        {
-            using var count = connection.CreateCommand();
-            count.CommandText = $"SELECT COUNT(*) FROM \"{t}\"";
-            return (long)count.ExecuteScalar()!;
-        });
-    }
+    private Dictionary<string, long> CountRows() => StoredRows.Count(host.Factory.ResultsDatabasePath);
 }
