@@ -50,7 +50,7 @@ public static class RequestSchemas
     private static void Describe(OpenApiSchema body, RequestBodyAttribute rules, OpenApiDocument document)
     {
         body.Required = new HashSet<string>(rules.Required, StringComparer.Ordinal);
-        foreach (var (name, property) in body.Properties ?? new Dictionary<string, IOpenApiSchema>())
+        foreach (var (name, property) in body.Properties?.ToList() ?? [])
         {
             body.Properties![name] = name switch
             {
