@@ -28,10 +28,10 @@ public sealed class HostFactory : WebApplicationFactory<Program>
     public string SourcesDirectory => Path.Combine(DataDirectory, "sources");
 
     /// <summary>
-    /// Registers the smallest dataset registration accepts: one class, one decodable 4x4 PNG in each split. Enough for requests
-    /// that must be refused, or accepted, before anything trains.
+    /// Writes the smallest source registration accepts: one class, one decodable 4x4 PNG in each split. Enough for requests that
+    /// must be refused, or accepted, before anything trains.
     /// </summary>
-    public async Task<string> RegisterOneImageDatasetAsync(HttpClient client)
+    public string WriteOneImageSource()
     {
         var source = Path.Combine(SourcesDirectory, "one-image");
         foreach (var split in new[] { "train", "val" })
@@ -40,10 +40,15 @@ public sealed class HostFactory : WebApplicationFactory<Program>
             using var bitmap = new SkiaSharp.SKBitmap(4, 4);
             bitmap.Erase(SkiaSharp.SKColors.Teal);
             using var png = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
-            await File.WriteAllBytesAsync(Path.Combine(source, split, "a", "0.png"), png.ToArray());
+            File.WriteAllBytes(Path.Combine(source, split, "a", "0.png"), png.ToArray());
         }
 
-        var (response, dataset) = await client.PostAsync("/api/datasets", $$"""{ "name": "one image", "sourcePath": "{{source}}" }""");
+        return source;
+    }
+
+    public async Task<string> RegisterOneImageDatasetAsync(HttpClient client)
+    {
+        var (response, dataset) = await client.PostAsync("/api/datasets", $$"""{ "name": "one image", "sourcePath": "{{WriteOneImageSource()}}" }""");
         response.EnsureSuccessStatusCode();
         return dataset!["id"]!.GetValue<string>();
     }

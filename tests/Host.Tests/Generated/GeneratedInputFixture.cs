@@ -44,10 +44,8 @@ public sealed class GeneratedInputFixture : IAsyncLifetime
         Client.Timeout = TimeSpan.FromSeconds(30);
         Client.BaseAddress!.Host.ShouldBe("127.0.0.1", "Kestrel on a loopback port, not the in-memory test server (http://localhost/)");
 
-        var source = Path.Combine(Factory.SourcesDirectory, "layout");
-        Directory.CreateDirectory(Path.Combine(source, "train", "a"));
-        Directory.CreateDirectory(Path.Combine(source, "val", "a"));
-        string datasetId = await CreateAsync("/api/datasets", $$"""{ "name": "layout only", "sourcePath": "{{source}}" }""", "id", start);
+        var source = Factory.WriteOneImageSource();
+        string datasetId = await CreateAsync("/api/datasets", $$"""{ "name": "one image", "sourcePath": "{{source}}" }""", "id", start);
         string experimentRun = await CreateAsync("/api/experiments", $$"""{ "name": "held", "datasetId": "{{datasetId}}" }""", "runId", start);
         // One run finished (cancelled), so that deleting and reproducing it can succeed; the study's stay queued.
         await PostAsync($"/api/runs/{experimentRun}/cancel", "", start);
@@ -76,7 +74,7 @@ public sealed class GeneratedInputFixture : IAsyncLifetime
                 ["orderBy"] = ["createdAt", "validationLoss", "epochsCompleted"],
                 ["direction"] = ["asc", "desc"],
                 ["tag"] = ["a", "b"],
-                ["q"] = ["held", "layout"],
+                ["q"] = ["held", "one image"],
             },
             ["x", "held", "a b", "quickstart", "train", "val", "loss", "Queued"],
             [.. Api.PropertyPaths(hyperparameters), "variant"]);
