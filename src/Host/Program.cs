@@ -9,6 +9,7 @@ return await CommandLineApp.InvokeAsync(
     TrainCommand.Create(),
     StudyCommand.Create(),
     BenchmarkCommand.Create(),
+    SoakCommand.Create(),
     CommandLineApp.Verb("loadtest", "20 clients for 30 s against an in-process host on loopback; checks nothing was lost (docs/RELIABILITY.md)", LoadTestCommand.RunAsync));
 
 public partial class Program;

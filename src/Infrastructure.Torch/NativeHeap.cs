@@ -30,8 +30,35 @@ internal static partial class NativeHeap
         return applied ? settings : null;
     }
 
+    /// <summary>Bytes allocated and not yet freed, over all of glibc's arenas and its separately mapped blocks; null without glibc 2.33 or later.</summary>
+    public static long? BytesInUse()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        try
+        {
+            var info = Mallinfo2();
+            return (long)(info.Uordblks + info.Hblkhd);
+        }
+        catch (EntryPointNotFoundException)
+        {
+            return null;
+        }
+    }
+
     [LibraryImport("libc", EntryPoint = "mallopt")]
     private static partial int Mallopt(int parameter, int value);
+
+    [LibraryImport("libc", EntryPoint = "mallinfo2")]
+    private static partial MallInfo2 Mallinfo2();
+
+    /// <summary>glibc's struct mallinfo2, field for field.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private readonly record struct MallInfo2(
+        nuint Arena, nuint Ordblks, nuint Smblks, nuint Hblks, nuint Hblkhd, nuint Usmblks, nuint Fsmblks, nuint Uordblks, nuint Fordblks, nuint Keepcost);
 }
 
 /// <summary>glibc malloc's settings (mallopt), in bytes.</summary>

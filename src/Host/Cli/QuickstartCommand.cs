@@ -54,6 +54,19 @@ public static class QuickstartCommand
 
     private static async Task<Guid> SubmitAsync(IMediator mediator, StorageOptions storage, int? epochs, CancellationToken cancellationToken)
     {
+        var datasetId = await RegisterDatasetAsync(mediator, storage, cancellationToken);
+        var submitted = await mediator.Send(
+            new SubmitExperimentCommand(
+                $"{ExperimentNamePrefix} {DateTimeOffset.Now:yyyy-MM-dd HH:mm}", datasetId, HyperparameterPresets.Quickstart,
+                epochs is { } n ? new JsonObject { ["epochs"] = n } : null),
+            cancellationToken);
+        Console.WriteLine($"Submitted run {submitted.RunId} (hyperparameters sha256 {submitted.HyperparametersSha256[..12]}), {submitted.Hyperparameters.Epochs} epochs.");
+        return submitted.RunId;
+    }
+
+    /// <summary>Generates the synthetic shapes dataset in the data folder, or keeps the one generated before, and registers it.</summary>
+    internal static async Task<Guid> RegisterDatasetAsync(IMediator mediator, StorageOptions storage, CancellationToken cancellationToken)
+    {
         var sourcePath = Path.Combine(storage.DataDirectory, "sources", "synthetic-shapes");
         // A non-empty folder passes the command's validation only if it already holds this dataset, which is then kept.
         bool reuse = Directory.Exists(sourcePath) && Directory.EnumerateFileSystemEntries(sourcePath).Any();
@@ -72,14 +85,6 @@ public static class QuickstartCommand
         }
 
         // Registering the same folder again returns the dataset registered before.
-        var dataset = (await mediator.Send(new RegisterDatasetCommand("synthetic-shapes", sourcePath), cancellationToken)).Dataset;
-
-        var submitted = await mediator.Send(
-            new SubmitExperimentCommand(
-                $"{ExperimentNamePrefix} {DateTimeOffset.Now:yyyy-MM-dd HH:mm}", dataset.Id, HyperparameterPresets.Quickstart,
-                epochs is { } n ? new JsonObject { ["epochs"] = n } : null),
-            cancellationToken);
-        Console.WriteLine($"Submitted run {submitted.RunId} (hyperparameters sha256 {submitted.HyperparametersSha256[..12]}), {submitted.Hyperparameters.Epochs} epochs.");
-        return submitted.RunId;
+        return (await mediator.Send(new RegisterDatasetCommand("synthetic-shapes", sourcePath), cancellationToken)).Dataset.Id;
     }
 }
