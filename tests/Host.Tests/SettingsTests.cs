@@ -80,7 +80,7 @@ public sealed class SettingsTests : IDisposable
         line.ShouldStartWith("info: AlexNet.Experiments.Host.StartupTasks[");
         line.ShouldContain(" intra-op threads, kernel workers up to ");
         line.ShouldContain(Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA") is { } yours ? $"ONEDNN_MAX_CPU_ISA={yours} (yours)" : "ONEDNN_MAX_CPU_ISA=AVX2 (the default cap");
-        line.ShouldContain("malloc keeps freed memory (mmap threshold 32 MiB, trim threshold never, top pad 64 MiB)");
+        line.ShouldContain("malloc keeps freed memory until a step ends (mmap threshold 32 MiB, trim threshold never, top pad 64 MiB)");
 
         host.Signal(HostProcess.SIGTERM);
         (await host.WaitForExitAsync(TimeSpan.FromSeconds(30))).ExitCode.ShouldBe(143);

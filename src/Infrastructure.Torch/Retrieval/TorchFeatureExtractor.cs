@@ -31,7 +31,7 @@ public sealed class TorchFeatureExtractor : IFeatureExtractor, IDisposable
         Path.Combine(directory, $"features-{SplitName(split)}-indices.npy"));
 
     public Task<FeatureSet> ExtractAsync(
-        ModelCheckpoint checkpoint, DatasetVersion dataset, DatasetSplit split, string directory, CancellationToken cancellationToken) => Task.Run(() =>
+        ModelCheckpoint checkpoint, DatasetVersion dataset, DatasetSplit split, string directory, CancellationToken cancellationToken) => TorchStep.RunAsync(() =>
     {
         var hp = checkpoint.Hyperparameters;
         int imageSize = dataset.Settings.ImageSize, crop = hp.Model.InputSize, batchSize = Math.Max(1, hp.BatchSize);

@@ -5,7 +5,7 @@ namespace AlexNet.Experiments.Infrastructure.Torch.Training;
 
 public sealed class TorchEvaluator(TimeProvider clock) : IEvaluator
 {
-    public Task<EvaluationResult> EvaluateAsync(EvaluationRequest request, CancellationToken cancellationToken) => Task.Run(() =>
+    public Task<EvaluationResult> EvaluateAsync(EvaluationRequest request, CancellationToken cancellationToken) => TorchStep.RunAsync(() =>
     {
         var hp = request.Hyperparameters;
         using var model = AlexNetModel.Create(hp.Model, request.Dataset.ClassNames.Count, hp.Seed);

@@ -32,9 +32,9 @@ public sealed partial class TorchTrainer : ITrainer
         this.logger = logger;
     }
 
-    // The token is not given to Task.Run: a stop requested before the first batch still trains one and saves, like any other.
+    // The token does not guard the start: a stop requested before the first batch still trains one and saves, like any other.
     public Task<EpochOutcome?> TrainEpochAsync(TrainingRequest request, CancellationToken cancellationToken) =>
-        Task.Run(() => TrainEpoch(request, cancellationToken), CancellationToken.None);
+        TorchStep.RunAsync(() => TrainEpoch(request, cancellationToken), CancellationToken.None);
 
     private EpochOutcome? TrainEpoch(TrainingRequest request, CancellationToken cancellationToken)
     {

@@ -26,7 +26,7 @@ public sealed class TorchRuntimeTests
 
         setup.ToString().ShouldBe(
             "libtorch 2.10.0, 2 intra-op threads, kernel workers up to 2; ONEDNN_MAX_CPU_ISA=AVX2 (the default cap; set the variable to choose another); " +
-            "malloc keeps freed memory (mmap threshold 32 MiB, trim threshold never, top pad 64 MiB)");
+            "malloc keeps freed memory until a step ends (mmap threshold 32 MiB, trim threshold never, top pad 64 MiB)");
         (setup with { OneDnn = new OneDnnCap("AVX512_CORE", FromUser: true), Allocator = null }).ToString().ShouldBe(
             "libtorch 2.10.0, 2 intra-op threads, kernel workers up to 2; ONEDNN_MAX_CPU_ISA=AVX512_CORE (yours); malloc defaults");
     }
