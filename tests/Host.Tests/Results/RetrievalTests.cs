@@ -116,6 +116,13 @@ public sealed class RetrievalTests(RetrievalTests.TrainedHost host) : IClassFixt
 
         // Idempotent: the split already extracted is returned as it is, and no second job runs.
         var jobs = Factory.Services.GetRequiredService<Hangfire.JobStorage>().GetMonitoringApi();
+        // The extraction job stores its features before Hangfire records the job's end.
+        for (var deadline = DateTime.UtcNow.AddSeconds(15); jobs.ProcessingCount() > 0 && DateTime.UtcNow < deadline;)
+        {
+            await Task.Delay(100);
+        }
+
+        jobs.ProcessingCount().ShouldBe(0);
         long succeeded = jobs.SucceededListCount();
         var (again, status) = await Client.PostAsync($"{Run}/features?split=train", "");
         again.StatusCode.ShouldBe(HttpStatusCode.OK);
