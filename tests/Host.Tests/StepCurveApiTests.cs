@@ -69,6 +69,28 @@ public sealed class StepCurveApiTests(ResultsApiTests.TwoRuns runs)
     }
 
     [Fact]
+    public async Task The_tensorboard_zip_holds_the_runs_event_files_in_a_folder_named_by_the_run()
+    {
+        string folder = Path.Combine(runs.Factory.DataDirectory, "runs", runs.WithLrn, "tensorboard");
+        using var response = await Client.GetAsync($"/api/runs/{runs.WithLrn}/tensorboard.zip");
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/zip");
+
+        using var unzipped = new TempDirectory();
+        await using (var zip = await response.Content.ReadAsStreamAsync())
+        {
+            await System.IO.Compression.ZipFile.ExtractToDirectoryAsync(zip, unzipped.Path);
+        }
+
+        Directory.GetDirectories(unzipped.Path).Select(Path.GetFileName).ShouldBe([runs.WithLrn]);
+        var (served, kept) = (await TensorBoardEvents.ReadAsync(Path.Combine(unzipped.Path, runs.WithLrn)), await TensorBoardEvents.ReadAsync(folder));
+        served.Select(f => f.Name).ShouldBe(kept.Select(f => f.Name));
+        served.SelectMany(f => f.Scalars).ShouldBe(kept.SelectMany(f => f.Scalars));
+        kept.SelectMany(f => f.Scalars).ShouldNotBeEmpty();
+        (await Client.GetAsync($"/api/runs/{Guid.NewGuid()}/tensorboard.zip")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task The_curve_plots_draw_the_points_under_the_per_epoch_figures()
     {
         var svg = await Client.GetStringAsync($"/api/runs/{runs.WithLrn}/plots/loss.svg");

@@ -80,6 +80,9 @@ public interface IStepCurveExport
     /// wrote before: each point once, however often it is called.
     /// </summary>
     Task ExportAsync(Guid runId, IReadOnlyList<StepMetrics> stored, CancellationToken cancellationToken);
+
+    /// <summary>The files written for the run so far, in the order they were written; none for a run with no exported points.</summary>
+    IReadOnlyList<string> ListFiles(Guid runId);
 }
 
 public sealed record EvaluationRequest(Guid RunId, Hyperparameters Hyperparameters, DatasetVersion Dataset, string CheckpointPath);

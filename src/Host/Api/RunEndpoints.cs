@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using AlexNet.Experiments.Application.Runs.AnnotateRun;
 using AlexNet.Experiments.Application.Runs.CancelRun;
 using AlexNet.Experiments.Application.Runs.CompareRuns;
@@ -6,6 +7,7 @@ using AlexNet.Experiments.Application.Runs.GetRun;
 using AlexNet.Experiments.Application.Runs.GetRunArtifact;
 using AlexNet.Experiments.Application.Runs.GetRunMetrics;
 using AlexNet.Experiments.Application.Runs.GetRunSteps;
+using AlexNet.Experiments.Application.Runs.GetRunTensorBoard;
 using AlexNet.Experiments.Application.Runs.ReproduceRun;
 using AlexNet.Experiments.Application.Runs.SearchRuns;
 using AlexNet.Experiments.Domain.Experiments;
@@ -72,6 +74,9 @@ public static class RunEndpoints
                 "top-1/top-5 error of the batches since the previous point, with images seen and wall seconds; imagesPerEpoch reads images as epochs");
         group.MapGet("/{runId:guid}/steps.csv", StepsCsv).Produces(StatusCodes.Status200OK, contentType: "text/csv").ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Step-level points as CSV");
+        group.MapGet("/{runId:guid}/tensorboard.zip", TensorBoard).Produces(StatusCodes.Status200OK, contentType: "application/zip")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("The run's TensorBoard event files in a folder named by the run (unzip, then tensorboard --logdir .); 404 before its first step point");
         group.MapGet("/{runId:guid}/artifacts/{name}", Artifact).Produces(StatusCodes.Status200OK, contentType: "application/octet-stream")
             .ProducesProblem(StatusCodes.Status404NotFound).WithSummary("Download one of the run's artifacts by name (see the run's artifacts[].downloadUrl)");
         group.MapPost("/{runId:guid}/cancel", Cancel).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
@@ -128,6 +133,28 @@ public static class RunEndpoints
         await mediator.Send(new GetRunArtifactQuery(runId, name), cancellationToken) is { } file && File.Exists(file.Path)
             ? TypedResults.PhysicalFile(file.Path, "application/octet-stream", file.Name, enableRangeProcessing: true)
             : TypedResults.NotFound();
+
+    private static async Task<IResult> TensorBoard(Guid runId, IMediator mediator, CancellationToken cancellationToken)
+    {
+        if (await mediator.Send(new GetRunTensorBoardQuery(runId), cancellationToken) is not { Count: > 0 } files)
+        {
+            return TypedResults.NotFound();
+        }
+
+        // Built in memory (a run's event files are kilobytes): ZipArchive writes synchronously, which Kestrel refuses on its stream.
+        using var zip = new MemoryStream();
+        using (var archive = new ZipArchive(zip, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var file in files)
+            {
+                await using var entry = archive.CreateEntry($"{runId}/{Path.GetFileName(file)}", CompressionLevel.Fastest).Open();
+                await using var source = File.OpenRead(file);
+                await source.CopyToAsync(entry, cancellationToken);
+            }
+        }
+
+        return TypedResults.File(zip.ToArray(), "application/zip", $"run-{runId}-tensorboard.zip");
+    }
 
     private static async Task<Ok<CancelledRun>> Cancel(Guid runId, IMediator mediator, CancellationToken cancellationToken) =>
         TypedResults.Ok(new CancelledRun(runId, await mediator.Send(new CancelRunCommand(runId), cancellationToken)));

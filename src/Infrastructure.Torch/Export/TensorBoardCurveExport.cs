@@ -55,6 +55,12 @@ public sealed class TensorBoardCurveExport(IArtifactStore artifacts) : IStepCurv
         return Task.CompletedTask;
     }
 
+    public IReadOnlyList<string> ListFiles(Guid runId)
+    {
+        var folder = Path.Combine(artifacts.GetRunDirectory(runId), Folder);
+        return Directory.Exists(folder) ? [.. Directory.EnumerateFiles(folder, FilePrefix + "*" + FileSuffix).Order(StringComparer.Ordinal)] : [];
+    }
+
     /// <summary>
     /// The point's wall seconds, whole, as SummaryWriter takes them: TensorBoard's relative time axis then reads as the run's training
     /// time (its wall-clock axis, which expects Unix seconds, starts in 1970).

@@ -203,6 +203,8 @@ public sealed class FakeStepCurveExport(InMemoryResultsStore store) : IStepCurve
         Exports.Add((runId, stored, store.Metrics.Keys.Count(k => k.Item1 == runId)));
         return Task.CompletedTask;
     }
+
+    public IReadOnlyList<string> ListFiles(Guid runId) => [.. Exports.Where(e => e.RunId == runId).Select((_, i) => $"/fake/runs/{runId}/tensorboard/{i}")];
 }
 
 public sealed class FakeEvaluator : IEvaluator
