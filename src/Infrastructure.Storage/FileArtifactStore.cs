@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using AlexNet.Experiments.Domain.Datasets;
 using AlexNet.Experiments.Domain.Storage;
 using AlexNet.Experiments.Domain.Training;
 using AlexNet.Experiments.Infrastructure.Storage.Datasets;
@@ -46,6 +47,12 @@ public sealed class FileArtifactStore(string artifactDirectory) : IArtifactStore
         {
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    public long? MeasureDatasetVersion(DatasetVersion version)
+    {
+        var folder = new DirectoryInfo(Path.GetFullPath(version.StorePath, DataDirectory));
+        return folder.Exists ? folder.EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length) : null;
     }
 
     /// <summary>

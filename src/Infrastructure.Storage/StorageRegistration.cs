@@ -51,7 +51,7 @@ public static class StorageRegistration
 
     /// <summary>
     /// Registers the dataset formats (IDX, CIFAR, ILSVRC, image folders), their decoding and preprocessing into the stored
-    /// form, the synthetic dataset generator and the PNG view of a stored image. <see cref="IDatasetSources"/> needs a
+    /// form, the synthetic dataset generator, and the PNG views of a stored image and of a source's samples. <see cref="IDatasetSources"/> needs a
     /// <see cref="DatasetSourceOptions"/> registered by the host.
     /// </summary>
     /// <param name="imagesPerShard">Records per preprocessing shard job (see <see cref="DatasetPreprocessor.ImagesPerShard"/>).</param>
@@ -62,6 +62,7 @@ public static class StorageRegistration
         services.AddSingleton<IDatasetPreprocessor>(provider => new DatasetPreprocessor(provider.GetService<TimeProvider>()) { ImagesPerShard = imagesPerShard });
         services.AddSingleton<ISyntheticDatasetGenerator, SyntheticDatasetGenerator>();
         services.AddSingleton<IStoredImages, StoredImages>();
+        services.AddSingleton<IDatasetSamples>(provider => new DatasetSamples(provider.GetService<TimeProvider>() ?? TimeProvider.System));
         return services;
     }
 

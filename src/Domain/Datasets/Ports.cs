@@ -11,7 +11,16 @@ public interface IDatasetSources
 
     /// <summary>Classes and images a registered source lists (nothing decoded): what a run's footprint is estimated from.</summary>
     Task<DatasetSize> MeasureAsync(Dataset dataset, CancellationToken cancellationToken);
+
+    /// <summary>The folders directly under each configured dataset root (hidden ones and links out of the root left out), by path.</summary>
+    Task<IReadOnlyList<SourceFolder>> ListFoldersAsync(CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// A folder that could be registered: its canonical <see cref="Path"/>, the <see cref="Root"/> it lies under, and the first
+/// format whose layout it has (null when none; the layout is checked, nothing is decoded).
+/// </summary>
+public sealed record SourceFolder(string Path, string Root, DatasetFormat? Format);
 
 public sealed record DatasetSize(int Classes, long Images);
 
@@ -22,6 +31,38 @@ public sealed record DatasetSourceCheck(string? SourcePath, string? Problem)
 
     public static DatasetSourceCheck Invalid(string problem) => new(null, problem);
 }
+
+/// <summary>
+/// A registered source as it is on disk now, nothing preprocessed: its classes and a few of each class's training images,
+/// decoded by the same readers and decoder as preprocessing, for people to look at.
+/// </summary>
+public interface IDatasetSamples
+{
+    /// <summary>The source's classes in label order with their training image counts, or why it cannot be read any more.</summary>
+    Task<SourceContents> DescribeAsync(Dataset dataset, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Training image <paramref name="k"/> (in listing order, below <see cref="SourceContents.MaxSamplesPerClass"/>) of class <paramref name="classIndex"/>, centre-cropped to a square of at
+    /// most <see cref="SourceContents.SampleSize"/> pixels, as PNG; or why there is none (no such image, or it does not decode).
+    /// </summary>
+    Task<SampleImage> EncodeSampleAsync(Dataset dataset, int classIndex, int k, CancellationToken cancellationToken);
+}
+
+/// <param name="ValidationImages">Null when the source has no validation split of its own.</param>
+/// <param name="Problem">Why the source cannot be listed (moved, deleted, broken since registration); then it has no classes.</param>
+public sealed record SourceContents(IReadOnlyList<SourceClass> Classes, int? ValidationImages, string? Problem)
+{
+    /// <summary>The largest side of a sample image, in pixels.</summary>
+    public const int SampleSize = 96;
+
+    /// <summary>Samples offered per class: the first training images of each class in listing order.</summary>
+    public const int MaxSamplesPerClass = 8;
+}
+
+public sealed record SourceClass(string Name, int TrainImages);
+
+/// <summary>A sample as PNG, or the <see cref="Problem"/> that left it out.</summary>
+public sealed record SampleImage(byte[]? Png, string? Problem);
 
 /// <summary>
 /// Turns a dataset source into a compact, preprocessed version with its mean image and colour PCA, in bounded pieces: a plan

@@ -62,6 +62,9 @@ public interface IStoredImages
 {
     /// <summary>Stored image <paramref name="index"/> of the split (the preprocessed square, before cropping) as PNG.</summary>
     Task<byte[]> EncodePngAsync(DatasetVersion dataset, DatasetSplit split, int index, CancellationToken cancellationToken);
+
+    /// <summary>The version's mean training image (the one subtracted from every input) as PNG; null when its file is missing.</summary>
+    Task<byte[]?> EncodeMeanPngAsync(DatasetVersion dataset, CancellationToken cancellationToken);
 }
 
 /// <summary>Queues feature extraction as a background job, so a long split does not hold an HTTP request.</summary>

@@ -166,6 +166,9 @@ public interface IArtifactStore
     /// <summary>Removes a preprocessed version's folder and any shard or temporary folders of its content hash.</summary>
     void DeleteDatasetVersionFiles(string contentHash);
 
+    /// <summary>Bytes the version's files take on disk; null when its folder is missing.</summary>
+    long? MeasureDatasetVersion(DatasetVersion version);
+
     /// <summary>
     /// Removes one artifact's file (e.g. a checkpoint the retention setting no longer keeps) and its sidecars: the files beside it
     /// named as it is but for the extension, such as a checkpoint's <c>.metrics.json</c>.

@@ -1,6 +1,9 @@
-using AlexNet.Experiments.Application.Datasets.GetDataset;
 using AlexNet.Experiments.Application.Datasets.DeleteDataset;
+using AlexNet.Experiments.Application.Datasets.GetDataset;
+using AlexNet.Experiments.Application.Datasets.GetDatasetSample;
+using AlexNet.Experiments.Application.Datasets.GetMeanImage;
 using AlexNet.Experiments.Application.Datasets.ListDatasets;
+using AlexNet.Experiments.Application.Datasets.ListDatasetSources;
 using AlexNet.Experiments.Application.Datasets.RegisterDataset;
 using AlexNet.Experiments.Domain.Datasets;
 using AlexNet.Experiments.Domain.Storage;
@@ -24,6 +27,14 @@ public static class DatasetEndpoints
             .WithSummary("A dataset with its preprocessed versions and the files each skipped, with the reason");
         group.MapDelete("/{datasetId:guid}", Delete).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Unregister a dataset no experiment uses (409 otherwise); its source folder is left alone");
+        group.MapGet("/sources", Sources)
+            .WithSummary("The folders directly under the configured dataset roots, each with the format its layout matches and the dataset registered from it, if any");
+        group.MapGet("/{datasetId:guid}/samples/{classIndex:int}/{k:int}.png", Sample)
+            .WithSummary($"Training image k (0 to {SourceContents.MaxSamplesPerClass - 1}) of a class of the source, decoded by the project and centre-cropped to at most {SourceContents.SampleSize} px, as PNG")
+            .Produces(StatusCodes.Status200OK, contentType: "image/png").ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{datasetId:guid}/versions/{contentHash}/mean.png", MeanImage)
+            .WithSummary("The mean training image of a preprocessed version, as PNG")
+            .Produces(StatusCodes.Status200OK, contentType: "image/png").ProducesProblem(StatusCodes.Status404NotFound);
         return group;
     }
 
@@ -42,6 +53,15 @@ public static class DatasetEndpoints
 
     private static async Task<Ok<IReadOnlyList<Dataset>>> List(IMediator mediator, CancellationToken cancellationToken) =>
         TypedResults.Ok(await mediator.Send(new ListDatasetsQuery(), cancellationToken));
+
+    private static async Task<Ok<IReadOnlyList<DatasetSourceFolder>>> Sources(IMediator mediator, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await mediator.Send(new ListDatasetSourcesQuery(), cancellationToken));
+
+    private static async Task<FileContentHttpResult> Sample(Guid datasetId, int classIndex, int k, IMediator mediator, CancellationToken cancellationToken) =>
+        TypedResults.File(await mediator.Send(new GetDatasetSampleQuery(datasetId, classIndex, k), cancellationToken), "image/png");
+
+    private static async Task<FileContentHttpResult> MeanImage(Guid datasetId, string contentHash, IMediator mediator, CancellationToken cancellationToken) =>
+        TypedResults.File(await mediator.Send(new GetMeanImageQuery(datasetId, contentHash), cancellationToken), "image/png");
 
     private static async Task<Results<Ok<DatasetDetails>, NotFound>> Get(Guid datasetId, IMediator mediator, CancellationToken cancellationToken) =>
         await mediator.Send(new GetDatasetQuery(datasetId), cancellationToken) is { } details ? TypedResults.Ok(details) : TypedResults.NotFound();

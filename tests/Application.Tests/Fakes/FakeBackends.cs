@@ -111,6 +111,9 @@ public sealed class FakeDatasetSources : IDatasetSources
     public DatasetSize Size { get; set; } = new(2, 100);
 
     public Task<DatasetSize> MeasureAsync(Dataset dataset, CancellationToken cancellationToken) => Task.FromResult(Size);
+
+    public Task<IReadOnlyList<SourceFolder>> ListFoldersAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<SourceFolder>>([.. Valid.Values.Distinct().Order().Select(path => new SourceFolder(path, "/data", DatasetFormat.ImageFolder))]);
 }
 
 public sealed class FakeSyntheticDatasetGenerator : ISyntheticDatasetGenerator
@@ -234,6 +237,8 @@ public sealed class FakeArtifactStore : IArtifactStore
     public void DeleteRunFiles(Guid runId) => Deleted.Add(GetRunDirectory(runId));
 
     public void DeleteDatasetVersionFiles(string contentHash) => Deleted.Add(Path.Combine(DatasetStoreRoot, contentHash));
+
+    public long? MeasureDatasetVersion(DatasetVersion version) => 1000;
 }
 
 public sealed class FakeRuntime : IRuntimeEnvironment

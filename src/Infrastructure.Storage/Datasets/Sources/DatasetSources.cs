@@ -35,6 +35,44 @@ public sealed class DatasetSources(DatasetSourceOptions options) : IDatasetSourc
             }
         }, cancellationToken);
 
+    public Task<IReadOnlyList<SourceFolder>> ListFoldersAsync(CancellationToken cancellationToken) =>
+        Task.Run<IReadOnlyList<SourceFolder>>(() =>
+        {
+            var folders = new List<SourceFolder>();
+            foreach (string root in options.Roots.Select(Resolve).OfType<string>().Where(Directory.Exists).Distinct())
+            {
+                foreach (string child in DatasetFormatReaders.ClassFolders(root).Take(MaxFoldersPerRoot))
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (UntrustedFiles.RealPath(Path.Combine(root, child)) is { } real && real != root && UntrustedFiles.IsUnder(real, root))
+                    {
+                        folders.Add(new SourceFolder(real, root, LayoutOf(real)));
+                    }
+                }
+            }
+
+            return [.. folders.DistinctBy(f => f.Path).OrderBy(f => f.Path, StringComparer.Ordinal)];
+        }, cancellationToken);
+
+    /// <summary>A root may hold many folders; a form offers the first ones (in name order).</summary>
+    public const int MaxFoldersPerRoot = 500;
+
+    // ILSVRC first: its layout is also an image folder's.
+    private static readonly DatasetFormat[] LayoutOrder =
+        [DatasetFormat.Ilsvrc, DatasetFormat.ImageFolder, DatasetFormat.Idx, DatasetFormat.Cifar10, DatasetFormat.Cifar100];
+
+    private static DatasetFormat? LayoutOf(string folder)
+    {
+        try
+        {
+            return LayoutOrder.Where(f => DatasetFormatReaders.For(f).CheckLayout(folder) is null).Select(f => (DatasetFormat?)f).FirstOrDefault();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     private DatasetSourceCheck Check(string requestedPath, DatasetFormat format, CancellationToken cancellationToken)
     {
         string notFound = $"No dataset folder '{requestedPath}' under the configured dataset roots (AlexNet:DatasetRoots).";
