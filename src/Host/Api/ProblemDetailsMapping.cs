@@ -23,10 +23,7 @@ public sealed partial class ProblemDetailsMapping(IProblemDetailsService problem
 
         ProblemDetails problem = exception switch
         {
-            ValidationException validation => new HttpValidationProblemDetails(
-                validation.Errors
-                    .GroupBy(e => FieldName(e.PropertyName))
-                    .ToDictionary(g => g.Key, g => g.Select(e => e.ErrorMessage).Distinct().ToArray()))
+            ValidationException validation => new HttpValidationProblemDetails(FieldErrors(validation))
             {
                 Title = "The request is invalid.",
                 Status = StatusCodes.Status400BadRequest,
@@ -57,6 +54,12 @@ public sealed partial class ProblemDetailsMapping(IProblemDetailsService problem
         context.Response.StatusCode = problem.Status!.Value;
         return await problemDetails.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem });
     }
+
+    /// <summary>A validation failure's messages by the field they name, as the client wrote it: the <c>errors</c> of a 400 answer and of a page's form.</summary>
+    public static Dictionary<string, string[]> FieldErrors(ValidationException validation) =>
+        validation.Errors
+            .GroupBy(e => FieldName(e.PropertyName))
+            .ToDictionary(g => g.Key, g => g.Select(e => e.ErrorMessage).Distinct().ToArray());
 
     private static string FieldName(string path) => FieldPath.ToJson(path) is { Length: > 0 } name ? name : "body";
 

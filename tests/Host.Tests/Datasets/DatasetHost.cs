@@ -3,6 +3,7 @@ using AlexNet.Experiments.Domain.Storage;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using PuppeteerSharp;
 
 namespace AlexNet.Experiments.Host.Tests.Datasets;
 
@@ -13,18 +14,21 @@ public sealed class DatasetHostCollection : ICollectionFixture<DatasetHost>
 }
 
 /// <summary>
-/// One host on Kestrel for the dataset API tests. Under the dataset root: <c>shapes</c> (3 classes of 6 synthetic JPEGs, class 0
-/// with a seventh file that does not decode), registered and preprocessed once by the real preprocessor; <c>more-shapes</c>, not
-/// registered; <c>loose-files</c>, a folder of no known layout.
+/// One host on Kestrel and one chromium for the dataset API and page tests. Under the dataset root: <c>shapes</c> (3 classes of
+/// 6 synthetic JPEGs, class 0 with a seventh file that does not decode), registered and preprocessed once by the real
+/// preprocessor; <c>more-shapes</c>, not registered (the form test registers it); <c>loose-files</c>, a folder of no known layout.
 /// </summary>
 public sealed class DatasetHost : IAsyncLifetime
 {
     public const int Classes = 3, TrainPerClass = 6, ValidationPerClass = 2, SourceImageSize = 64, StoredImageSize = 48;
     public const string BrokenFile = "zz-broken.jpg";
 
+    private readonly string profile = Path.Combine(Path.GetTempPath(), "alexnet-chromium-" + Guid.NewGuid().ToString("N"));
+
     public HostFactory Factory { get; } = new(settings: new Dictionary<string, string> { ["urls"] = "http://127.0.0.1:0" });
     public HttpClient Client { get; private set; } = null!;
     public string Site { get; private set; } = null!;
+    public IBrowser Browser { get; private set; } = null!;
     public Guid DatasetId { get; private set; }
     public DatasetVersion Version { get; private set; } = null!;
     public string ShapesSource => Path.Combine(Factory.SourcesDirectory, "shapes");
@@ -50,6 +54,18 @@ public sealed class DatasetHost : IAsyncLifetime
         registered.EnsureSuccessStatusCode();
         DatasetId = dataset!["id"]!.GetValue<Guid>();
         Version = await PreprocessAsync(DatasetId);
+
+        Browser = await Puppeteer.LaunchAsync(new LaunchOptions
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            UserDataDir = profile,
+            Args =
+            [
+                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync",
+            ],
+        });
     }
 
     /// <summary>Plans, decodes and merges a version as a run's preprocessing steps do, without a run, and stores it.</summary>
@@ -71,9 +87,32 @@ public sealed class DatasetHost : IAsyncLifetime
         return version;
     }
 
+    public async Task<IPage> OpenAsync(string path)
+    {
+        var page = await Browser.NewPageAsync();
+        await page.SetViewportAsync(new ViewPortOptions { Width = 1400, Height = 1000 });
+        var response = await page.GoToAsync(Site + path, WaitUntilNavigation.Load);
+        response.Status.ShouldBe(System.Net.HttpStatusCode.OK);
+        return page;
+    }
+
     public async Task DisposeAsync()
     {
+        if (Browser is not null)
+        {
+            await Browser.CloseAsync();
+            Browser.Dispose();
+        }
+
         Client?.Dispose();
         await Factory.DisposeAsync();
+        try
+        {
+            Directory.Delete(profile, recursive: true);
+        }
+        catch (IOException)
+        {
+            // chromium may still be writing its profile as it exits; the temp folder is cleaned by the OS
+        }
     }
 }
