@@ -82,6 +82,11 @@ public sealed class DatasetPageTests(DatasetHost host)
         await Task.WhenAll(page.WaitForNavigationAsync(), page.ClickAsync("#register button[type=submit]"));
         (await ErrorNextTo(page, "Registration.Name")).ShouldBe("'Name' must not be empty.");
 
+        // The API takes formats by name, not number; so does the form.
+        await page.EvaluateExpressionAsync("(s => { s.add(new Option('1', '1')); s.value = '1'; })(document.querySelector(\"[name='Registration.Format']\"))");
+        await Task.WhenAll(page.WaitForNavigationAsync(), page.ClickAsync("#register button[type=submit]"));
+        (await ErrorNextTo(page, "Registration.Format")).ShouldBe("'1' is not a dataset format.");
+
         StoredRows.Count(host.Factory.ResultsDatabasePath).ShouldBe(before);
     }
 

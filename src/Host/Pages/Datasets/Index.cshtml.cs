@@ -30,7 +30,8 @@ public sealed class IndexModel(IMediator mediator) : PageModel
 
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
     {
-        if (!Enum.TryParse<DatasetFormat>(Registration.Format, ignoreCase: true, out var format) || !Enum.IsDefined(format))
+        // By name only, as the API's JSON takes it: Enum.TryParse alone would also take "1".
+        if (!Enum.GetNames<DatasetFormat>().Contains(Registration.Format, StringComparer.OrdinalIgnoreCase))
         {
             Errors = new Dictionary<string, string[]> { ["format"] = [$"'{Registration.Format}' is not a dataset format."] };
         }
@@ -38,6 +39,7 @@ public sealed class IndexModel(IMediator mediator) : PageModel
         {
             try
             {
+                var format = Enum.Parse<DatasetFormat>(Registration.Format!, ignoreCase: true);
                 var registered = await mediator.Send(new RegisterDatasetCommand(Registration.Name ?? "", Registration.SourcePath ?? "", format), cancellationToken);
                 return RedirectToPage("/Datasets/Dataset", new { id = registered.Dataset.Id });
             }
@@ -69,6 +71,6 @@ public sealed class IndexModel(IMediator mediator) : PageModel
 
         public string? SourcePath { get; set; }
 
-        public string Format { get; set; } = nameof(DatasetFormat.ImageFolder);
+        public string? Format { get; set; } = nameof(DatasetFormat.ImageFolder);
     }
 }
