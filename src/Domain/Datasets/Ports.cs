@@ -42,8 +42,9 @@ public interface IDatasetSamples
     Task<SourceContents> DescribeAsync(Dataset dataset, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Training image <paramref name="k"/> (in listing order, below <see cref="SourceContents.MaxSamplesPerClass"/>) of class <paramref name="classIndex"/>, centre-cropped to a square of at
-    /// most <see cref="SourceContents.SampleSize"/> pixels, as PNG; or why there is none (no such image, or it does not decode).
+    /// Training image <paramref name="k"/> (in listing order, below <see cref="SourceContents.MaxSamplesPerClass"/>) of class
+    /// <paramref name="classIndex"/>, centre-cropped to a square of at most <see cref="SourceContents.SampleSize"/> pixels, as PNG;
+    /// or why there is none (no such image, or it does not decode).
     /// </summary>
     Task<SampleImage> EncodeSampleAsync(Dataset dataset, int classIndex, int k, CancellationToken cancellationToken);
 }

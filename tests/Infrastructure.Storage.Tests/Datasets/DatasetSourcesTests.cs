@@ -35,6 +35,26 @@ public sealed class DatasetSourcesTests : IDisposable
     }
 
     [Fact]
+    public async Task The_folders_under_each_root_are_offered_with_the_format_their_layout_matches_and_not_a_link_out_of_the_root()
+    {
+        var sourcesRoot = root.Combine("sources");
+        TestImages.Write(Path.Combine(sourcesRoot, "shapes", "train", "circle", "0.png"), TestImages.SolidPng(10, 20, 30));
+        Directory.CreateDirectory(Path.Combine(sourcesRoot, "empty"));
+        Directory.CreateDirectory(Path.Combine(sourcesRoot, ".ipynb_checkpoints"));
+        Directory.CreateDirectory(root.Combine("outside", "train", "circle"));
+        Directory.CreateSymbolicLink(Path.Combine(sourcesRoot, "link-out"), root.Combine("outside"));
+        var sources = new DatasetSources(new DatasetSourceOptions(root.Path, ["sources", "no-such-root"]));
+
+        var folders = await sources.ListFoldersAsync(CancellationToken.None);
+
+        string realRoot = UntrustedFiles.RealPath(sourcesRoot)!;
+        folders.ShouldBe([
+            new SourceFolder(Path.Combine(realRoot, "empty"), realRoot, null),
+            new SourceFolder(Path.Combine(realRoot, "shapes"), realRoot, DatasetFormat.ImageFolder),
+        ]);
+    }
+
+    [Fact]
     public async Task A_source_gone_since_registration_measures_empty()
     {
         var sources = new DatasetSources(new DatasetSourceOptions(root.Path, [root.Path]));

@@ -41,7 +41,7 @@ public sealed class DatasetSources(DatasetSourceOptions options) : IDatasetSourc
             var folders = new List<SourceFolder>();
             foreach (string root in options.Roots.Select(Resolve).OfType<string>().Where(Directory.Exists).Distinct())
             {
-                foreach (string child in DatasetFormatReaders.ClassFolders(root).Take(MaxFoldersPerRoot))
+                foreach (string child in Children(root))
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     if (UntrustedFiles.RealPath(Path.Combine(root, child)) is { } real && real != root && UntrustedFiles.IsUnder(real, root))
@@ -56,6 +56,18 @@ public sealed class DatasetSources(DatasetSourceOptions options) : IDatasetSourc
 
     /// <summary>A root may hold many folders; a form offers the first ones (in name order).</summary>
     public const int MaxFoldersPerRoot = 500;
+
+    private static IEnumerable<string> Children(string root)
+    {
+        try
+        {
+            return DatasetFormatReaders.ClassFolders(root).Take(MaxFoldersPerRoot);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return []; // a root this process may not list offers nothing; registration still judges any path typed
+        }
+    }
 
     // ILSVRC first: its layout is also an image folder's.
     private static readonly DatasetFormat[] LayoutOrder =
