@@ -113,6 +113,7 @@ public static class ExperimentsHost
         app.MapExperimentEndpoints();
         app.MapRunEndpoints();
         app.MapModelEndpoints();
+        app.MapPresetEndpoints();
         app.MapPlotEndpoints();
         app.MapExportEndpoints();
         app.MapRetrievalEndpoints();

@@ -12,7 +12,7 @@ public static class RunResources
         ArgumentNullException.ThrowIfNull(size);
         ArgumentNullException.ThrowIfNull(budget);
         long images = size.Images;
-        var footprint = RunFootprint.Estimate(hyperparameters, Math.Max(size.Classes, 2), images);
+        var footprint = Estimate(hyperparameters, size);
         var failures = new List<ValidationFailure>();
         if (footprint.MemoryBytes > budget.Memory.Bytes)
         {
@@ -28,6 +28,13 @@ public static class RunResources
         }
 
         return failures;
+    }
+
+    /// <summary>The footprint of a run of <paramref name="hyperparameters"/> on a dataset of <paramref name="size"/>.</summary>
+    public static RunFootprint Estimate(Hyperparameters hyperparameters, DatasetSize size)
+    {
+        ArgumentNullException.ThrowIfNull(size);
+        return RunFootprint.Estimate(hyperparameters, Math.Max(size.Classes, 2), size.Images);
     }
 
     private static string Gigabytes(double bytes) =>

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using AlexNet.Experiments.Application.Common;
 using AlexNet.Experiments.Application.Experiments.DeleteExperiment;
+using AlexNet.Experiments.Application.Experiments.EstimateExperiment;
 using AlexNet.Experiments.Application.Experiments.GetExperiment;
 using AlexNet.Experiments.Application.Experiments.ListExperiments;
 using AlexNet.Experiments.Application.Experiments.SubmitExperiment;
@@ -14,12 +15,18 @@ namespace AlexNet.Experiments.Host.Api;
 [RequestBody(Required = ["name", "datasetId"])]
 public sealed record SubmitExperimentRequest(string? Name, Guid? DatasetId, string? Preset, JsonObject? Hyperparameters);
 
+/// <param name="Hyperparameters">Fields to override on the preset, as in a submission.</param>
+[RequestBody(Required = ["datasetId"])]
+public sealed record EstimateExperimentRequest(Guid? DatasetId, string? Preset, JsonObject? Hyperparameters);
+
 public static class ExperimentEndpoints
 {
     public static RouteGroupBuilder MapExperimentEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/experiments").WithTags("Experiments");
         group.MapPost("/", Submit).WithSummary("Submit an experiment: a preset plus hyperparameter overrides. Queues preprocess, training and evaluation.");
+        group.MapPost("/estimate", Estimate).ProducesValidationProblem()
+            .WithSummary("The memory and disk a submission of these settings would need, and this machine's budgets; stores nothing");
         group.MapGet("/", List);
         group.MapGet("/{experimentId:guid}", Get);
         group.MapDelete("/{experimentId:guid}", Delete).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
@@ -34,6 +41,11 @@ public static class ExperimentEndpoints
         var submitted = await mediator.Send(command, cancellationToken);
         return TypedResults.Accepted($"/api/runs/{submitted.RunId}", submitted);
     }
+
+    private static async Task<Ok<ExperimentEstimate>> Estimate(EstimateExperimentRequest request, IMediator mediator, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await mediator.Send(
+            new EstimateExperimentQuery(request.DatasetId ?? Guid.Empty, request.Preset ?? HyperparameterPresets.Quickstart, request.Hyperparameters),
+            cancellationToken));
 
     private static async Task<Ok<IReadOnlyList<ExperimentSummary>>> List(IMediator mediator, CancellationToken cancellationToken) =>
         TypedResults.Ok(await mediator.Send(new ListExperimentsQuery(), cancellationToken));

@@ -6,6 +6,7 @@ using AlexNet.Experiments.Application.Runs.DeleteRun;
 using AlexNet.Experiments.Application.Runs.GetRun;
 using AlexNet.Experiments.Application.Runs.GetRunArtifact;
 using AlexNet.Experiments.Application.Runs.GetRunMetrics;
+using AlexNet.Experiments.Application.Runs.GetRunsProgress;
 using AlexNet.Experiments.Application.Runs.GetRunSteps;
 using AlexNet.Experiments.Application.Runs.GetRunTensorBoard;
 using AlexNet.Experiments.Application.Runs.ReproduceRun;
@@ -65,6 +66,8 @@ public static class RunEndpoints
             .WithSummary("Search runs: status, experimentId, datasetId, filter=<hyperparameter path or metric><op><value>, tag, q; orderBy, direction, page, limit");
         group.MapGet("/compare", Compare).ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Runs side by side (ids=a,b,c): the hyperparameters that differ, final metrics, each run's metric history");
+        group.MapGet("/progress", Progress).ProducesValidationProblem()
+            .WithSummary("Status, epochs and live progress of up to 50 runs (ids=a,b,c), in one cheap read: what the pages poll while runs train");
         group.MapGet("/{runId:guid}", Get).WithSummary("A run: status, resolved hyperparameters, reproducibility record, evaluation, artifacts");
         group.MapGet("/{runId:guid}/metrics", Metrics).WithSummary("Per-epoch loss, top-1/top-5 errors, learning rate and images/s");
         group.MapGet("/{runId:guid}/metrics.csv", MetricsCsv).Produces(StatusCodes.Status200OK, contentType: "text/csv").ProducesProblem(StatusCodes.Status404NotFound)
@@ -95,6 +98,10 @@ public static class RunEndpoints
     private static async Task<Ok<RunComparison>> Compare(string? ids, IMediator mediator, CancellationToken cancellationToken) =>
         TypedResults.Ok(await mediator.Send(
             new CompareRunsQuery((ids ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)), cancellationToken));
+
+    private static async Task<Ok<IReadOnlyList<RunProgressView>>> Progress(string? ids, IMediator mediator, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await mediator.Send(
+            new GetRunsProgressQuery((ids ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)), cancellationToken));
 
     private static async Task<IResult> SearchCsv([AsParameters] SearchRunsRequest request, IMediator mediator, CancellationToken cancellationToken)
     {

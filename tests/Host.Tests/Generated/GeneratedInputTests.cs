@@ -71,7 +71,7 @@ public sealed class GeneratedInputTests(GeneratedInputFixture host, ITestOutputH
     {
         var bodies = host.Api.Operations.Where(o => o.BodyContentType == "application/json").ToList();
         bodies.Select(o => o.ToString()).ShouldBe(
-            ["POST /api/datasets", "POST /api/experiments", "PATCH /api/runs/{runId}", "POST /api/models/summary", "POST /api/studies"], ignoreOrder: true);
+            ["POST /api/datasets", "POST /api/experiments", "POST /api/experiments/estimate", "PATCH /api/runs/{runId}", "POST /api/models/summary", "POST /api/studies"], ignoreOrder: true);
         foreach (var operation in bodies)
         {
             var properties = host.Api.Resolve(operation.BodySchema!)["properties"]!.AsObject();
