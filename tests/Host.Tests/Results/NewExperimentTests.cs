@@ -78,7 +78,7 @@ public sealed class NewExperimentTests(NewExperimentTests.BrowserHost host) : IC
     private const string LearningRate = "hyperparameters.optimizer.learningRate";
 
     [Fact]
-    public async Task A_valid_experiment_submitted_through_the_form_runs_and_its_page_shows_progress_advancing_without_a_reload()
+    public async Task A_valid_experiment_submitted_through_the_form_runs_and_its_page_and_the_runs_list_show_progress_advancing_without_a_reload()
     {
         await using var page = await OpenFormAsync("/experiments/new");
         (await Value(page, "hyperparameters.model.widthMultiplier")).ShouldBe("0.25"); // the quickstart preset, every field
@@ -106,15 +106,13 @@ public sealed class NewExperimentTests(NewExperimentTests.BrowserHost host) : IC
             await page.EvaluateExpressionAsync("window.loadedOnce = true");
             var waitForTraining = new WaitForFunctionOptions { Timeout = 60_000, PollingInterval = 200 };
             await page.WaitForFunctionAsync("() => document.querySelector('#run-progress [data-live=phase]').textContent === 'training'", waitForTraining);
-            var first = await ProgressAsync(page);
-            await page.WaitForFunctionAsync($"() => document.getElementById('run-progress').innerText !== {System.Text.Json.JsonSerializer.Serialize(first.Text)}",
-                new WaitForFunctionOptions { Timeout = 20_000, PollingInterval = 200 });
-            var second = await ProgressAsync(page);
-
-            (await page.EvaluateExpressionAsync<bool>("window.loadedOnce === true")).ShouldBeTrue("the page was not reloaded");
-            (second.Epoch > first.Epoch || (second.Epoch == first.Epoch && second.ImagesDone > first.ImagesDone))
-                .ShouldBeTrue($"progress advanced: '{first.Text}' then '{second.Text}'");
+            await ShouldAdvanceInPlaceAsync(page, "#run-progress", "imagesDone");
             (await Text(page, "#run-status")).ShouldBe("Training");
+
+            // The runs list, too: the run's row changes in place.
+            await using var list = await host.OpenAsync("/");
+            await list.EvaluateExpressionAsync("window.loadedOnce = true");
+            await ShouldAdvanceInPlaceAsync(list, $"tr[data-run=\"{runId}\"] [data-live-figures]", "batch");
         }
         finally
         {
@@ -201,13 +199,27 @@ public sealed class NewExperimentTests(NewExperimentTests.BrowserHost host) : IC
     private Dictionary<string, long> ExperimentsAndRuns() =>
         StoredRows.Count(host.Factory.ResultsDatabasePath).Where(t => t.Key is "Experiments" or "Runs").ToDictionary();
 
-    private sealed record Progress(string Text, int Epoch, int ImagesDone);
-
-    private static async Task<Progress> ProgressAsync(IPage page)
+    /// <summary>
+    /// Reads the progress figures in <paramref name="container"/> twice, the second time once its text has changed, and checks
+    /// that the epoch or, within it, <paramref name="withinEpoch"/> went up, with the page loaded once (its marker survives).
+    /// </summary>
+    private static async Task ShouldAdvanceInPlaceAsync(IPage page, string container, string withinEpoch)
     {
-        var figures = await page.EvaluateExpressionAsync<string[]>(
-            "[document.getElementById('run-progress').innerText, ...['epoch', 'imagesDone'].map(f => document.querySelector(`#run-progress [data-live=${f}]`).textContent)]");
-        return new Progress(figures[0], int.Parse(figures[1], CultureInfo.InvariantCulture), int.Parse(figures[2], CultureInfo.InvariantCulture));
+        string read = $"(c => [c.innerText, c.querySelector('[data-live=epoch]').textContent, c.querySelector('[data-live={withinEpoch}]').textContent])"
+            + $"(document.querySelector('{container}'))";
+        var first = await page.EvaluateExpressionAsync<string[]>(read);
+        await page.WaitForFunctionAsync(
+            $"() => document.querySelector('{container}').innerText !== {System.Text.Json.JsonSerializer.Serialize(first[0])}",
+            new WaitForFunctionOptions { Timeout = 20_000, PollingInterval = 200 });
+        var second = await page.EvaluateExpressionAsync<string[]>(read);
+
+        (await page.EvaluateExpressionAsync<bool>("window.loadedOnce === true")).ShouldBeTrue("the page was not reloaded");
+        var (before, after) = (Figures(first), Figures(second));
+        (after.Epoch > before.Epoch || (after.Epoch == before.Epoch && after.Within > before.Within))
+            .ShouldBeTrue($"progress advanced: '{first[0]}' then '{second[0]}'");
+
+        static (int Epoch, int Within) Figures(string[] read) =>
+            (int.Parse(read[1], CultureInfo.InvariantCulture), int.Parse(read[2], CultureInfo.InvariantCulture));
     }
 
     private static string Selector(string name, bool byId) => byId ? $"#{name}" : $"[name=\"{name}\"]";
