@@ -88,6 +88,11 @@ public sealed class StepCurveApiTests(ResultsApiTests.TwoRuns runs)
         served.SelectMany(f => f.Scalars).ShouldBe(kept.SelectMany(f => f.Scalars));
         kept.SelectMany(f => f.Scalars).ShouldNotBeEmpty();
         (await Client.GetAsync($"/api/runs/{Guid.NewGuid()}/tensorboard.zip")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+
+        string page = await Client.GetStringAsync($"/runs/{runs.WithLrn}");
+        page.ShouldContain($"<a id=\"tensorboard-zip\" href=\"/api/runs/{runs.WithLrn}/tensorboard.zip\">");
+        string command = WebUtility.HtmlDecode(page[(page.IndexOf("<pre id=\"tensorboard-command\">", StringComparison.Ordinal) + 30)..].Split("</pre>")[0]);
+        command.ShouldBe($"curl -so tensorboard.zip {Client.BaseAddress}api/runs/{runs.WithLrn}/tensorboard.zip && unzip -o tensorboard.zip -d tensorboard && tensorboard --logdir tensorboard");
     }
 
     [Fact]

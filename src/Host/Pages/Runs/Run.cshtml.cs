@@ -2,6 +2,7 @@ using AlexNet.Experiments.Application.Common;
 using AlexNet.Experiments.Application.Runs.CancelRun;
 using AlexNet.Experiments.Application.Runs.GetRun;
 using AlexNet.Experiments.Application.Runs.GetRunMetrics;
+using AlexNet.Experiments.Application.Runs.GetRunTensorBoard;
 using AlexNet.Experiments.Application.Runs.ReproduceRun;
 using AlexNet.Experiments.Domain.Experiments;
 using AlexNet.Experiments.Domain.Training;
@@ -17,6 +18,9 @@ public sealed class RunModel(IMediator mediator) : PageModel
 
     public IReadOnlyList<EpochMetrics> Metrics { get; private set; } = [];
 
+    /// <summary>The run's TensorBoard event files written so far.</summary>
+    public int TensorBoardFiles { get; private set; }
+
     public bool IsFinished => Details.Run.Status.IsFinal();
 
     public string HyperparametersJson => Format.IndentedJson(HyperparameterJson.ToCanonicalJson(Details.Hyperparameters));
@@ -30,6 +34,7 @@ public sealed class RunModel(IMediator mediator) : PageModel
 
         Details = details;
         Metrics = await mediator.Send(new GetRunMetricsQuery(id), cancellationToken) ?? [];
+        TensorBoardFiles = (await mediator.Send(new GetRunTensorBoardQuery(id), cancellationToken))?.Count ?? 0;
         return Page();
     }
 
