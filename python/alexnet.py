@@ -1,16 +1,15 @@
 """AlexNet (Krizhevsky et al., 2012) as AlexNet.Experiments computes it, for loading the weights it exports.
 
-    import json, torch
     from alexnet import AlexNet
-    run = json.load(open("run.json"))                       # GET /api/runs/<id>
-    net = AlexNet.from_hyperparameters(run["hyperparameters"], len(run["datasetVersion"]["classNames"]))
-    net.load_state_dict(torch.load("alexnet.pt"))           # GET /api/runs/<id>/export/pytorch
-    net.eval()
+    net = AlexNet.load("run.json", "alexnet.pt")    # GET /api/runs/<id>, GET /api/runs/<id>/export/pytorch
+    logits = net(images)                            # images: N x 3 x inputSize x inputSize, as below
 
 The two towers are grouped convolutions (conv2, conv4, conv5), as on one device; each tower normalises (LRN) only its
 own channels. Inputs are N x 3 x inputSize x inputSize: (RGB on the 0..255 scale - the mean image) x model.pixelScale,
 as the project feeds them.
 """
+
+import json
 
 import torch
 from torch import nn
@@ -70,6 +69,15 @@ class AlexNet(nn.Module):
         self.pool = nn.MaxPool2d(pool_kernel, pool_stride)
         self.dropout = nn.Dropout(dropout)
         self.act = torch.tanh if activation == "tanh" else F.relu
+
+    @staticmethod
+    def load(run_json, export_pt):
+        """The run's network (its JSON as GET /api/runs/<id> returns it) with the exported weights, in eval mode."""
+        with open(run_json) as file:
+            run = json.load(file)
+        net = AlexNet.from_hyperparameters(run["hyperparameters"], len(run["datasetVersion"]["classNames"]))
+        net.load_state_dict(torch.load(export_pt))  # strict: every key and shape must match the module
+        return net.eval()
 
     @staticmethod
     def from_hyperparameters(hyperparameters, num_classes):
