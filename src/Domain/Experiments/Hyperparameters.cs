@@ -86,6 +86,13 @@ public sealed record LrnHyperparameters
     public int Size { get; init; } = 5;
     public double Alpha { get; init; } = 1e-4;
     public double Beta { get; init; } = 0.75;
+
+    /// <summary>
+    /// With <see cref="Enabled"/> false, multiply by k^-beta instead (2^-0.75 ≈ 0.59 at the paper's values): LRN's own scale while
+    /// alpha × the window's sum of squares is small next to k, as at this alpha. Without it, removing LRN also enlarges every
+    /// later activation, so an ablation would change the effective step size as well as the normalisation.
+    /// </summary>
+    public bool KeepScaleWhenDisabled { get; init; }
 }
 
 /// <summary>Overlapping pooling is z=3, s=2; the paper's ablation uses z=s=2.</summary>

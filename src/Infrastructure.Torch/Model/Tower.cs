@@ -112,7 +112,7 @@ internal sealed class Tower : nn.Module
     }
 
     private static nn.Module<Tensor, Tensor> CreateLrn(LrnHyperparameters lrn, int groups) =>
-        lrn.Enabled ? new Lrn(lrn, groups) : nn.Identity();
+        lrn.Enabled ? new Lrn(lrn, groups) : lrn.KeepScaleWhenDisabled ? new ConstantScale(Math.Pow(lrn.K, -lrn.Beta)) : nn.Identity();
 
     /// <summary>Convolves, or on the meta device only shapes the output: libtorch has no meta kernel for convolution.</summary>
     private static Tensor Convolve(Conv2d conv, Tensor x)

@@ -299,6 +299,32 @@ public sealed class AlexNetTests
         net.Fc7Features(randn(2, 3, 67, 67)).shape.ShouldBe([2L, 512L]);
     }
 
+    /// <summary>
+    /// Issue 23: "no LRN" should change the normalisation, not the activation scale. At the paper's alpha the LRN of moderate
+    /// activations is within 0.1% of the constant k^-beta, which is what a removed LRN that keeps its scale multiplies by.
+    /// </summary>
+    [Fact]
+    public void A_removed_lrn_that_keeps_its_scale_multiplies_by_lrns_own_scale()
+    {
+        var paper = new LrnHyperparameters();
+        using var scope = NewDisposeScope();
+        var activations = rand(2, 16, 5, 5).mul(2);
+        using var lrn = new Lrn(paper, groups: 2);
+        using var kept = new ConstantScale(Math.Pow(2, -0.75));
+        var normalised = lrn.forward(activations);
+        var scaled = kept.forward(activations);
+        normalised.div(scaled.add(1e-12)).sub(1).abs().max().item<float>().ShouldBeLessThan(1e-3f);
+
+        var model = Small with { Lrn = paper with { Enabled = false, KeepScaleWhenDisabled = true } };
+        using var net = AlexNetModel.Create(model, 10, seed: 1);
+        var scales = net.modules().OfType<ConstantScale>().ToList();
+        scales.ShouldNotBeEmpty();
+        scales.ShouldAllBe(s => Math.Abs(s.Factor - 0.5946035575013605) < 1e-12);
+        using var withoutLrn = AlexNetModel.Create(Small with { Lrn = paper with { Enabled = false } }, 10, seed: 1);
+        withoutLrn.modules().OfType<ConstantScale>().ShouldBeEmpty();
+        withoutLrn.modules().OfType<Lrn>().ShouldBeEmpty();
+    }
+
     public static TheoryData<string, ModelHyperparameters> InvalidPlans() => new()
     {
         { "Devices", new ModelHyperparameters { Devices = [] } },
