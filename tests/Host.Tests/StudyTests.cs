@@ -85,8 +85,10 @@ public sealed class StudyTests(StudyTests.Host host) : IClassFixture<StudyTests.
         relu["finished"]!.GetValue<int>().ShouldBe(3);
         relu["evaluationTop1Error"]!["mean"]!.GetValue<double>().ShouldBe(0.32, 1e-9);
         relu["evaluationTop1Error"]!["spread"]!.GetValue<double>().ShouldBe(0.02, 1e-9);
-        relu["epochsToTarget"]!["mean"]!.GetValue<double>().ShouldBe(2);
-        relu["secondsToTarget"]!["mean"]!.GetValue<double>().ShouldBe(20);
+        // Interpolated on the step points: 0.25 lies 5/6 of the way from 0.5 (100 images, 10 s) to 0.2 (200 images, 20 s).
+        relu["imagesToTarget"]!["mean"]!.GetValue<double>().ShouldBe(100 + (500.0 / 6), 1e-9);
+        relu["secondsToTarget"]!["mean"]!.GetValue<double>().ShouldBe(10 + (50.0 / 6), 1e-9);
+        relu["notReached"]!.GetValue<int>().ShouldBe(0);
         relu["trainingSeconds"]!["mean"]!.GetValue<double>().ShouldBe(30);
 
         var tanh = cells[1]!;
@@ -94,12 +96,21 @@ public sealed class StudyTests(StudyTests.Host host) : IClassFixture<StudyTests.
         tanh["finished"]!.GetValue<int>().ShouldBe(2, "the failed seed does not count");
         tanh["evaluationTop1Error"]!["mean"]!.GetValue<double>().ShouldBe(0.55, 1e-9);
         tanh["evaluationTop1Error"]!["spread"]!.GetValue<double>().ShouldBe(Math.Sqrt(0.005), 1e-9);
-        tanh["epochsToTarget"]!["mean"]!.GetValue<double>().ShouldBe(3);
-        tanh["secondsToTarget"]!["mean"]!.GetValue<double>().ShouldBe(30);
-        tanh["secondsToTarget"]!["spread"]!.GetValue<double>().ShouldBe(0);
+        tanh["imagesToTarget"]!["mean"]!.GetValue<double>().ShouldBe(300, 1e-9);
+        tanh["secondsToTarget"]!["mean"]!.GetValue<double>().ShouldBe(30, 1e-9);
+        tanh["secondsToTarget"]!["spread"]!.GetValue<double>().ShouldBe(0, 1e-9);
+
+        // The claim pairs seeds 1 and 2 (Tanh's third failed): differences 0.20 and 0.28, t(0.975, 1 df) = 12.706.
+        var claim = study["claims"]!.AsArray().ShouldHaveSingleItem()!;
+        claim["design"]!.GetValue<string>().ShouldBe("Paired");
+        claim["pairs"]!.GetValue<int>().ShouldBe(2);
+        claim["estimate"]!.GetValue<double>().ShouldBe(0.24, 1e-9);
+        claim["upper95"]!.GetValue<double>().ShouldBe(0.24 + (12.706204736174703 * 0.04), 1e-6);
+        claim["verdict"]!.GetValue<string>().ShouldBe("NotDetectable");
 
         var withoutTarget = await Client.GetJsonAsync($"/api/studies/{host.Finished.StudyId}");
-        withoutTarget["cells"]![0]!["epochsToTarget"]!["n"]!.GetValue<int>().ShouldBe(0);
+        withoutTarget["trainErrorTarget"].ShouldBeNull("the study has none of its own");
+        withoutTarget["cells"]![0]!["imagesToTarget"]!["n"]!.GetValue<int>().ShouldBe(0);
     }
 
     [Fact]

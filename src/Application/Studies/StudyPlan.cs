@@ -222,6 +222,9 @@ public sealed record StudyPlan(JsonObject Definition, IReadOnlyList<string> Path
     public static string Describe(JsonObject values) =>
         values.Count == 0 ? "(all runs)" : string.Join(", ", values.Select(v => $"{v.Key}={ValueText(v.Value)}"));
 
+    /// <summary>How a claim names a cell: a one-axis cell by its value (a variant's name, "Tanh"), any other as <see cref="Describe"/>.</summary>
+    public static string Label(JsonObject values) => values.Count == 1 ? ValueText(values.First().Value) : Describe(values);
+
     /// <summary>A grid value as a table cell shows it: strings without quotes, anything else as JSON.</summary>
     public static string ValueText(JsonNode? value) => value is JsonValue v && v.TryGetValue(out string? s) ? s : value?.ToJsonString() ?? "null";
 

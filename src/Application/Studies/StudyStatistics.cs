@@ -1,13 +1,17 @@
 using AlexNet.Experiments.Domain.Training;
+using MathNet.Numerics.Distributions;
 
 namespace AlexNet.Experiments.Application.Studies;
 
-/// <summary>A metric over a cell's finished seeds: how many had it, their mean, and the sample standard deviation (n - 1).</summary>
-public sealed record MetricSpread(int N, double? Mean, double? Spread);
+/// <summary>
+/// A metric over a cell's finished seeds: how many had it, their mean, the sample standard deviation (n - 1), and the 95%
+/// confidence interval of the mean (Student t with n - 1 degrees of freedom; null below two values).
+/// </summary>
+public sealed record MetricSpread(int N, double? Mean, double? Spread, double? Lower95 = null, double? Upper95 = null);
 
 public static class StudyStatistics
 {
-    /// <summary>Mean needs one value, spread two; values that are missing or not finite (a diverged epoch) do not count.</summary>
+    /// <summary>Mean needs one value, spread and interval two; values that are missing or not finite (a diverged epoch) do not count.</summary>
     public static MetricSpread Summarise(IEnumerable<double?> values)
     {
         var finite = values.OfType<double>().Where(double.IsFinite).ToList();
@@ -17,29 +21,22 @@ public static class StudyStatistics
         }
 
         double mean = finite.Average();
-        double? spread = finite.Count < 2 ? null : Math.Sqrt(finite.Sum(v => (v - mean) * (v - mean)) / (finite.Count - 1));
-        return new MetricSpread(finite.Count, mean, spread);
-    }
-
-    /// <summary>
-    /// The first epoch whose training top-1 error is at most <paramref name="target"/> (as in the paper's Figure 1: epochs to 25%
-    /// training error), and the training seconds spent up to the end of it. Seconds are null when an epoch on the way has no
-    /// measured time; both are null when the target was never reached.
-    /// </summary>
-    public static (int? Epoch, double? Seconds) FirstReaching(IReadOnlyList<EpochMetrics> epochs, double target)
-    {
-        double? seconds = 0;
-        foreach (var epoch in epochs.OrderBy(e => e.Epoch))
+        if (finite.Count < 2)
         {
-            seconds = seconds is { } s && epoch.TrainSeconds is { } t ? s + t : null;
-            if (epoch.TrainTop1Error <= target)
-            {
-                return (epoch.Epoch, seconds);
-            }
+            return new MetricSpread(1, mean, null);
         }
 
-        return (null, null);
+        double spread = StandardDeviation(finite, mean);
+        double half = TQuantile975(finite.Count - 1) * spread / Math.Sqrt(finite.Count);
+        return new MetricSpread(finite.Count, mean, spread, mean - half, mean + half);
     }
+
+    /// <summary>The 97.5% quantile of Student's t: a two-sided 95% interval is the estimate ± it times the standard error.</summary>
+    public static double TQuantile975(double degreesOfFreedom) => StudentT.InvCDF(0, 1, degreesOfFreedom, 0.975);
+
+    /// <summary>Sample standard deviation (n - 1).</summary>
+    public static double StandardDeviation(IReadOnlyCollection<double> values, double mean) =>
+        Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1));
 
     /// <summary>Training seconds over every epoch, or null when an epoch has none measured.</summary>
     public static double? TrainingSeconds(IReadOnlyList<EpochMetrics> epochs) =>

@@ -13,11 +13,15 @@ namespace AlexNet.Experiments.Host.Api;
 /// <param name="Hyperparameters">Overrides shared by every run, as for an experiment.</param>
 /// <param name="Grid">Hyperparameter path -> values to try, e.g. { "model.activation": ["ReLU", "Tanh"], "model.lrn.enabled": [true, false] }.</param>
 /// <param name="Seeds">Each cell runs once per seed; omitted, the preset's (or the overrides') seed.</param>
+/// <param name="Claims">Claims to measure, each { name, baseline, variant, metric, paperEffect } naming two cells by label.</param>
+/// <param name="TrainErrorTarget">Training top-1 error whose time to reach each run, cell and time claim reports, e.g. 0.25.</param>
 [RequestBody(Required = ["name", "datasetId"])]
-public sealed record SubmitStudyRequest(string? Name, Guid? DatasetId, string? Preset, JsonObject? Hyperparameters, JsonObject? Grid, int[]? Seeds)
+public sealed record SubmitStudyRequest(
+    string? Name, Guid? DatasetId, string? Preset, JsonObject? Hyperparameters, JsonObject? Grid, int[]? Seeds, StudyClaimRequest[]? Claims = null,
+    double? TrainErrorTarget = null)
 {
     public SubmitStudyCommand ToCommand(Guid? datasetId = null) =>
-        new(Name ?? "", datasetId ?? DatasetId ?? Guid.Empty, Preset ?? HyperparameterPresets.Quickstart, Hyperparameters, Grid, Seeds);
+        new(Name ?? "", datasetId ?? DatasetId ?? Guid.Empty, Preset ?? HyperparameterPresets.Quickstart, Hyperparameters, Grid, Seeds, Claims, TrainErrorTarget);
 }
 
 public static class StudyEndpoints
@@ -29,12 +33,12 @@ public static class StudyEndpoints
             .WithSummary("Submit a study: a preset, shared overrides, a grid of hyperparameter paths to values, and seeds; one run per cell and seed");
         group.MapGet("/", List).WithSummary("Studies, newest first");
         group.MapGet("/{studyId:guid}", Get).ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
-            .WithSummary("A study's table: rows (one per run) and cells (mean and sample spread over seeds); ?trainErrorTarget=0.25 adds epochs and seconds to reach it");
+            .WithSummary("A study's table: rows (one per run), cells (mean, sample spread and 95% interval over seeds), claims (effect, 95% interval, verdict); ?trainErrorTarget=0.25 sets the target whose images and seconds to reach are reported");
         routes.MapGet("/api/studies/{studyId:guid}.csv", Csv).WithTags("Studies").ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
             .Produces(StatusCodes.Status200OK, contentType: "text/csv").WithSummary("A study's rows as CSV, one per run (same parameters as the JSON)");
         group.MapGet("/{studyId:guid}/plot.{format}", Plot).ProducesProblem(StatusCodes.Status404NotFound)
             .Produces(StatusCodes.Status200OK, contentType: "image/svg+xml", additionalContentTypes: ["image/png"])
-            .WithSummary("One bar per cell: mean evaluation top-1 error with the sample spread over seeds, as svg or png");
+            .WithSummary("One bar per cell: mean evaluation top-1 error with its 95% interval over seeds, as svg or png");
         return group;
     }
 
@@ -63,7 +67,7 @@ public static class StudyEndpoints
         [
             ("status", r => r.Deleted ? "Deleted" : r.Status), ("epochsCompleted", r => r.EpochsCompleted), ("evaluationCrops", r => r.EvaluationCrops),
             ("evaluationTop1Error", r => r.EvaluationTop1Error), ("evaluationTop5Error", r => r.EvaluationTop5Error), ("trainTop1Error", r => r.TrainTop1Error),
-            ("trainingSeconds", r => r.TrainingSeconds), ("epochsToTarget", r => r.EpochsToTarget), ("secondsToTarget", r => r.SecondsToTarget),
+            ("trainingSeconds", r => r.TrainingSeconds), ("imagesToTarget", r => r.ImagesToTarget), ("secondsToTarget", r => r.SecondsToTarget),
         ]);
         return Api.Csv.File(study.Rows, $"study-{studyId}.csv", [.. columns]);
     }

@@ -5,7 +5,7 @@ using ScottPlot;
 
 namespace AlexNet.Experiments.Host.Plots;
 
-/// <summary>A study's comparison: one bar per cell, the mean evaluation top-1 error over its finished seeds, whiskers one sample standard deviation.</summary>
+/// <summary>A study's figures: one bar per cell with its 95% interval, and the cells' mean training curves (the paper's Figure 1).</summary>
 public static class StudyPlots
 {
     public static Plot Cells(StudyDetails study)
@@ -14,7 +14,7 @@ public static class StudyPlots
         var plot = new Plot();
         var crops = study.Rows.Select(r => r.EvaluationCrops).OfType<Domain.Training.EvaluationCrops>().Distinct().ToList();
         plot.Title($"{study.Name}: evaluation top-1 error per cell");
-        plot.YLabel($"top-1 error ({(crops.Count == 1 ? crops[0].ToString() : "evaluation")}), mean ± spread over seeds");
+        plot.YLabel($"top-1 error ({(crops.Count == 1 ? crops[0].ToString() : "evaluation")}), mean and 95% interval over seeds");
 
         var palette = new ScottPlot.Palettes.Category10();
         var bars = new List<Bar>();
@@ -31,7 +31,7 @@ public static class StudyPlots
                 {
                     Position = cell.Cell,
                     Value = mean,
-                    Error = spread.Spread ?? 0,
+                    Error = spread.Upper95 is { } upper ? upper - mean : 0,
                     FillColor = palette.GetColor(cell.Cell),
                     Label = mean.ToString("P1", CultureInfo.InvariantCulture),
                 });
@@ -46,6 +46,34 @@ public static class StudyPlots
         plot.Axes.SetLimitsX(-0.6, Math.Max(study.Cells.Count, 1) - 0.4);
         double top = bars.Count == 0 ? 1 : bars.Max(b => b.Value + b.Error);
         plot.Axes.SetLimitsY(0, Math.Max(0.05, Math.Min(1.05, top * 1.15)));
+        return plot;
+    }
+
+    /// <summary>Training top-1 error against images seen, one line per cell (the mean over its seeds), and the target as a dashed line.</summary>
+    public static Plot TrainingCurves(string title, IReadOnlyList<(string Label, IReadOnlyList<(double Images, double Top1Error)> Curve)> cells, double? target)
+    {
+        PlotFonts.EnsureLoaded();
+        var plot = new Plot();
+        plot.Title(title);
+        plot.XLabel("training images seen");
+        plot.YLabel("training top-1 error, mean over seeds");
+        var palette = new ScottPlot.Palettes.Category10();
+        for (int i = 0; i < cells.Count; i++)
+        {
+            var (label, curve) = cells[i];
+            var line = plot.Add.ScatterLine(curve.Select(p => p.Images).ToArray(), curve.Select(p => p.Top1Error).ToArray(), palette.GetColor(i));
+            line.LegendText = label;
+            line.LineWidth = 2;
+        }
+
+        if (target is { } t)
+        {
+            var guide = plot.Add.HorizontalLine(t, 1, Colors.Gray, LinePattern.Dashed);
+            guide.LegendText = $"target {t.ToString("P0", CultureInfo.InvariantCulture)}";
+        }
+
+        plot.ShowLegend(Alignment.UpperRight);
+        plot.Axes.SetLimitsY(0, 1);
         return plot;
     }
 

@@ -30,15 +30,9 @@ public sealed class StudyTests
     }
 
     [Fact]
-    public void The_target_is_reached_in_the_first_epoch_at_or_below_it_with_the_training_seconds_up_to_its_end()
+    public void Training_seconds_sum_every_epoch_and_are_unknown_when_one_is()
     {
-        var epochs = new[] { Epoch(1, 0.6, 10), Epoch(2, 0.3, 12), Epoch(3, 0.25, 11), Epoch(4, 0.1, 9) };
-
-        StudyStatistics.FirstReaching(epochs, 0.25).ShouldBe((3, 33.0));
-        StudyStatistics.FirstReaching(epochs, 0.6).ShouldBe((1, 10.0));
-        StudyStatistics.FirstReaching(epochs, 0.05).ShouldBe((null, null));
-        StudyStatistics.FirstReaching([Epoch(1, 0.5, null), Epoch(2, 0.2, 5)], 0.25).ShouldBe((2, null)); // an unmeasured epoch on the way
-        StudyStatistics.TrainingSeconds(epochs).ShouldBe(42);
+        StudyStatistics.TrainingSeconds([Epoch(1, 0.6, 10), Epoch(2, 0.3, 12)]).ShouldBe(22);
         StudyStatistics.TrainingSeconds([Epoch(1, 0.5, null)]).ShouldBeNull();
     }
 
@@ -46,23 +40,28 @@ public sealed class StudyTests
     public void Cells_take_only_succeeded_runs_and_keep_the_count_of_all()
     {
         var values = Json("""{ "model.activation": "Tanh" }""");
-        StudyRow Row(int cell, RunStatus? status, double? top1, int? epochsToTarget) =>
-            new(Guid.NewGuid(), cell, 1, values, status, status is null, 3, 3, EvaluationCrops.TenCrop, top1, top1 / 2, 0.1, 30, epochsToTarget, 10);
+        StudyRow Row(int cell, RunStatus? status, double? top1, double? imagesToTarget) =>
+            new(Guid.NewGuid(), cell, 1, values, status, status is null, 3, 3, EvaluationCrops.TenCrop, top1, top1 / 2, 0.1, 30, imagesToTarget, imagesToTarget / 100, null);
 
         var cells = GetStudyHandler.Cells(
         [
-            Row(0, RunStatus.Succeeded, 0.30, 2), Row(0, RunStatus.Succeeded, 0.40, 4), Row(0, RunStatus.Failed, 0.9, 1), Row(0, null, null, null),
+            Row(0, RunStatus.Succeeded, 0.30, 200), Row(0, RunStatus.Succeeded, 0.40, 400), Row(0, RunStatus.Failed, 0.9, 100), Row(0, null, null, null),
             Row(1, RunStatus.Succeeded, 0.5, null), Row(1, RunStatus.Training, null, null),
-        ]);
+        ], withTarget: true);
 
         cells.Count.ShouldBe(2);
         cells[0].Runs.ShouldBe(4);
         cells[0].Finished.ShouldBe(2);
         cells[0].EvaluationTop1Error.Mean!.Value.ShouldBe(0.35, 1e-12);
         cells[0].EvaluationTop1Error.Spread!.Value.ShouldBe(Math.Sqrt(0.005), 1e-12);
-        cells[0].EpochsToTarget.ShouldBe(new MetricSpread(2, 3, Math.Sqrt(2)));
+        cells[0].Label.ShouldBe("Tanh");
+        cells[0].ImagesToTarget.Mean.ShouldBe(300);
+        cells[0].ImagesToTarget.Spread!.Value.ShouldBe(Math.Sqrt(20000), 1e-9);
+        cells[0].ImagesToTarget.Upper95!.Value.ShouldBe(300 + (12.706204736174703 * 100), 1e-6); // t(0.975, 1 df) × s / sqrt 2
+        cells[0].NotReached.ShouldBe(0);
         cells[1].EvaluationTop1Error.ShouldBe(new MetricSpread(1, 0.5, null));
-        cells[1].EpochsToTarget.ShouldBe(new MetricSpread(0, null, null));
+        cells[1].ImagesToTarget.ShouldBe(new MetricSpread(0, null, null));
+        cells[1].NotReached.ShouldBe(1, "its one finished run never reached the target");
     }
 
     [Fact]

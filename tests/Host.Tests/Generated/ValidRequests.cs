@@ -63,7 +63,8 @@ public sealed class ValidRequests(ApiDescription api, KnownValues known, Draw dr
 
         if (schema["enum"] is JsonArray values)
         {
-            return new JsonText.Text(draw.Pick(values.ToList())!.GetValue<string>());
+            // A nullable enum lists null among its values; null is the mutations' business, not a valid request's.
+            return new JsonText.Text(draw.Pick(values.Where(v => v is not null).ToList())!.GetValue<string>());
         }
 
         var types = Types(schema).Where(t => t != "null").ToList();

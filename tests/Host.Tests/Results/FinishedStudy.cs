@@ -13,8 +13,8 @@ namespace AlexNet.Experiments.Host.Tests.Results;
 
 /// <summary>
 /// A finished study stored through the host's own stores, without training: model.activation ReLU/Tanh × seeds 1, 2, 3. Every run
-/// has three epochs (train top-1 error <see cref="TrainErrors"/>, 10 s each) and a ten-crop evaluation with top-1
-/// <see cref="EvaluationTop1"/>; Tanh's third seed failed after one epoch.
+/// has three epochs (train top-1 error <see cref="TrainErrors"/>, 10 s and 100 images each, one step point at each epoch's end) and a
+/// ten-crop evaluation with top-1 <see cref="EvaluationTop1"/>; Tanh's third seed failed after one epoch. One claim: ReLU → Tanh, test top-1.
 /// </summary>
 public sealed record FinishedStudy(Guid StudyId, Guid DatasetId, IReadOnlyList<Guid> RunIds)
 {
@@ -41,6 +41,7 @@ public sealed record FinishedStudy(Guid StudyId, Guid DatasetId, IReadOnlyList<G
             ["hyperparameters"] = new JsonObject { ["epochs"] = 3 },
             ["grid"] = new JsonObject { ["model.activation"] = new JsonArray("ReLU", "Tanh") },
             ["seeds"] = new JsonArray(1, 2, 3),
+            ["claims"] = JsonNode.Parse("""[{ "name": "tanh errs more", "baseline": "ReLU", "variant": "Tanh", "metric": "TestTop1Error", "paperEffect": 0.01 }]"""),
         };
         var study = new Study(Guid.NewGuid(), name, dataset.Id, HyperparameterPresets.Quickstart, experiment.Id, definition.ToJsonString(), now);
         var runs = new List<(Run, StudyRun)>();
@@ -68,6 +69,7 @@ public sealed record FinishedStudy(Guid StudyId, Guid DatasetId, IReadOnlyList<G
                 await store.AddEpochMetricsAsync(new EpochMetrics(
                     run.Id, epoch, 1, TrainErrors[link.Cell][epoch - 1], 0, 1, 0.5, 0.1, 0.003, 100, now)
                 { TrainSeconds = 10 }, ct);
+                await store.AddStepMetricsAsync([new StepMetrics(run.Id, epoch, 1, 100 * epoch, 1, TrainErrors[link.Cell][epoch - 1], 0.1, 10 * epoch)], ct);
             }
 
             if (run.Status == RunStatus.Succeeded)

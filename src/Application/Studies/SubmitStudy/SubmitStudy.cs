@@ -19,8 +19,11 @@ namespace AlexNet.Experiments.Application.Studies.SubmitStudy;
 /// </summary>
 /// <param name="Grid">Hyperparameter path -> the values to try, e.g. { "model.lrn.enabled": [true, false] }.</param>
 /// <param name="Seeds">Null runs the resolved seed only.</param>
+/// <param name="Claims">The paper's claims the study tests, each naming two of its cells.</param>
+/// <param name="TrainErrorTarget">The training top-1 error whose time to reach the study reports (and time claims compare).</param>
 public sealed record SubmitStudyCommand(
-    string Name, Guid DatasetId, string Preset, JsonObject? Hyperparameters, JsonObject? Grid, IReadOnlyList<int>? Seeds) : ICommand<SubmittedStudy>;
+    string Name, Guid DatasetId, string Preset, JsonObject? Hyperparameters, JsonObject? Grid, IReadOnlyList<int>? Seeds,
+    IReadOnlyList<StudyClaimRequest>? Claims = null, double? TrainErrorTarget = null) : ICommand<SubmittedStudy>;
 
 public sealed record SubmittedStudyRun(Guid RunId, int Cell, int Seed, JsonObject Values);
 
@@ -38,7 +41,7 @@ public sealed class SubmitStudyValidator : AbstractValidator<SubmitStudyCommand>
         RuleFor(c => c).CustomAsync(async (command, context, ct) =>
         {
             var (plan, failures) = Plan(command, runtime);
-            foreach (var failure in failures)
+            foreach (var failure in plan is null ? failures : StudyClaims.Check(command.Claims, command.TrainErrorTarget, plan))
             {
                 context.AddFailure(failure);
             }
@@ -77,6 +80,7 @@ public sealed class SubmitStudyHandler(IStudyStore studies, RunStepQueue queue, 
     {
         var plan = SubmitStudyValidator.Plan(command, runtime).Plan
             ?? throw new InvalidOperationException("The study was validated before the handler ran.");
+        StudyClaims.Store(plan.Definition, command.Claims, command.TrainErrorTarget);
         var now = clock.GetUtcNow();
         string name = command.Name.Trim();
         var experiment = new Experiment(Guid.NewGuid(), name, command.DatasetId, command.Preset.ToLowerInvariant(), now);
