@@ -64,6 +64,7 @@ public static class StudyPlots
             var line = plot.Add.ScatterLine(curve.Select(p => p.Images).ToArray(), curve.Select(p => p.Top1Error).ToArray(), palette.GetColor(i));
             line.LegendText = label;
             line.LineWidth = 2;
+            line.MarkerSize = curve.Count < 50 ? 5 : 0; // a short curve (a tiny run has one point) would not show as a line
         }
 
         if (target is { } t)
@@ -73,7 +74,8 @@ public static class StudyPlots
         }
 
         plot.ShowLegend(Alignment.UpperRight);
-        plot.Axes.SetLimitsY(0, 1);
+        double last = cells.SelectMany(c => c.Curve).Select(p => p.Images).DefaultIfEmpty(1).Max();
+        plot.Axes.SetLimits(0, last * 1.02, 0, 1.02);
         return plot;
     }
 
