@@ -111,6 +111,7 @@ public sealed class StudyTests(StudyTests.Host host) : IClassFixture<StudyTests.
         var withoutTarget = await Client.GetJsonAsync($"/api/studies/{host.Finished.StudyId}");
         withoutTarget["trainErrorTarget"].ShouldBeNull("the study has none of its own");
         withoutTarget["cells"]![0]!["imagesToTarget"]!["n"]!.GetValue<int>().ShouldBe(0);
+        withoutTarget["cells"]![0]!["notReached"].ShouldBeNull("nothing to reach");
     }
 
     [Fact]

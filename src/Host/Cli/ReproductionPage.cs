@@ -129,7 +129,7 @@ public static class ReproductionPage
         {
             text.Append($"| {cell.Label} | {cell.Finished}/{cell.Runs} | {Interval(cell.EvaluationTop1Error, Percent)} | {Interval(cell.EvaluationTop5Error, Percent)} | ")
                 .Append($"{Interval(cell.TrainTop1Error, Percent)} | {Interval(cell.TrainingSeconds, Number)} | {Interval(cell.ImagesToTarget, Number)} | ")
-                .Append($"{Interval(cell.SecondsToTarget, Number)} | {cell.NotReached} |\n");
+                .Append($"{Interval(cell.SecondsToTarget, Number)} | {cell.NotReached?.ToString() ?? "–"} |\n");
         }
 
         text.Append($"""

@@ -36,11 +36,11 @@ public sealed record StudyRow(
 
 /// <summary>
 /// A grid cell over its seeds: <see cref="Finished"/> counts the Succeeded runs the figures are taken over. The times to the target
-/// are over the runs that reached it; <see cref="NotReached"/> counts the finished runs that did not.
+/// are over the runs that reached it; <see cref="NotReached"/> counts the finished runs that did not (null without a target).
 /// </summary>
 public sealed record StudyCell(
     int Cell, string Label, JsonObject Values, int Runs, int Finished, MetricSpread EvaluationTop1Error, MetricSpread EvaluationTop5Error,
-    MetricSpread TrainTop1Error, MetricSpread TrainingSeconds, MetricSpread ImagesToTarget, MetricSpread SecondsToTarget, int NotReached);
+    MetricSpread TrainTop1Error, MetricSpread TrainingSeconds, MetricSpread ImagesToTarget, MetricSpread SecondsToTarget, int? NotReached);
 
 public sealed class GetStudyValidator : AbstractValidator<GetStudyQuery>
 {
@@ -84,7 +84,7 @@ public sealed class GetStudyHandler(IStudyStore studies, IRunStore runStore, IRu
             return new StudyCell(
                 cell.Key, StudyPlan.Label(cell.First().Values), cell.First().Values, cell.Count(), finished.Count, Of(r => r.EvaluationTop1Error),
                 Of(r => r.EvaluationTop5Error), Of(r => r.TrainTop1Error), Of(r => r.TrainingSeconds), Of(r => r.ImagesToTarget), Of(r => r.SecondsToTarget),
-                withTarget ? finished.Count(r => r.ImagesToTarget is null) : 0);
+                withTarget ? finished.Count(r => r.ImagesToTarget is null) : null);
         }).ToList();
 
     private async Task<StudyRow> RowAsync(StudyRun link, double? target, CancellationToken cancellationToken)
