@@ -74,7 +74,15 @@ public sealed record FinalMetrics(
     double? EvaluationTop5Error);
 
 public sealed record RunSummary(
-    Run Run, string ExperimentName, Guid DatasetId, IReadOnlyList<string> Tags, string? Note, FinalMetrics Metrics, RunProgressFigures? LastProgress);
+    Run Run, string ExperimentName, Guid DatasetId, IReadOnlyList<string> Tags, string? Note, FinalMetrics Metrics, RunProgressFigures? LastProgress)
+{
+    /// <summary>
+    /// The run's last stored progress; a finished run's has nothing left to wait for, even when read in the moment between its
+    /// last step's transition and that step storing its final figures.
+    /// </summary>
+    public RunProgressFigures? LastProgress { get; init; } =
+        Run.Status.IsFinal() && LastProgress is { } last ? last with { StepSecondsLeft = 0, RunSecondsLeft = 0 } : LastProgress;
+}
 
 /// <summary>One page of a search and the number of runs matching it in all.</summary>
 public sealed record RunSearchPage(IReadOnlyList<RunSummary> Runs, int Total);
