@@ -65,3 +65,6 @@ public static class HyperparameterForm
         _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
     };
 }
+
+/// <summary>The dataset and preset a form starts from; <see cref="DatasetId"/> null selects the first dataset.</summary>
+public sealed record DatasetAndPreset(IReadOnlyList<Domain.Datasets.Dataset> Datasets, Guid? DatasetId, string Preset);
