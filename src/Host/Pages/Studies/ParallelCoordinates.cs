@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AlexNet.Experiments.Application.Common;
 using AlexNet.Experiments.Application.Studies;
 using AlexNet.Experiments.Application.Studies.GetStudy;
 using AlexNet.Experiments.Domain.Experiments;
@@ -17,29 +18,86 @@ public sealed record ParallelAxis(string? Path, string Label, IReadOnlyList<Axis
 public sealed record ParallelLine(Guid RunId, string Title, IReadOnlyList<double> Positions, double ErrorPosition);
 
 /// <summary>
-/// A sweep at a glance, as W&amp;B and MLflow draw it: an axis per grid key whose value differs between cells, then the final
-/// evaluation top-1 error; one line per Succeeded run with an evaluation. Numbers sit on a linear axis (logarithmic when they
-/// span a factor of 20 or more, as learning rates do), anything else (booleans, names, variants) at even steps in grid order.
+/// A sweep at a glance, as W&amp;B and MLflow draw it: an axis per hyperparameter path whose value differs between cells (with
+/// named variants, also the variant's name and each path a variant changes), then the final evaluation top-1 error; one line per
+/// Succeeded run with an evaluation. Numbers sit on a linear axis (logarithmic when they span a factor of 20 or more, as learning
+/// rates do), anything else (booleans, names) at even steps in grid order.
 /// </summary>
 public sealed record ParallelCoordinates(IReadOnlyList<ParallelAxis> Axes, IReadOnlyList<ParallelLine> Lines)
 {
     public static ParallelCoordinates For(StudyDetails study)
     {
         var finished = study.Rows.Where(r => r.Status == RunStatus.Succeeded && r.EvaluationTop1Error is not null).ToList();
-        var varied = study.Varied.Where(path => study.Cells.Select(c => StudyPlan.ValueText(c.Values[path])).Distinct().Count() > 1).ToList();
-        var scales = varied.Select(path => Scale.Of(study.Cells.Select(c => c.Values[path]).ToList())).ToList();
+        var cells = study.Cells.ToDictionary(c => c.Cell, c => ValuesOf(study, c));
+        var varied = cells.Values.SelectMany(values => values.Keys).Distinct()
+            .Where(path => cells.Values.Select(values => StudyPlan.ValueText(values.GetValueOrDefault(path))).Distinct().Count() > 1).ToList();
+        var scales = varied.Select(path => Scale.Of(cells.Values.Select(values => values.GetValueOrDefault(path)).ToList())).ToList();
         var errorScale = Scale.Numeric(finished.Select(r => r.EvaluationTop1Error!.Value).ToList(), Format.Percent);
 
         var axes = varied.Select((path, i) => new ParallelAxis(path, path, scales[i].Ticks))
             .Append(new ParallelAxis(null, "eval top-1 error", errorScale.Ticks)).ToList();
-        var lines = finished.Select(row =>
+        var lines = finished.Where(row => cells.ContainsKey(row.Cell)).Select(row =>
         {
+            var values = cells[row.Cell];
             double error = errorScale.Position(JsonValue.Create(row.EvaluationTop1Error!.Value));
-            var positions = varied.Select((path, i) => scales[i].Position(row.Values[path])).Append(error).ToList();
-            string values = string.Join(", ", varied.Select(path => $"{path}={StudyPlan.ValueText(row.Values[path])}"));
-            return new ParallelLine(row.RunId, $"run {row.RunId.ToString()[..8]}, seed {row.Seed}: {values}; eval top-1 {Format.Percent(row.EvaluationTop1Error)}", positions, error);
+            var positions = varied.Select((path, i) => scales[i].Position(values.GetValueOrDefault(path))).Append(error).ToList();
+            string described = string.Join(", ", varied.Select(path => $"{path}={StudyPlan.ValueText(values.GetValueOrDefault(path))}"));
+            return new ParallelLine(row.RunId, $"run {row.RunId.ToString()[..8]}, seed {row.Seed}: {described}; eval top-1 {Format.Percent(row.EvaluationTop1Error)}", positions, error);
         }).ToList();
         return new ParallelCoordinates(axes, lines);
+    }
+
+    /// <summary>
+    /// A cell's grid values by key; with named variants, also every hyperparameter a variant sets, as the cell resolves it (the
+    /// preset, the shared overrides, the variant), so "no LRN" reads as model.lrn.enabled=false beside "paper"'s true.
+    /// </summary>
+    private static Dictionary<string, JsonNode?> ValuesOf(StudyDetails study, StudyCell cell)
+    {
+        var values = cell.Values.ToDictionary(v => v.Key, v => v.Value);
+        if (study.Grid[StudyPlan.VariantAxis] is not JsonObject variants
+            || cell.Values[StudyPlan.VariantAxis]?.GetValue<string>() is not { } name
+            || !HyperparameterPresets.All.TryGetValue(study.Preset, out var preset))
+        {
+            return values;
+        }
+
+        try
+        {
+            var shared = HyperparameterJson.Merge(preset, study.Hyperparameters.DeepClone().AsObject());
+            var resolved = JsonSerializer.SerializeToNode(HyperparameterJson.Merge(shared, variants[name]?.DeepClone().AsObject()), HyperparameterJson.Options)!;
+            foreach (var variant in variants.Select(v => v.Value).OfType<JsonObject>())
+            {
+                foreach (var path in LeafPaths(variant, ""))
+                {
+                    // As the JSON record spells the path, whatever case the variant used; a path axis of the grid wins.
+                    var (canonical, value) = Find(resolved, path.Split('.'));
+                    values.TryAdd(canonical, value?.DeepClone());
+                }
+            }
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            // A preset changed since the study was stored may no longer take its overrides: its grid keys remain.
+        }
+
+        return values;
+    }
+
+    private static IEnumerable<string> LeafPaths(JsonObject overrides, string prefix) =>
+        overrides.SelectMany(p => p.Value is JsonObject child ? LeafPaths(child, $"{prefix}{p.Key}.") : [prefix + p.Key]);
+
+    private static (string Path, JsonNode? Value) Find(JsonNode root, string[] segments)
+    {
+        var names = new List<string>();
+        JsonNode? node = root;
+        foreach (var segment in segments)
+        {
+            var property = node!.AsObject().First(p => string.Equals(p.Key, segment, StringComparison.OrdinalIgnoreCase));
+            names.Add(property.Key);
+            node = property.Value;
+        }
+
+        return (string.Join('.', names), node);
     }
 
     private sealed record Scale(Func<JsonNode?, double> Position, IReadOnlyList<AxisTick> Ticks)
