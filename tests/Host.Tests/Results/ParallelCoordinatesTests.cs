@@ -26,7 +26,7 @@ public sealed class ParallelCoordinatesTests
             foreach (var rate in new[] { 0.01, 0.0001 })
             {
                 var values = new JsonObject { ["variant"] = variant, ["optimizer.learningRate"] = rate };
-                cells.Add(new StudyCell(cells.Count, values, 1, 1, None, None, None, None, None, None));
+                cells.Add(new StudyCell(cells.Count, variant, values, 1, 1, None, None, None, None, None, None, NotReached: null));
                 rows.Add(Row(cells.Count - 1, values, RunStatus.Succeeded, error: 0.1 * cells.Count));
             }
         }
@@ -34,7 +34,7 @@ public sealed class ParallelCoordinatesTests
         rows.Add(Row(0, cells[0].Values, RunStatus.Failed, error: null)); // no line: it has no final error
         var study = new StudyDetails(
             Guid.NewGuid(), "claims", Guid.NewGuid(), HyperparameterPresets.Quickstart, Guid.NewGuid(), DateTimeOffset.UnixEpoch,
-            new JsonObject { ["epochs"] = 2 }, grid, [1], ["variant", "optimizer.learningRate"], null, cells, rows);
+            new JsonObject { ["epochs"] = 2 }, grid, [1], ["variant", "optimizer.learningRate"], null, cells, rows, Claims: [], WallSeconds: null);
 
         var plot = ParallelCoordinates.For(study);
 
@@ -48,5 +48,5 @@ public sealed class ParallelCoordinatesTests
     }
 
     private static StudyRow Row(int cell, JsonObject values, RunStatus status, double? error) =>
-        new(Guid.NewGuid(), cell, 1, values, status, false, 2, 2, null, error, null, null, null, null, null);
+        new(Guid.NewGuid(), cell, 1, values, status, false, 2, 2, null, error, null, null, null, null, null, FinishedAt: null);
 }
