@@ -54,7 +54,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("train --preset fashion-mnist --dataset /tmp --hyperparameters {\"epochs\":", "--hyperparameters takes a JSON object")]
     [InlineData("train --preset fashion-mnist --dataset /no/such/folder", "--dataset: '/no/such/folder' is not a folder.")]
     [InlineData("train --preset fashion-mnist --dataset /tmp --format tiff", "--format: 'tiff' is not a format; use one of ImageFolder, Ilsvrc, Idx, Cifar10, Cifar100.")]
-    [InlineData("study", "Option '--file' is required.")]
+    [InlineData("study", "Give either --file (a new study) or --id (a stored one). See 'study --help'.")]
     [InlineData("study --file /no/such/study.json --dataset /tmp", "--file: cannot read '/no/such/study.json'")]
     [InlineData("study --file STUDY", "--dataset: name the dataset's folder (or give datasetId in the file).")]
     [InlineData("study --file STUDY --dataset /no/such/folder", "--dataset: '/no/such/folder' is not a folder.")]
