@@ -21,18 +21,19 @@ public sealed class ToolPackageTests : IDisposable
     [Fact]
     public async Task The_packed_tool_installs_and_serves_the_api_and_the_web_app_outside_the_repository()
     {
-        // A version of its own, so a tool cached by an earlier run is never the one installed.
-        string version = $"0.0.0-test.{DateTime.UtcNow:yyyyMMddHHmmss}";
+        // Packed from a copy of the sources, as the README's `dotnet pack` does in a fresh clone: packing in the checkout itself
+        // would rebuild the host's outputs that the other test projects load while they run.
+        string sources = temp.Combine("sources");
+        CopySources(Repository.Root(), sources);
         string feed = temp.Combine("feed");
-        // The solution is already built: pack compiles only the host for linux-x64 and leaves the shared outputs alone.
-        await RunAsync("dotnet", ["pack", Path.Combine(Repository.Root(), "src", "Host", "Host.csproj"), "--no-restore", "--no-dependencies",
-            "-c", "Debug", "-o", feed, $"-p:Version={version}"], TimeSpan.FromMinutes(8));
+        await RunAsync("dotnet", ["pack", Path.Combine(sources, "src", "Host", "Host.csproj"), "-c", "Release", "-o", feed], sources, TimeSpan.FromMinutes(10));
         Directory.GetFiles(feed, "*.nupkg").Select(Path.GetFileName).Order()
-            .ShouldBe([$"alexnet-experiments.{version}.nupkg", $"alexnet-experiments.linux-x64.{version}.nupkg"]);
+            .ShouldBe(["alexnet-experiments.1.0.0.nupkg", "alexnet-experiments.linux-x64.1.0.0.nupkg"]);
 
         string tools = temp.Combine("tools");
-        await RunAsync("dotnet", ["tool", "install", "alexnet-experiments", "--version", version, "--tool-path", tools, "--add-source", feed],
-            TimeSpan.FromMinutes(3), ("NUGET_PACKAGES", temp.Combine("nuget-packages")));
+        // A packages folder of its own, so no tool cached by an earlier run is the one installed.
+        await RunAsync("dotnet", ["tool", "install", "alexnet-experiments", "--tool-path", tools, "--add-source", feed],
+            sources, TimeSpan.FromMinutes(3), ("NUGET_PACKAGES", temp.Combine("nuget-packages")));
 
         string workingDirectory = Directory.CreateDirectory(temp.Combine("elsewhere")).FullName;
         int port = FreePort();
@@ -59,9 +60,35 @@ public sealed class ToolPackageTests : IDisposable
         }
     }
 
-    private static async Task RunAsync(string fileName, string[] arguments, TimeSpan timeout, params (string Name, string Value)[] environment)
+    /// <summary>What a clone holds, without any build output.</summary>
+    private static void CopySources(string from, string to)
     {
-        var (process, output) = Start(fileName, arguments, Repository.Root(), environment);
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.EnumerateFiles(from).Where(f => Path.GetFileName(f).StartsWith("Directory.", StringComparison.Ordinal)))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        }
+
+        CopyTree(Path.Combine(from, "src"), Path.Combine(to, "src"));
+    }
+
+    private static void CopyTree(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.EnumerateFiles(from))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        }
+
+        foreach (var folder in Directory.EnumerateDirectories(from).Where(d => Path.GetFileName(d) is not ("bin" or "obj")))
+        {
+            CopyTree(folder, Path.Combine(to, Path.GetFileName(folder)));
+        }
+    }
+
+    private static async Task RunAsync(string fileName, string[] arguments, string workingDirectory, TimeSpan timeout, params (string Name, string Value)[] environment)
+    {
+        var (process, output) = Start(fileName, arguments, workingDirectory, environment);
         using var _ = process;
         using var cancellation = new CancellationTokenSource(timeout);
         await process.WaitForExitAsync(cancellation.Token);
