@@ -55,17 +55,7 @@ public sealed class DatasetHost : IAsyncLifetime
         DatasetId = dataset!["id"]!.GetValue<Guid>();
         Version = await PreprocessAsync(DatasetId);
 
-        Browser = await Puppeteer.LaunchAsync(new LaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            UserDataDir = profile,
-            Args =
-            [
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync",
-            ],
-        });
+        Browser = await Chromium.LaunchAsync(profile);
     }
 
     /// <summary>Plans, decodes and merges a version as a run's preprocessing steps do, without a run, and stores it.</summary>

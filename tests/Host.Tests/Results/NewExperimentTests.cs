@@ -41,13 +41,7 @@ public sealed class NewExperimentTests(NewExperimentTests.BrowserHost host) : IC
                 .GenerateAsync(new SyntheticDatasetSpec(Classes: 3, TrainPerClass: 16, ValidationPerClass: 4, ImageSize: 80, Seed: 5), source, CancellationToken.None);
             var (_, dataset) = await Client.PostAsync("/api/datasets", $$"""{ "name": "tiny shapes", "sourcePath": "{{source}}" }""");
             DatasetId = dataset!["id"]!.GetValue<string>();
-            Browser = await Puppeteer.LaunchAsync(new LaunchOptions
-            {
-                ExecutablePath = "/usr/bin/chromium",
-                Headless = true,
-                UserDataDir = profile,
-                Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-            });
+            Browser = await Chromium.LaunchAsync(profile);
         }
 
         public async Task<IPage> OpenAsync(string path)

@@ -290,13 +290,7 @@ public sealed class RetrievalTests(RetrievalTests.TrainedHost host) : IClassFixt
     public async Task The_grid_page_shows_each_validation_image_with_its_nearest_training_images_in_chromium()
     {
         var profile = Path.Combine(Path.GetTempPath(), "alexnet-chromium-" + Guid.NewGuid().ToString("N"));
-        var browser = await Puppeteer.LaunchAsync(new LaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            UserDataDir = profile,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        var browser = await Chromium.LaunchAsync(profile);
         try
         {
             await using var page = await browser.NewPageAsync();

@@ -13,7 +13,6 @@ namespace AlexNet.Experiments.Host.Tests.Results;
 /// <summary>The results pages in Debian's chromium, driven by PuppeteerSharp against the host on real Kestrel; no browser is downloaded.</summary>
 public sealed class WebAppTests : IAsyncLifetime
 {
-    private const string Chromium = "/usr/bin/chromium";
 
     private readonly HostFactory factory = new(settings: new Dictionary<string, string> { ["urls"] = "http://127.0.0.1:0" });
     private readonly string profile = Path.Combine(Path.GetTempPath(), "alexnet-chromium-" + Guid.NewGuid().ToString("N"));
@@ -29,17 +28,7 @@ public sealed class WebAppTests : IAsyncLifetime
         factory.StartServer();
         site = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         runs = await FinishedRuns.SeedAsync(factory.Services);
-        browser = await Puppeteer.LaunchAsync(new LaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            UserDataDir = profile,
-            Args =
-            [
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync",
-            ],
-        });
+        browser = await Chromium.LaunchAsync(profile);
     }
 
     public async Task DisposeAsync()
