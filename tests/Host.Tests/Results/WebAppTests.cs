@@ -13,7 +13,6 @@ namespace AlexNet.Experiments.Host.Tests.Results;
 /// <summary>The results pages in Debian's chromium, driven by PuppeteerSharp against the host on real Kestrel; no browser is downloaded.</summary>
 public sealed class WebAppTests : IAsyncLifetime
 {
-
     private readonly HostFactory factory = new(settings: new Dictionary<string, string> { ["urls"] = "http://127.0.0.1:0" });
     private readonly string profile = Path.Combine(Path.GetTempPath(), "alexnet-chromium-" + Guid.NewGuid().ToString("N"));
     private FinishedRuns runs = null!;
