@@ -41,6 +41,9 @@ public sealed record AlexNetSettings
     /// <summary>Absolute (a relative setting resolves against the data folder); null: the data folder.</summary>
     public string? ArtifactDirectory { get; init; }
 
+    /// <summary>Where the oneDNN probe's verdicts are kept; absolute (relative resolves against the data folder); null: the data folder.</summary>
+    public string? OneDnnVerdictDirectory { get; init; }
+
     /// <summary>As given; relative roots resolve against the data folder where they are used.</summary>
     public IReadOnlyList<string> DatasetRoots { get; init; } = [DefaultDatasetRoot];
 
@@ -82,6 +85,7 @@ public sealed record AlexNetSettings
             Storage = read.OneOf(nameof(Storage), StorageBackend.Sqlite),
             PostgreSqlConnectionString = configuration.GetConnectionString(ConnectionStringName),
             ArtifactDirectory = read.Folder(nameof(ArtifactDirectory), dataDirectory),
+            OneDnnVerdictDirectory = read.Folder(nameof(OneDnnVerdictDirectory), dataDirectory),
             DatasetRoots = read.List(nameof(DatasetRoots), Path.PathSeparator) ?? [DefaultDatasetRoot],
             Workers = read.WholeNumber(nameof(Workers), 1, minimum: 1, maximum: MaxWorkers),
             Queues = read.SomeOf(nameof(Queues), ',', WorkQueues.All) ?? WorkQueues.All,
@@ -118,7 +122,7 @@ public sealed record AlexNetSettings
         builder.Append($"DataDirectory = {DataDirectory}, Role = {Role}, Storage = {Storage}, ArtifactDirectory = {ArtifactDirectory}, ");
         builder.Append($"DatasetRoots = [{string.Join(", ", DatasetRoots)}], Workers = {Workers}, Queues = [{string.Join(", ", Queues)}], ");
         builder.Append($"TrainingStepMinutes = {TrainingStepMinutes}, ImagesPerShard = {ImagesPerShard}, CheckpointRetention = {CheckpointRetention}, ");
-        builder.Append($"StepMetricsBatches = {StepMetricsBatches}, ");
+        builder.Append($"StepMetricsBatches = {StepMetricsBatches}, OneDnnVerdictDirectory = {OneDnnVerdictDirectory}, ");
         builder.Append($"ApiKey = {(ApiKey is null ? "none" : "set")}, PostgreSqlConnectionString = {(PostgreSqlConnectionString is null ? "none" : "set")}, ");
         builder.Append($"MemoryBudgetBytes = {MemoryBudgetBytes}, DiskBudgetBytes = {DiskBudgetBytes}");
         return true;

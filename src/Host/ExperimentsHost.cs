@@ -5,6 +5,7 @@ using AlexNet.Experiments.Application.Runs;
 using AlexNet.Experiments.Domain.Experiments;
 using AlexNet.Experiments.Domain.Jobs;
 using AlexNet.Experiments.Host.Api;
+using AlexNet.Experiments.Host.Cli;
 using AlexNet.Experiments.Host.Jobs;
 using AlexNet.Experiments.Infrastructure.Storage;
 using AlexNet.Experiments.Infrastructure.Storage.Datasets;
@@ -39,7 +40,7 @@ public static class ExperimentsHost
 
         // Process-wide native settings, before the first libtorch call of every verb and role: nothing calls libtorch before
         // the host is built, and the Torch backend cannot be registered without them.
-        var torchRuntime = TorchRuntime.Start();
+        var torchRuntime = TorchRuntime.Start(OneDnnProbeCommand.Guard(settings.OneDnnVerdictDirectory ?? settings.DataDirectory));
 
         Directory.CreateDirectory(settings.DataDirectory);
         Directory.CreateDirectory(topology.Storage.ArtifactDirectory);
@@ -118,6 +119,7 @@ public static class ExperimentsHost
         app.MapExportEndpoints();
         app.MapRetrievalEndpoints();
         app.MapStudyEndpoints();
+        app.MapRuntimeEndpoints();
         app.MapRazorPages();
         return app;
     }

@@ -10,6 +10,7 @@ return await CommandLineApp.InvokeAsync(
     StudyCommand.Create(),
     BenchmarkCommand.Create(),
     SoakCommand.Create(),
+    OneDnnProbeCommand.Create(),
     CommandLineApp.Verb("loadtest", "20 clients for 30 s against an in-process host on loopback; checks nothing was lost (docs/RELIABILITY.md)", LoadTestCommand.RunAsync));
 
 public partial class Program;

@@ -1,3 +1,4 @@
+using AlexNet.Experiments.Infrastructure.Torch.OneDnn;
 using AlexNet.Experiments.Infrastructure.Torch.Threading;
 using TorchSharp;
 
@@ -16,18 +17,19 @@ public static class TorchRuntime
     private static TorchRuntimeSetup? started;
 
     /// <summary>Makes the settings on the first call, then loads libtorch; every call returns what the first chose.</summary>
-    public static TorchRuntimeSetup Start()
+    /// <param name="oneDnn">Where the first call probes oneDNN (or finds the verdict of an earlier probe); later calls ignore it.</param>
+    public static TorchRuntimeSetup Start(OneDnnGuard oneDnn)
     {
         lock (Gate)
         {
-            return started ??= StartOnce();
+            return started ??= StartOnce(oneDnn);
         }
     }
 
-    private static TorchRuntimeSetup StartOnce()
+    private static TorchRuntimeSetup StartOnce(OneDnnGuard guard)
     {
         // The order matters: the environment and the allocator first, then the first libtorch call.
-        var oneDnn = OneDnnInstructionSet.Apply();
+        var oneDnn = OneDnnInstructionSet.Apply(guard);
         var heap = NativeHeap.KeepFreedMemory();
         return new TorchRuntimeSetup(torch.__version__, torch.get_num_threads(), TorchWorkers.MaxThreads, oneDnn, heap);
     }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
+using AlexNet.Experiments.Tests.Shared;
 
 namespace AlexNet.Experiments.Host.Tests;
 
@@ -57,6 +58,8 @@ internal sealed class HostProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        // One probe verdict for every child of the test run, unless a test chooses: each child's data folder is fresh.
+        start.Environment["AlexNet__OneDnnVerdictDirectory"] = TestTorchRuntime.VerdictFolder;
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[name] = value;

@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
-using AlexNet.Experiments.Infrastructure.Torch;
+using AlexNet.Experiments.Tests.Shared;
 
 namespace AlexNet.Experiments.Host.Tests;
 
@@ -9,5 +9,5 @@ internal static class StartTorchRuntime
 {
     [ModuleInitializer]
     [SuppressMessage("Usage", "CA2255", Justification = "The test assembly's start-up: it must precede every test's first libtorch call.")]
-    internal static void Start() => TorchRuntime.Start();
+    internal static void Start() => TestTorchRuntime.Start();
 }

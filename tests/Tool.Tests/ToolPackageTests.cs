@@ -69,7 +69,11 @@ public sealed class ToolPackageTests : IDisposable
             File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
         }
 
-        CopyTree(Path.Combine(from, "src"), Path.Combine(to, "src"));
+        // The build embeds python/alexnet.py, the network the PyTorch comparison runs.
+        foreach (string tree in new[] { "src", "python" })
+        {
+            CopyTree(Path.Combine(from, tree), Path.Combine(to, tree));
+        }
     }
 
     private static void CopyTree(string from, string to)

@@ -27,17 +27,32 @@ public static class BenchmarkCommand
         {
             Description = "Only the fashion-mnist preset's training on generated 28x28 images: the whole batch at once, batch slices, and slices with fused max pooling",
         };
+        var againstPyTorch = new Option<bool>("--against-pytorch")
+        {
+            Description = "Only the full-size two-tower AlexNet against the same network in Debian's PyTorch (/usr/bin/python3, python3-torch), a step each in alternation: training with and without LRN (batch 32), evaluation (batch 128)",
+        };
+        var rounds = new Option<int>("--rounds")
+        {
+            HelpName = "n",
+            Description = "With --against-pytorch: rounds of 3 steps of each kind each way; the spread is over rounds",
+            DefaultValueFactory = _ => 5,
+        }.AtLeast(1);
         var dataDirectory = ConfigurationArguments.DataDirectory();
         var command = new Command("benchmark", "Data-pipeline and compute figures, measured side by side (see docs/PERFORMANCE.md).")
         {
-            images, retrievalOnly, trainingOnly, dataDirectory,
+            images, retrievalOnly, trainingOnly, againstPyTorch, rounds, dataDirectory,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             // Before the benchmarks' first libtorch call; the figures depend on what it chose.
-            var runtime = TorchRuntime.Start();
+            var runtime = TorchRuntime.Start(OneDnnProbeCommand.Guard(Path.GetFullPath(parseResult.GetValue(dataDirectory) ?? "data")));
             Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
             Console.WriteLine($"Torch runtime: {runtime}");
+            if (parseResult.GetValue(againstPyTorch))
+            {
+                return PrintAgainstPyTorch(parseResult.GetValue(rounds), runtime.OneDnn.MaxIsa, cancellationToken);
+            }
+
             if (parseResult.GetValue(retrievalOnly))
             {
                 PrintRetrieval(cancellationToken);
@@ -53,6 +68,29 @@ public static class BenchmarkCommand
             return await RunAsync(parseResult.GetValue(images), parseResult.GetValue(dataDirectory) ?? "data", cancellationToken);
         });
         return command;
+    }
+
+    /// <summary>Our step time as a multiple of PyTorch's, for each kind of step, with its range over rounds.</summary>
+    private static int PrintAgainstPyTorch(int rounds, string? oneDnnCap, CancellationToken ct)
+    {
+        if (PyTorchComparison.Unavailable() is { } reason)
+        {
+            Console.Error.WriteLine($"benchmark --against-pytorch needs Debian's PyTorch: {reason}");
+            return CommandLineApp.UsageError;
+        }
+
+        var c = PyTorchComparison.Run(rounds, stepsPerRound: 3, oneDnnCap, ct);
+        Console.WriteLine(FormattableString.Invariant(
+            $"Against PyTorch {c.PyTorchVersion} ({PyTorchComparison.Python}): full-size two-tower AlexNet, {c.Parameters:N0} parameters in both, {c.Threads} threads each, ") +
+            FormattableString.Invariant($"one step each in alternation, {c.Rounds} rounds of {c.StepsPerRound}; our time as a multiple of PyTorch's (below 1: faster):"));
+        foreach (var step in c.Steps)
+        {
+            Console.WriteLine(FormattableString.Invariant(
+                $"  {step.Step + ":",-27} ours {step.OursSeconds * 1000,5:F0} ms, PyTorch {step.PyTorchSeconds * 1000,5:F0} ms: {step.Ratio:F2}x ") +
+                FormattableString.Invariant($"(rounds {step.RoundRatios.Min():F2}-{step.RoundRatios.Max():F2})"));
+        }
+
+        return 0;
     }
 
     /// <summary>The search of GET /api/runs/{id}/neighbours, warm, against the 0.5 s target of issue 9.5.</summary>

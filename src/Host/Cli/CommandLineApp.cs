@@ -30,7 +30,7 @@ public static class CommandLineApp
             .ToList();
         if (parseResult.CommandResult.Command == root && parseResult.Action is ParseErrorAction)
         {
-            await Console.Error.WriteLineAsync($"Unknown command '{args[0]}'; the commands are {string.Join(", ", verbs.Select(v => v.Name))}. See --help.");
+            await Console.Error.WriteLineAsync($"Unknown command '{args[0]}'; the commands are {string.Join(", ", verbs.Where(v => !v.Hidden).Select(v => v.Name))}. See --help.");
             return UsageError;
         }
 

@@ -24,6 +24,9 @@ internal static class IntraOpThreads
     /// </summary>
     public static AloneScope Alone() => new(Set(1));
 
+    /// <summary>Until disposed, libtorch computes this thread's operations on <paramref name="threads"/> threads.</summary>
+    public static AloneScope Use(int threads) => new(Set(threads));
+
     /// <summary>Sets the calling thread's count; returns the one it replaces.</summary>
     private static unsafe (int OpenMp, int Mkl) Set(int threads)
     {

@@ -6,6 +6,7 @@ using AlexNet.Experiments.Domain.Storage;
 using AlexNet.Experiments.Domain.Training;
 using AlexNet.Experiments.Infrastructure.Storage;
 using AlexNet.Experiments.Infrastructure.Torch;
+using AlexNet.Experiments.Tests.Shared;
 using Mediator;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -35,7 +36,7 @@ public sealed class RealStore : IAsyncDisposable
         var dataDirectory = Path.Combine(Path.GetTempPath(), "alexnet-run-state", Guid.NewGuid().ToString("N"));
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddApplication().AddDatasetFormats().AddTorchBackend(TorchRuntime.Start()).AddSqliteStorage(dataDirectory);
+        services.AddApplication().AddDatasetFormats().AddTorchBackend(TestTorchRuntime.Start()).AddSqliteStorage(dataDirectory);
         services.AddSingleton(scheduler);
         services.AddSingleton<BarrierWork>();
         services.RemoveAll<IDatasetPreprocessor>();

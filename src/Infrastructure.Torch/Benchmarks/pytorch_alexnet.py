@@ -1,0 +1,50 @@
+# Our network in PyTorch, built by python/alexnet.py (the module that loads exported runs) from the same hyperparameters,
+# stepped on command for `benchmark --against-pytorch`.
+# argv: threads, training batch, evaluation batch, a JSON file {"train": hyperparameters, "train-nolrn": hyperparameters}.
+# Reads one command per line ("train", "train-nolrn", "eval"), runs one step and prints its seconds.
+import json
+import sys
+import time
+
+import torch
+from torch import nn
+
+from alexnet import AlexNet
+
+torch.set_num_threads(int(sys.argv[1]))
+torch.manual_seed(1)
+train_batch, eval_batch = int(sys.argv[2]), int(sys.argv[3])
+with open(sys.argv[4]) as file:
+    networks = json.load(file)
+
+models = {kind: AlexNet.from_hyperparameters(hyperparameters, 1000) for kind, hyperparameters in networks.items()}
+optimizers = {kind: torch.optim.SGD(model.parameters(), lr=1e-4, momentum=0.9, weight_decay=5e-4) for kind, model in models.items()}
+size = networks["train"]["model"]["inputSize"]
+images, labels = torch.randn(train_batch, 3, size, size), torch.randint(0, 1000, (train_batch,))
+eval_images = torch.randn(eval_batch, 3, size, size)
+
+
+def train(kind):
+    model, sgd = models[kind], optimizers[kind]
+    model.train()
+    sgd.zero_grad()
+    nn.functional.cross_entropy(model(images), labels).backward()
+    sgd.step()
+
+
+def evaluate():
+    model = models["train"]
+    model.eval()
+    with torch.no_grad():
+        model(eval_images)
+
+
+print("ready", torch.__version__, sum(p.numel() for p in models["train"].parameters()), flush=True)
+for line in sys.stdin:
+    command = line.strip()
+    start = time.perf_counter()
+    if command == "eval":
+        evaluate()
+    else:
+        train(command)
+    print(f"{time.perf_counter() - start:.6f}", flush=True)
