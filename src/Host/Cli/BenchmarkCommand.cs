@@ -155,6 +155,7 @@ public static class BenchmarkCommand
         Console.WriteLine($"  libtorch {lrn.LibTorchLrnMilliseconds:F0} ms, fused {lrn.FusedLrnMilliseconds:F1} ms, ReLU {lrn.ReluMilliseconds:F1} ms: fused is {lrn.LrnSpeedUp:F1}x faster");
         Console.WriteLine($"Full-size training step, batch {lrn.BatchSize}: libtorch LRN {lrn.LibTorchStepMilliseconds:F0} ms, fused LRN {lrn.FusedStepMilliseconds:F0} ms, " +
             $"no LRN {lrn.NoLrnStepMilliseconds:F0} ms: {lrn.StepSpeedUp:F2}x faster (at most {lrn.StepSpeedUpCeiling:F2}x if LRN cost nothing)");
+        Console.WriteLine($"  the same step with contiguous activations {lrn.ContiguousStepMilliseconds:F0} ms: channels last is {lrn.ChannelsLastSpeedUp:F2}x faster");
         await PrintTrainingAsync(work, ct);
         PrintRetrieval(ct);
         return 0;

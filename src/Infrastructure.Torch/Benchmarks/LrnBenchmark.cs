@@ -7,9 +7,10 @@ using static TorchSharp.torch;
 namespace AlexNet.Experiments.Infrastructure.Torch.Benchmarks;
 
 /// <summary>Median milliseconds of forward + backward, for the conv1-sized LRN layer and for a whole AlexNet training step.</summary>
-/// <param name="LayerShape">The activation the layer timings use (N x C x H x W).</param>
+/// <param name="LayerShape">The activation the layer timings use (N x C x H x W, channels last as in the model).</param>
 /// <param name="ReluMilliseconds">ReLU forward + backward on the same activation: the cost of one memory-bound pass pair.</param>
 /// <param name="NoLrnStepMilliseconds">The same step with LRN switched off: the floor, so LibTorch / NoLrn bounds any LRN's speed-up of the step.</param>
+/// <param name="ContiguousStepMilliseconds">The step with the fused LRN and contiguous (N x C x H x W) activations instead of channels last.</param>
 public sealed record LrnBenchmarkResult(
     IReadOnlyList<long> LayerShape,
     int BatchSize,
@@ -20,7 +21,8 @@ public sealed record LrnBenchmarkResult(
     double ReluMilliseconds,
     double LibTorchStepMilliseconds,
     double FusedStepMilliseconds,
-    double NoLrnStepMilliseconds)
+    double NoLrnStepMilliseconds,
+    double ContiguousStepMilliseconds)
 {
     public double LrnSpeedUp => LibTorchLrnMilliseconds / FusedLrnMilliseconds;
 
@@ -28,11 +30,14 @@ public sealed record LrnBenchmarkResult(
 
     /// <summary>What StepSpeedUp would be if LRN cost nothing.</summary>
     public double StepSpeedUpCeiling => LibTorchStepMilliseconds / NoLrnStepMilliseconds;
+
+    public double ChannelsLastSpeedUp => ContiguousStepMilliseconds / FusedStepMilliseconds;
 }
 
 /// <summary>
 /// libtorch's LRN against <see cref="FusedLrn"/> in one process: the layer alone on conv1's activation (with a ReLU as the
-/// memory-bound yardstick), and a full-size training step (227 input, 1000 classes, SGD) with each and without LRN.
+/// memory-bound yardstick), and a full-size training step (227 input, 1000 classes, SGD) with each and without LRN, and
+/// with the fused LRN on contiguous activations.
 /// The variants alternate within every repetition so drift in machine load hits all; libtorch's default thread count is kept.
 /// </summary>
 public sealed class LrnBenchmark
@@ -46,7 +51,7 @@ public sealed class LrnBenchmark
         var layer = MeasureLayer(repetitions, cancellationToken);
         var step = MeasureTrainingStep(batchSize, repetitions, cancellationToken);
         return new LrnBenchmarkResult(
-            [.. Conv1Activation], batchSize, repetitions, get_num_threads(), layer.LibTorch, layer.Fused, layer.Relu, step.LibTorch, step.Fused, step.NoLrn);
+            [.. Conv1Activation], batchSize, repetitions, get_num_threads(), layer.LibTorch, layer.Fused, layer.Relu, step.LibTorch, step.Fused, step.NoLrn, step.Contiguous);
     }
 
     private static (double LibTorch, double Fused, double Relu) MeasureLayer(int repetitions, CancellationToken cancellationToken)
@@ -56,8 +61,8 @@ public sealed class LrnBenchmark
         using var libTorch = new Lrn(settings, groups: 2, KernelImplementation.LibTorch);
         using var fused = new Lrn(settings, groups: 2, KernelImplementation.Fused);
         using var generator = new Generator(1);
-        using var input = randn(Conv1Activation, generator: generator).relu_().requires_grad_();
-        using var gradient = randn(Conv1Activation, generator: generator);
+        using var input = AlexNetModel.Arrange(randn(Conv1Activation, generator: generator).relu_(), ActivationLayout.ChannelsLast).requires_grad_();
+        using var gradient = AlexNetModel.Arrange(randn(Conv1Activation, generator: generator), ActivationLayout.ChannelsLast);
 
         void Pass(Func<Tensor, Tensor> layer)
         {
@@ -75,7 +80,7 @@ public sealed class LrnBenchmark
         return (times[0], times[1], times[2]);
     }
 
-    private static (double LibTorch, double Fused, double NoLrn) MeasureTrainingStep(int batchSize, int repetitions, CancellationToken cancellationToken)
+    private static (double LibTorch, double Fused, double NoLrn, double Contiguous) MeasureTrainingStep(int batchSize, int repetitions, CancellationToken cancellationToken)
     {
         var model = new ModelHyperparameters();
         using var net = AlexNetModel.Create(model, classCount: 1000, seed: 1);
@@ -110,8 +115,15 @@ public sealed class LrnBenchmark
                 KernelSwitch.Use<Lrn>(net, KernelImplementation.Fused);
                 Step(net, optimizer);
             },
-            () => Step(plain, plainOptimizer));
-        return (times[0], times[1], times[2]);
+            () => Step(plain, plainOptimizer),
+            () =>
+            {
+                KernelSwitch.Use<Lrn>(net, KernelImplementation.Fused);
+                net.Layout = ActivationLayout.Contiguous;
+                Step(net, optimizer);
+                net.Layout = ActivationLayout.ChannelsLast;
+            });
+        return (times[0], times[1], times[2], times[3]);
     }
 
     /// <summary>One warm-up round, then <paramref name="repetitions"/> rounds each running every variant once; the medians.</summary>

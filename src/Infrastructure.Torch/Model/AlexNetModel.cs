@@ -34,6 +34,9 @@ public sealed class AlexNetModel : nn.Module<Tensor, Tensor>
 
     public int ClassCount { get; }
 
+    /// <summary>How activations are laid out in memory on the CPU; settable so a built network can be compared both ways.</summary>
+    public ActivationLayout Layout { get; set; } = ActivationLayout.ChannelsLast;
+
     /// <summary>Where inputs should be placed (tower A's device); logits and features are returned there too.</summary>
     public Device InputDevice => towers[0].Device;
 
@@ -205,12 +208,19 @@ public sealed class AlexNetModel : nn.Module<Tensor, Tensor>
     {
         LayerObserver? For(int tower) => observe is null ? null : (layer, output, parameters) => observe(tower, layer, output, parameters);
 
-        var parts = towers.Select((t, i) => t.Stage1(input.to(t.Device), For(i))).ToArray();
+        var parts = towers.Select((t, i) => t.Stage1(Arrange(input.to(t.Device), Layout), For(i))).ToArray();
         parts = towers.Select((t, i) => t.Stage2(Join(parts, t.Device), For(i))).ToArray();
         parts = ApplyDropout(towers.Select((t, i) => t.Hidden6(Join(parts, t.Device), For(i))).ToArray(), noise?.Hidden6);
         parts = towers.Select((t, i) => t.Hidden7(Join(parts, t.Device), For(i))).ToArray();
         return Join(parts, InputDevice);
     }
+
+    /// <summary>
+    /// Images in <paramref name="layout"/> on the CPU. libtorch's convolutions hand a channels-last input's layout on to their
+    /// output, so it carries through every layer (the fused LRN and max pooling have channels-last kernels) up to fc6.
+    /// </summary>
+    internal static Tensor Arrange(Tensor images, ActivationLayout layout) =>
+        layout == ActivationLayout.ChannelsLast && images.device_type == DeviceType.CPU ? ChannelsLast.Of(images) : images;
 
     /// <summary>
     /// output = input * noise. One noise row spans every tower's units in canonical order, so a seed drops the same units

@@ -10,7 +10,9 @@ namespace AlexNet.Experiments.Infrastructure.Torch.Model;
 /// tensor's memory with a hand-written backward. libtorch composes LRN from pow, avg_pool3d and friends, which on the
 /// CPU costs about ten ReLUs forward and backward; this does one memory-bound pass each way.
 /// </summary>
-/// <remarks>Only for contiguous float32 CPU tensors (<see cref="Supports"/>); the backward is not itself differentiable.</remarks>
+/// <remarks>
+/// Only for float32 CPU tensors, contiguous or channels last (<see cref="Supports"/>); the backward is not itself differentiable.
+/// </remarks>
 public static class FusedLrn
 {
     /// <summary>Whether <see cref="Apply"/> can take <paramref name="input"/> split into <paramref name="groups"/> channel groups.</summary>
@@ -23,7 +25,7 @@ public static class FusedLrn
             && (input.dim() == 4 || (input.dim() == 3 && groups == 1))
             && input.shape[1] % groups == 0
             && input.numel() * sizeof(float) <= int.MaxValue
-            && input.is_contiguous();
+            && (input.is_contiguous() || ChannelsLast.Is(input));
     }
 
     /// <summary>Normalises each of <paramref name="groups"/> channel groups over windows of <paramref name="size"/> channels.</summary>
@@ -35,7 +37,7 @@ public static class FusedLrn
         if (!Supports(input, groups))
         {
             throw new ArgumentException(
-                $"The fused LRN takes contiguous float32 CPU tensors of 3 or 4 dimensions whose channels split into {groups} groups; " +
+                $"The fused LRN takes contiguous or channels-last float32 CPU tensors of 3 or 4 dimensions whose channels split into {groups} groups; " +
                 $"got {input.dtype} on {input.device} with shape [{string.Join(", ", input.shape)}].",
                 nameof(input));
         }
@@ -89,7 +91,8 @@ internal sealed class FusedLrnFunction : autograd.SingleTensorFunction<FusedLrnF
         {
             var saved = ctx.get_saved_variables();
             var input = saved[0];
-            var gradient = grad_output.to(ScalarType.Float32).contiguous();
+            var gradient = grad_output.to(ScalarType.Float32);
+            gradient = input.is_contiguous() ? gradient.contiguous() : ChannelsLast.Of(gradient);
             gradInput = Backward(input, gradient, window).MoveToOuterDisposeScope();
         }
 
@@ -100,6 +103,16 @@ internal sealed class FusedLrnFunction : autograd.SingleTensorFunction<FusedLrnF
 
     internal static unsafe Tensor Forward(Tensor input, LrnWindow window)
     {
+        if (!input.is_contiguous())
+        {
+            var (result, memory) = ChannelsLast.Empty(input.shape[0], input.shape[1], input.shape[2], input.shape[3]);
+            using var inputMemory = ChannelsLast.Memory(input);
+            ChannelsLastLrnKernels.Forward(
+                FusedLrn.Pointer(inputMemory), FusedLrn.Pointer(memory), Positions(input), (int)input.shape[1], window);
+            memory.Dispose();
+            return result;
+        }
+
         var output = empty(input.shape, ScalarType.Float32, input.device);
         if (input.numel() > 0)
         {
@@ -112,6 +125,17 @@ internal sealed class FusedLrnFunction : autograd.SingleTensorFunction<FusedLrnF
 
     private static unsafe Tensor Backward(Tensor input, Tensor gradOutput, LrnWindow window)
     {
+        if (!input.is_contiguous())
+        {
+            var (result, memory) = ChannelsLast.Empty(input.shape[0], input.shape[1], input.shape[2], input.shape[3]);
+            using var inputMemory = ChannelsLast.Memory(input);
+            using var gradientMemory = ChannelsLast.Memory(gradOutput);
+            ChannelsLastLrnKernels.Backward(
+                FusedLrn.Pointer(inputMemory), FusedLrn.Pointer(gradientMemory), FusedLrn.Pointer(memory), Positions(input), (int)input.shape[1], window);
+            memory.Dispose();
+            return result;
+        }
+
         var gradInput = empty(input.shape, ScalarType.Float32, input.device);
         if (input.numel() > 0)
         {
@@ -122,6 +146,8 @@ internal sealed class FusedLrnFunction : autograd.SingleTensorFunction<FusedLrnF
 
         return gradInput;
     }
+
+    private static long Positions(Tensor input) => input.shape[0] * input.shape[2] * input.shape[3];
 
     private static (long Samples, long Channels, long Plane) Layout(Tensor input)
     {

@@ -254,7 +254,7 @@ internal static unsafe class FusedLrnKernels
 
     /// <summary>s^-beta, and s^(-beta-1) for the backward.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (Vector256<float> Power, Vector256<float> PowerOverS) InversePowers(Vector256<float> s, float beta, bool threeQuarters)
+    internal static (Vector256<float> Power, Vector256<float> PowerOverS) InversePowers(Vector256<float> s, float beta, bool threeQuarters)
     {
         if (threeQuarters)
         {
@@ -269,7 +269,7 @@ internal static unsafe class FusedLrnKernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (float Power, float PowerOverS) InversePowers(float s, float beta, bool threeQuarters)
+    internal static (float Power, float PowerOverS) InversePowers(float s, float beta, bool threeQuarters)
     {
         if (threeQuarters)
         {

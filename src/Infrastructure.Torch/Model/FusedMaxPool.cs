@@ -11,13 +11,14 @@ namespace AlexNet.Experiments.Infrastructure.Torch.Model;
 /// tied window takes the gradient, but vectorised across each output row. libtorch's CPU kernel compares one element at
 /// a time, and on ReLU maps its unpredictable branch made the first pooling layer cost more than the convolution before it.
 /// </summary>
-/// <remarks>Only for contiguous float32 CPU tensors of N x C x H x W (<see cref="Supports"/>).</remarks>
+/// <remarks>Only for float32 CPU tensors of N x C x H x W, contiguous or channels last (<see cref="Supports"/>).</remarks>
 public static class FusedMaxPool
 {
     public static bool Supports(Tensor input, int kernel, int stride)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return input.device_type == DeviceType.CPU && input.dtype == ScalarType.Float32 && input.dim() == 4 && input.is_contiguous()
+        return input.device_type == DeviceType.CPU && input.dtype == ScalarType.Float32 && input.dim() == 4
+            && (input.is_contiguous() || ChannelsLast.Is(input))
             && kernel >= 1 && stride >= 1 && input.shape[2] >= kernel && input.shape[3] >= kernel && input.numel() <= int.MaxValue;
     }
 
@@ -26,7 +27,7 @@ public static class FusedMaxPool
         if (!Supports(input, kernel, stride))
         {
             throw new ArgumentException(
-                $"The fused max pool takes contiguous float32 CPU tensors of N x C x H x W with H and W at least the kernel ({kernel}); " +
+                $"The fused max pool takes contiguous or channels-last float32 CPU tensors of N x C x H x W with H and W at least the kernel ({kernel}); " +
                 $"got {input.dtype} on {input.device} with shape [{string.Join(", ", input.shape)}].",
                 nameof(input));
         }
@@ -34,8 +35,9 @@ public static class FusedMaxPool
         var window = new PoolWindow(kernel, stride);
         if (!input.requires_grad || !is_grad_enabled())
         {
-            using var indices = empty(FusedMaxPoolFunction.OutputShape(input, window), ScalarType.Int32);
-            return FusedMaxPoolFunction.Forward(input, window, indices);
+            var (output, indices) = FusedMaxPoolFunction.Forward(input, window);
+            indices.Dispose();
+            return output;
         }
 
         using var scope = NewDisposeScope();
@@ -48,7 +50,7 @@ internal readonly record struct PoolWindow(int Kernel, int Stride);
 /// <summary>The autograd node: saves the flat in-plane index of each output's maximum, as libtorch's indices.</summary>
 internal sealed class FusedMaxPoolFunction : autograd.SingleTensorFunction<FusedMaxPoolFunction>
 {
-    private const string WindowKey = "window", InputShapeKey = "inputShape";
+    private const string WindowKey = "window", InputShapeKey = "inputShape", ChannelsLastKey = "channelsLast";
 
     public override string Name => "FusedMaxPoolBackward";
 
@@ -56,11 +58,11 @@ internal sealed class FusedMaxPoolFunction : autograd.SingleTensorFunction<Fused
     {
         var input = (Tensor)vars[0];
         var window = (PoolWindow)vars[1];
-        var indices = empty(OutputShape(input, window), ScalarType.Int32);
-        var output = Forward(input, window, indices);
+        var (output, indices) = Forward(input, window);
         ctx.save_for_backward([indices]);
         ctx.save_data(WindowKey, window);
         ctx.save_data(InputShapeKey, input.shape);
+        ctx.save_data(ChannelsLastKey, !input.is_contiguous());
         ctx.set_materialize_grads(false);
         return output;
     }
@@ -77,8 +79,10 @@ internal sealed class FusedMaxPoolFunction : autograd.SingleTensorFunction<Fused
         using (var scope = NewDisposeScope())
         {
             var indices = ctx.get_saved_variables()[0];
-            var gradient = grad_output.to(ScalarType.Float32).contiguous();
-            gradInput = Backward(inputShape, indices, gradient).MoveToOuterDisposeScope();
+            var gradient = grad_output.to(ScalarType.Float32);
+            gradInput = ((bool)ctx.get_data(ChannelsLastKey)
+                ? ChannelsLastBackward(inputShape, indices, ChannelsLast.Of(gradient))
+                : Backward(inputShape, indices, gradient.contiguous())).MoveToOuterDisposeScope();
         }
 
         grad_output.Dispose();
@@ -91,9 +95,36 @@ internal sealed class FusedMaxPoolFunction : autograd.SingleTensorFunction<Fused
         return [shape[0], shape[1], ((shape[2] - window.Kernel) / window.Stride) + 1, ((shape[3] - window.Kernel) / window.Stride) + 1];
     }
 
-    internal static unsafe Tensor Forward(Tensor input, PoolWindow window, Tensor indices)
+    /// <summary>The pooled output in the input's layout, and the indices (N x C x OH x OW, or N x OH x OW x C for a channels-last input).</summary>
+    internal static (Tensor Output, Tensor Indices) Forward(Tensor input, PoolWindow window) =>
+        input.is_contiguous() ? ContiguousForward(input, window) : ChannelsLastForward(input, window);
+
+    private static unsafe (Tensor Output, Tensor Indices) ChannelsLastForward(Tensor input, PoolWindow window)
     {
         long[] outShape = OutputShape(input, window);
+        var geometry = new PoolGeometry(outShape[0], (int)outShape[1], (int)input.shape[2], (int)input.shape[3], (int)outShape[2], (int)outShape[3]);
+        var (output, memory) = ChannelsLast.Empty(outShape[0], outShape[1], outShape[2], outShape[3]);
+        var indices = empty([outShape[0], outShape[2], outShape[3], outShape[1]], ScalarType.Int32);
+        using var inputMemory = ChannelsLast.Memory(input);
+        ChannelsLastMaxPoolKernels.Forward(FusedLrn.Pointer(inputMemory), FusedLrn.Pointer(memory), (int*)FusedLrn.Pointer(indices), geometry, window);
+        memory.Dispose();
+        return (output, indices);
+    }
+
+    private static unsafe Tensor ChannelsLastBackward(long[] inputShape, Tensor indices, Tensor gradOutput)
+    {
+        long[] outShape = [.. gradOutput.shape];
+        var geometry = new PoolGeometry(inputShape[0], (int)inputShape[1], (int)inputShape[2], (int)inputShape[3], (int)outShape[2], (int)outShape[3]);
+        using var memory = zeros([inputShape[0], inputShape[2], inputShape[3], inputShape[1]], ScalarType.Float32);
+        using var gradientMemory = ChannelsLast.Memory(gradOutput);
+        ChannelsLastMaxPoolKernels.Backward((int*)FusedLrn.Pointer(indices), FusedLrn.Pointer(gradientMemory), FusedLrn.Pointer(memory), geometry);
+        return memory.permute(0, 3, 1, 2);
+    }
+
+    private static unsafe (Tensor Output, Tensor Indices) ContiguousForward(Tensor input, PoolWindow window)
+    {
+        long[] outShape = OutputShape(input, window);
+        var indices = empty(outShape, ScalarType.Int32);
         var output = empty(outShape, ScalarType.Float32);
         long planes = outShape[0] * outShape[1];
         int height = (int)input.shape[2], width = (int)input.shape[3], outHeight = (int)outShape[2], outWidth = (int)outShape[3];
@@ -108,7 +139,7 @@ internal sealed class FusedMaxPoolFunction : autograd.SingleTensorFunction<Fused
                     height, width, outHeight, outWidth, window, phases);
             }
         });
-        return output;
+        return (output, indices);
     }
 
     private static unsafe Tensor Backward(long[] inputShape, Tensor indices, Tensor gradOutput)

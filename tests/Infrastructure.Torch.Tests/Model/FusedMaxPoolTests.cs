@@ -4,7 +4,10 @@ using static TorchSharp.torch;
 
 namespace AlexNet.Experiments.Infrastructure.Torch.Tests.Model;
 
-/// <summary>The fused max pool gives libtorch's values, libtorch's choice of maximum in a tied window, and libtorch's gradient, bit for bit.</summary>
+/// <summary>
+/// The fused max pool gives libtorch's values, libtorch's choice of maximum in a tied window, and libtorch's gradient, bit
+/// for bit, on contiguous and on channels-last input, and keeps the input's layout.
+/// </summary>
 public sealed class FusedMaxPoolTests
 {
     public static TheoryData<long[], int, int> Shapes() => new()
@@ -17,6 +20,7 @@ public sealed class FusedMaxPoolTests
         { [1, 3, 20, 40], 3, 1 }, // 38 outputs a row: several vectors
         { [1, 2, 4, 4], 1, 1 },
         { [3, 2, 9, 9], 9, 9 },
+        { [2, 19, 13, 13], 3, 2 }, // channels last: two vectors of channels and a scalar tail
     };
 
     [Theory]
@@ -68,18 +72,24 @@ public sealed class FusedMaxPoolTests
     private static void Compare(Tensor values, int kernel, int stride)
     {
         var expectedOutput = nn.functional.max_pool2d(values, kernel, stride);
-        var fusedOutput = FusedMaxPool.Apply(values, kernel, stride);
-        Bits(fusedOutput).ShouldBe(Bits(expectedOutput));
-
         using var generator = new Generator(3);
         var upstream = randn(expectedOutput.shape, generator: generator);
         var torchInput = values.detach().requires_grad_();
         (nn.functional.max_pool2d(torchInput, kernel, stride) * upstream).sum().backward();
-        var fusedInput = values.detach().requires_grad_();
-        (FusedMaxPool.Apply(fusedInput, kernel, stride) * upstream).sum().backward();
 
-        // The gradient lands where the maximum was, so equal gradients mean equal indices, ties and NaN included.
-        Bits(fusedInput.grad!).ShouldBe(Bits(torchInput.grad!));
+        foreach (var layout in new[] { values, values.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2) })
+        {
+            bool channelsLast = !layout.is_contiguous();
+            var fusedOutput = FusedMaxPool.Apply(layout, kernel, stride);
+            Bits(fusedOutput).ShouldBe(Bits(expectedOutput), channelsLast ? "channels last" : "contiguous");
+            (channelsLast ? ChannelsLast.Is(fusedOutput) : fusedOutput.is_contiguous()).ShouldBeTrue();
+
+            var fusedInput = layout.detach().requires_grad_();
+            (FusedMaxPool.Apply(fusedInput, kernel, stride) * upstream).sum().backward();
+
+            // The gradient lands where the maximum was, so equal gradients mean equal indices, ties and NaN included.
+            Bits(fusedInput.grad!).ShouldBe(Bits(torchInput.grad!), channelsLast ? "channels last" : "contiguous");
+        }
     }
 
     private static int[] Bits(Tensor tensor) => [.. tensor.contiguous().data<float>().ToArray().Select(BitConverter.SingleToInt32Bits)];
