@@ -90,6 +90,19 @@ public static class BenchmarkCommand
                 FormattableString.Invariant($"(rounds {step.RoundRatios.Min():F2}-{step.RoundRatios.Max():F2})"));
         }
 
+        var training = c.Steps[0];
+        Console.WriteLine(FormattableString.Invariant($"Layer by layer, each alone forward and backward on batch {c.TrainBatch}, activation included (the profile of the step with LRN):"));
+        foreach (var layer in c.Layers)
+        {
+            Console.WriteLine(FormattableString.Invariant(
+                $"  {layer.Step + ":",-7} ours {layer.OursSeconds * 1000,6:F1} ms ({layer.OursSeconds / training.OursSeconds,4:P0} of our step), ") +
+                FormattableString.Invariant($"PyTorch {layer.PyTorchSeconds * 1000,6:F1} ms: {layer.Ratio:F2}x (rounds {layer.RoundRatios.Min():F2}-{layer.RoundRatios.Max():F2})"));
+        }
+
+        double ours = c.Layers.Sum(l => l.OursSeconds), theirs = c.Layers.Sum(l => l.PyTorchSeconds);
+        Console.WriteLine(FormattableString.Invariant(
+            $"  layers summed: ours {ours * 1000:F0} ms, PyTorch {theirs * 1000:F0} ms: {ours / theirs:F2}x; the rest of the step (loss, dropout, SGD update): ") +
+            FormattableString.Invariant($"ours {(training.OursSeconds - ours) * 1000:F0} ms, PyTorch {(training.PyTorchSeconds - theirs) * 1000:F0} ms"));
         return 0;
     }
 

@@ -18,8 +18,17 @@ public sealed record StepComparison(string Step, double OursSeconds, double PyTo
     public double Ratio => OursSeconds / PyTorchSeconds;
 }
 
+/// <param name="Layers">The training step's layers one at a time (forward and backward, batch <paramref name="TrainBatch"/>), in network order.</param>
 public sealed record PyTorchComparisonFigures(
-    string PyTorchVersion, long Parameters, int Threads, int TrainBatch, int EvalBatch, int Rounds, int StepsPerRound, IReadOnlyList<StepComparison> Steps);
+    string PyTorchVersion,
+    long Parameters,
+    int Threads,
+    int TrainBatch,
+    int EvalBatch,
+    int Rounds,
+    int StepsPerRound,
+    IReadOnlyList<StepComparison> Steps,
+    IReadOnlyList<StepComparison> Layers);
 
 /// <summary>
 /// The paper's full-size two-tower AlexNet, ours (the paper preset's model and optimizer, as shipped) against the same
@@ -54,10 +63,12 @@ public static class PyTorchComparison
         int threads = torch.get_num_threads();
         var paper = new Hyperparameters { BatchSize = TrainBatch };
         var withoutLrnHyperparameters = paper with { Model = paper.Model with { Lrn = paper.Model.Lrn with { Enabled = false } } };
+        using var profile = LayerProfile.For(paper.Model, TrainBatch, classCount: 1000);
         using var pytorch = PyTorchProcess.Start(threads, oneDnnCap, new JsonObject
         {
             ["train"] = JsonSerializer.SerializeToNode(paper, HyperparameterJson.Options),
             ["train-nolrn"] = JsonSerializer.SerializeToNode(withoutLrnHyperparameters, HyperparameterJson.Options),
+            ["layers"] = profile.Describe(),
         });
 
         using var withLrn = new TrainingSession(paper, classCount: 1000, epochSeed: 1);
@@ -80,8 +91,18 @@ public static class PyTorchComparison
             ("training step without LRN", "train-nolrn", () => withoutLrn.Step(images, labels, 1e-4, new EpochTotals())),
             ($"evaluation, batch {EvalBatch}", "eval", () => Evaluate(withLrn.Model, evalImages)),
         ];
+        (string Name, string Command, Action Ours)[] layers =
+            [.. profile.Layers.Select(layer => (layer, $"layer {layer}", (Action)(() => profile.Time(layer))))];
+        var steps = Compare(kinds, pytorch, rounds, stepsPerRound, cancellationToken);
+        var layerSteps = Compare(layers, pytorch, rounds, stepsPerRound, cancellationToken);
+        return new PyTorchComparisonFigures(pytorch.Version, parameters, threads, TrainBatch, EvalBatch, rounds, stepsPerRound, steps, layerSteps);
+    }
 
-        double OursSeconds(Action step)
+    /// <summary>Each kind once each way to warm up, then rounds of steps, ours and PyTorch's in alternation.</summary>
+    private static List<StepComparison> Compare(
+        (string Name, string Command, Action Ours)[] kinds, PyTorchProcess pytorch, int rounds, int stepsPerRound, CancellationToken cancellationToken)
+    {
+        static double OursSeconds(Action step)
         {
             var clock = Stopwatch.StartNew();
             step();
@@ -111,12 +132,11 @@ public static class PyTorchComparison
             }
         }
 
-        var steps = kinds.Select((kind, k) => new StepComparison(
+        return [.. kinds.Select((kind, k) => new StepComparison(
             kind.Name,
             Median(ours[k].SelectMany(r => r)),
             Median(theirs[k].SelectMany(r => r)),
-            [.. Enumerable.Range(0, rounds).Select(r => Median(ours[k][r]) / Median(theirs[k][r]))])).ToList();
-        return new PyTorchComparisonFigures(pytorch.Version, parameters, threads, TrainBatch, EvalBatch, rounds, stepsPerRound, steps);
+            [.. Enumerable.Range(0, rounds).Select(r => Median(ours[k][r]) / Median(theirs[k][r]))]))];
     }
 
     private static void Evaluate(AlexNetModel model, Tensor images)
