@@ -81,8 +81,13 @@ public static class BenchmarkCommand
 
         var c = PyTorchComparison.Run(rounds, stepsPerRound: 3, oneDnnCap, ct);
         Console.WriteLine(FormattableString.Invariant(
-            $"Against PyTorch {c.PyTorchVersion} ({PyTorchComparison.Python}): full-size two-tower AlexNet, {c.Parameters:N0} parameters in both, {c.Threads} threads each, ") +
+            $"Against PyTorch {c.PyTorchVersion} ({PyTorchComparison.Python}, BLAS {c.PyTorchBlas}): full-size two-tower AlexNet, {c.Parameters:N0} parameters in both, {c.Threads} threads each, ") +
             FormattableString.Invariant($"one step each in alternation, {c.Rounds} rounds of {c.StepsPerRound}; our time as a multiple of PyTorch's (below 1: faster):"));
+        if (PyTorchComparison.IsReferenceBlas(c.PyTorchBlas))
+        {
+            Console.WriteLine("  Warning: PyTorch runs on Debian's reference BLAS, which makes its fc layers about 13x slower; install libopenblas0 (libtorch's recommendation) for a fair comparison.");
+        }
+
         foreach (var step in c.Steps)
         {
             Console.WriteLine(FormattableString.Invariant(

@@ -21,6 +21,7 @@ public sealed record StepComparison(string Step, double OursSeconds, double PyTo
 /// <param name="Layers">The training step's layers one at a time (forward and backward, batch <paramref name="TrainBatch"/>), in network order.</param>
 public sealed record PyTorchComparisonFigures(
     string PyTorchVersion,
+    string PyTorchBlas,
     long Parameters,
     int Threads,
     int TrainBatch,
@@ -95,7 +96,7 @@ public static class PyTorchComparison
             [.. profile.Layers.Select(layer => (layer, $"layer {layer}", (Action)(() => profile.Time(layer))))];
         var steps = Compare(kinds, pytorch, rounds, stepsPerRound, cancellationToken);
         var layerSteps = Compare(layers, pytorch, rounds, stepsPerRound, cancellationToken);
-        return new PyTorchComparisonFigures(pytorch.Version, parameters, threads, TrainBatch, EvalBatch, rounds, stepsPerRound, steps, layerSteps);
+        return new PyTorchComparisonFigures(pytorch.Version, pytorch.Blas, parameters, threads, TrainBatch, EvalBatch, rounds, stepsPerRound, steps, layerSteps);
     }
 
     /// <summary>Each kind once each way to warm up, then rounds of steps, ours and PyTorch's in alternation.</summary>
@@ -154,21 +155,28 @@ public static class PyTorchComparison
         return sorted.Count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 
+    /// <summary>True for Debian's reference BLAS (libblas3), on which PyTorch's linear layers run an order of magnitude slower than on OpenBLAS.</summary>
+    public static bool IsReferenceBlas(string blas) => blas.Contains("/blas/libblas", StringComparison.Ordinal);
+
     /// <summary>pytorch_alexnet.py in Debian's Python, driven over its standard input.</summary>
     private sealed class PyTorchProcess : IDisposable
     {
         private readonly Process process;
         private readonly string folder;
 
-        private PyTorchProcess(Process process, string folder, string version, long parameters)
+        private PyTorchProcess(Process process, string folder, string version, long parameters, string blas)
         {
             this.process = process;
             this.folder = folder;
             Version = version;
             Parameters = parameters;
+            Blas = blas;
         }
 
         public string Version { get; }
+
+        /// <summary>The BLAS library PyTorch's linear layers run on, resolved: Debian installs the slow reference one unless told otherwise.</summary>
+        public string Blas { get; }
 
         public long Parameters { get; }
 
@@ -201,7 +209,7 @@ public static class PyTorchComparison
             {
                 string ready = process.StandardOutput.ReadLine() ?? throw new InvalidOperationException($"{Python} pytorch_alexnet.py ended before it was ready.");
                 var words = ready.Split(' ');
-                return new PyTorchProcess(process, folder, words[1], long.Parse(words[2], CultureInfo.InvariantCulture));
+                return new PyTorchProcess(process, folder, words[1], long.Parse(words[2], CultureInfo.InvariantCulture), words[3]);
             }
             catch
             {

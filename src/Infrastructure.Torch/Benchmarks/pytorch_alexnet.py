@@ -4,6 +4,7 @@
 # "layers": [{"name": "conv1", "input": [32, 3, 227, 227]}, ...]}.
 # Reads one command per line ("train", "train-nolrn", "eval", "layer conv1"), runs one step and prints its seconds.
 import json
+import os
 import sys
 import time
 
@@ -67,7 +68,15 @@ def run_layer(name):
     models["train"].zero_grad(set_to_none=True)
 
 
-print("ready", torch.__version__, sum(p.numel() for p in models["train"].parameters()), flush=True)
+def loaded_blas():
+    """The BLAS library this process has loaded for its linear layers (Debian's alternatives choose it)."""
+    torch.mm(torch.ones(2, 2), torch.ones(2, 2))
+    with open("/proc/self/maps") as maps:
+        paths = {line.split()[-1] for line in maps if os.path.basename(line.split()[-1]).startswith("libblas")}
+    return os.path.realpath(sorted(paths)[0]) if paths else "none"
+
+
+print("ready", torch.__version__, sum(p.numel() for p in models["train"].parameters()), loaded_blas(), flush=True)
 for line in sys.stdin:
     command = line.strip()
     start = time.perf_counter()
