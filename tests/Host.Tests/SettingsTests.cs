@@ -82,7 +82,7 @@ public sealed class SettingsTests : IDisposable
         line.ShouldContain(" intra-op threads, kernel workers up to ");
         line.ShouldContain(
             Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA") is { } yours ? $"ONEDNN_MAX_CPU_ISA={yours}: yours"
-            : TestTorchRuntime.Start().OneDnn.MaxIsa is null ? "; oneDNN uncapped: the probe found all 82 float32 convolutions right uncapped ("
+            : TestTorchRuntime.Start().OneDnn.MaxIsa is null ? "; oneDNN uncapped: the probe found all 164 float32 convolutions right uncapped ("
             : "; ONEDNN_MAX_CPU_ISA=AVX2: the probe found ");
         line.ShouldContain("malloc keeps freed memory until a step ends (mmap threshold 32 MiB, trim threshold never, top pad 64 MiB)");
 

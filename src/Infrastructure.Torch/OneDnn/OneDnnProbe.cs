@@ -1,3 +1,4 @@
+using AlexNet.Experiments.Infrastructure.Torch.Model;
 using AlexNet.Experiments.Infrastructure.Torch.Threading;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -7,13 +8,13 @@ namespace AlexNet.Experiments.Infrastructure.Torch.OneDnn;
 /// <summary>
 /// Checks oneDNN's float32 convolutions against float64 on this CPU, uncapped: the shapes of the known fault (an input of
 /// 3 to 128 channels per group, plain, grouped and as a channel slice of a wider tensor, the way a tower reads its half, at
-/// 27×27 with 5×5 kernels and 13×13 with 3×3, on 1 and 2 threads), and the paper's five convolutions forward and backward.
-/// It must run in a process whose first libtorch call it is, with no cap set (see <see cref="OneDnnGuard"/>).
+/// 27×27 with 5×5 kernels and 13×13 with 3×3, on 1 and 2 threads), and the paper's five convolutions forward and backward;
+/// each with contiguous and with channels-last input, the layout the network computes in on the CPU. It must run in a process whose first libtorch call it is, with no cap set (see <see cref="OneDnnGuard"/>).
 /// </summary>
 public static class OneDnnProbe
 {
     /// <summary>Part of the cached verdict's key: a change to the shapes below makes every machine probe again.</summary>
-    public const int Version = 1;
+    public const int Version = 2;
 
     /// <summary>
     /// A float32 result this far from float64, relative to the largest float64 value, is wrong. Rounding over the probe's
@@ -23,7 +24,10 @@ public static class OneDnnProbe
 
     private static readonly int[] ChannelsPerGroup = [3, 17, 24, 48, 72, 128];
 
-    public static IReadOnlyList<ProbeCase> Cases()
+    public static IReadOnlyList<ProbeCase> Cases() =>
+        [.. LayoutCases().SelectMany(c => new[] { c, c with { Name = $"{c.Name}, channels last", Form = c.Form | ProbeForm.ChannelsLast } })];
+
+    private static List<ProbeCase> LayoutCases()
     {
         var cases = new List<ProbeCase>();
         foreach (int threads in new[] { 1, 2 })
@@ -81,7 +85,7 @@ public static class OneDnnProbe
         int batch = c.Form.HasFlag(ProbeForm.ForwardBackward) ? 1 : 2; // the paper's layers are large enough with one image
         var wide64 = torch.randn([batch, slice ? channels * 3 : channels, c.Size, c.Size], dtype: float64, generator: generator);
         var weight64 = torch.randn([c.OutputChannelsPerGroup * groups, c.InputChannelsPerGroup, c.Kernel, c.Kernel], dtype: float64, generator: generator);
-        var wide32 = wide64.to(float32);
+        var wide32 = c.Form.HasFlag(ProbeForm.ChannelsLast) ? ChannelsLast.Of(wide64.to(float32)) : wide64.to(float32);
         var (input64, input32) = slice ? (wide64.narrow(1, channels, channels), wide32.narrow(1, channels, channels)) : (wide64, wide32);
 
         var results32 = Compute(c, input32, weight64.to(float32), groups);
@@ -121,6 +125,7 @@ public enum ProbeForm
     Grouped = 1,
     ChannelSlice = 2,
     ForwardBackward = 4,
+    ChannelsLast = 8,
 }
 
 /// <summary>One convolution the probe computes in float32 and float64.</summary>
