@@ -32,10 +32,10 @@ internal static class ChannelsLast
         return memory.permute(0, 3, 1, 2);
     }
 
-    /// <summary>An uninitialised channels-last tensor of shape N x C x H x W, and its memory viewed as N x H x W x C.</summary>
-    public static (Tensor Tensor, Tensor Memory) Empty(long samples, long channels, long height, long width, ScalarType type = ScalarType.Float32)
+    /// <summary>An uninitialised float32 channels-last tensor of shape N x C x H x W, and its memory viewed as N x H x W x C.</summary>
+    public static (Tensor Tensor, Tensor Memory) Empty(long samples, long channels, long height, long width)
     {
-        var memory = empty([samples, height, width, channels], type);
+        var memory = empty([samples, height, width, channels], ScalarType.Float32);
         return (memory.permute(0, 3, 1, 2), memory);
     }
 

@@ -8,8 +8,9 @@ namespace AlexNet.Experiments.Infrastructure.Torch.Model;
 
 /// <summary>
 /// Max pooling over k x k windows at stride s (no padding, floor mode) as libtorch computes it, down to which input of a
-/// tied window takes the gradient, but vectorised across each output row. libtorch's CPU kernel compares one element at
-/// a time, and on ReLU maps its unpredictable branch made the first pooling layer cost more than the convolution before it.
+/// tied window takes the gradient, but vectorised across each output row (channels last: across each position's channels).
+/// libtorch's CPU kernel compares one element at a time, and on ReLU maps its unpredictable branch made the first pooling
+/// layer cost more than the convolution before it.
 /// </summary>
 /// <remarks>Only for float32 CPU tensors of N x C x H x W, contiguous or channels last (<see cref="Supports"/>).</remarks>
 public static class FusedMaxPool
