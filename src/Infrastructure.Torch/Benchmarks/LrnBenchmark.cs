@@ -146,13 +146,6 @@ public sealed class LrnBenchmark
             }
         }
 
-        return samples.Select(Median).ToArray();
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        int middle = sorted.Count / 2;
-        return sorted.Count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+        return samples.Select(Samples.Median).ToArray();
     }
 }

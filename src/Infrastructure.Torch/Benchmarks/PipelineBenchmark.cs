@@ -140,8 +140,8 @@ public sealed class PipelineBenchmark(string workDirectory)
         }
 
         return new LoaderVersusMemoryFigures(
-            rounds, inMemory.Count, hyperparameters.BatchSize, Median(loaderRates), Median(memoryRates),
-            Median(loaderRates.Zip(memoryRates, (l, m) => l / m).ToList()));
+            rounds, inMemory.Count, hyperparameters.BatchSize, Samples.Median(loaderRates), Samples.Median(memoryRates),
+            Samples.Median(loaderRates.Zip(memoryRates, (l, m) => l / m)));
     }
 
     public static ComputeFigures MeasureCompute(string name, Hyperparameters hyperparameters, int classCount, int steps, int matmulSize)
@@ -161,12 +161,6 @@ public sealed class PipelineBenchmark(string workDirectory)
         double stepSeconds = clock.Elapsed.TotalSeconds / steps;
         double trainingGflops = AlexNetFlops.TrainingStep(hyperparameters.Model, classCount) * batch / stepSeconds / 1e9;
         return new ComputeFigures(name, batch, stepSeconds, trainingGflops, matmulSize, MatmulGflopPerSecond(matmulSize));
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     private static double MatmulGflopPerSecond(int n)

@@ -135,9 +135,9 @@ public static class PyTorchComparison
 
         return [.. kinds.Select((kind, k) => new StepComparison(
             kind.Name,
-            Median(ours[k].SelectMany(r => r)),
-            Median(theirs[k].SelectMany(r => r)),
-            [.. Enumerable.Range(0, rounds).Select(r => Median(ours[k][r]) / Median(theirs[k][r]))]))];
+            Samples.Median(ours[k].SelectMany(r => r)),
+            Samples.Median(theirs[k].SelectMany(r => r)),
+            [.. Enumerable.Range(0, rounds).Select(r => Samples.Median(ours[k][r]) / Samples.Median(theirs[k][r]))]))];
     }
 
     private static void Evaluate(AlexNetModel model, Tensor images)
@@ -146,13 +146,6 @@ public static class PyTorchComparison
         using var noGrad = no_grad();
         model.eval();
         model.forward(images);
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToList();
-        int middle = sorted.Count / 2;
-        return sorted.Count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 
     /// <summary>True for Debian's reference BLAS (libblas3), on which PyTorch's linear layers run an order of magnitude slower than on OpenBLAS.</summary>

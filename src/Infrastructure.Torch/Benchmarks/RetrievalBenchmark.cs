@@ -42,8 +42,6 @@ public static class RetrievalBenchmark
             }
         }
 
-        seconds.Sort();
-        double median = seconds.Count % 2 == 1 ? seconds[seconds.Count / 2] : (seconds[(seconds.Count / 2) - 1] + seconds[seconds.Count / 2]) / 2;
-        return new RetrievalBenchmarkResult(vectors, dimension, k, queries, get_num_threads(), median, seconds[^1]);
+        return new RetrievalBenchmarkResult(vectors, dimension, k, queries, get_num_threads(), Samples.Median(seconds), seconds.Max());
     }
 }

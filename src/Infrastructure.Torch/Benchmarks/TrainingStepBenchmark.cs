@@ -75,7 +75,7 @@ public static class TrainingStepBenchmark
         }
 
         return new TrainingStepFigures(
-            hyperparameters.BatchSize, hyperparameters.Model.InputSize, slices, split.Count, rounds, Median(rates[0]), Median(rates[1]), Median(rates[2]));
+            hyperparameters.BatchSize, hyperparameters.Model.InputSize, slices, split.Count, rounds, Samples.Median(rates[0]), Samples.Median(rates[1]), Samples.Median(rates[2]));
     }
 
     /// <summary>Synthetic shapes at the preset's stored size (10 classes), preprocessed once per work folder.</summary>
@@ -92,11 +92,5 @@ public static class TrainingStepBenchmark
         var dataset = new Dataset(Guid.NewGuid(), "training-benchmark", source, DatasetFormat.ImageFolder, DateTimeOffset.UtcNow);
         return await new DatasetPreprocessor().PreprocessAsync(
             dataset, new PreprocessingSettings(size), Path.Combine(workDirectory, $"training-store-{Guid.NewGuid():N}"), null, cancellationToken);
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
     }
 }
