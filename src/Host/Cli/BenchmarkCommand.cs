@@ -29,7 +29,7 @@ public static class BenchmarkCommand
         };
         var againstPyTorch = new Option<bool>("--against-pytorch")
         {
-            Description = "Only the full-size two-tower AlexNet against the same network in Debian's PyTorch (/usr/bin/python3, python3-torch), a step each in alternation: training with and without LRN (batch 32), evaluation (batch 128)",
+            Description = "Only the full-size two-tower AlexNet against the same network in Debian's PyTorch (/usr/bin/python3, python3-torch), a step each in alternation: training with and without LRN (batch 32), evaluation (batch 128), then each layer alone",
         };
         var rounds = new Option<int>("--rounds")
         {

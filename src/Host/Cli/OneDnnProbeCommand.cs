@@ -25,14 +25,10 @@ public static class OneDnnProbeCommand
     public static OneDnnGuard Guard(string dataDirectory)
     {
         string self = Environment.ProcessPath ?? "dotnet";
-        bool apphost = System.Reflection.Assembly.GetEntryAssembly() == typeof(Program).Assembly
-            && !string.Equals(Path.GetFileNameWithoutExtension(self), "dotnet", StringComparison.Ordinal);
-        IReadOnlyList<string> commandLine = apphost
+        bool underMuxer = string.Equals(Path.GetFileNameWithoutExtension(self), "dotnet", StringComparison.Ordinal);
+        IReadOnlyList<string> commandLine = System.Reflection.Assembly.GetEntryAssembly() == typeof(Program).Assembly && !underMuxer
             ? [self, Name]
-            : [Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? Muxer(self), typeof(Program).Assembly.Location, Name];
+            : [Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? (underMuxer ? self : "dotnet"), typeof(Program).Assembly.Location, Name];
         return new OneDnnGuard(commandLine, dataDirectory);
     }
-
-    private static string Muxer(string self) =>
-        string.Equals(Path.GetFileNameWithoutExtension(self), "dotnet", StringComparison.Ordinal) ? self : "dotnet";
 }

@@ -32,41 +32,42 @@ public static class OneDnnProbeProcess
         }
 
         start.Environment.Remove(OneDnnInstructionSet.Variable);
-        using var process = StartOrFail(start, commandLine);
+        string shown = $"`{string.Join(' ', commandLine)}`";
+        using var process = StartOrFail(start, shown);
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(timeout))
         {
             process.Kill(entireProcessTree: true);
-            throw new OneDnnProbeFailedException($"`{string.Join(' ', commandLine)}` did not finish in {timeout.TotalSeconds:F0} s");
+            throw new OneDnnProbeFailedException($"{shown} did not finish in {timeout.TotalSeconds:F0} s");
         }
 
         if (process.ExitCode != 0)
         {
-            throw new OneDnnProbeFailedException($"`{string.Join(' ', commandLine)}` exited with {process.ExitCode}: {Tail(error.Result)}");
+            throw new OneDnnProbeFailedException($"{shown} exited with {process.ExitCode}: {Tail(error.Result)}");
         }
 
         string? last = output.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
         try
         {
             return (last is null ? null : JsonSerializer.Deserialize<OneDnnProbeResult>(last, Json))
-                ?? throw new OneDnnProbeFailedException($"`{string.Join(' ', commandLine)}` printed no result");
+                ?? throw new OneDnnProbeFailedException($"{shown} printed no result");
         }
         catch (JsonException e)
         {
-            throw new OneDnnProbeFailedException($"`{string.Join(' ', commandLine)}` printed no result ({e.Message})");
+            throw new OneDnnProbeFailedException($"{shown} printed no result ({e.Message})");
         }
     }
 
-    private static Process StartOrFail(ProcessStartInfo start, IReadOnlyList<string> commandLine)
+    private static Process StartOrFail(ProcessStartInfo start, string shown)
     {
         try
         {
-            return Process.Start(start) ?? throw new OneDnnProbeFailedException($"`{string.Join(' ', commandLine)}` did not start");
+            return Process.Start(start) ?? throw new OneDnnProbeFailedException($"{shown} did not start");
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            throw new OneDnnProbeFailedException($"`{string.Join(' ', commandLine)}` did not start: {e.Message}");
+            throw new OneDnnProbeFailedException($"{shown} did not start: {e.Message}");
         }
     }
 

@@ -22,7 +22,7 @@ internal static class IntraOpThreads
     /// to <see cref="TorchWorkers"/> uses it for what it keeps: otherwise each of its small operations wakes libtorch's
     /// helper threads, which then spin on the cores the workers need.
     /// </summary>
-    public static AloneScope Alone() => new(Set(1));
+    public static AloneScope Alone() => Use(1);
 
     /// <summary>Until disposed, libtorch computes this thread's operations on <paramref name="threads"/> threads.</summary>
     public static AloneScope Use(int threads) => new(Set(threads));
